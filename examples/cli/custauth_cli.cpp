@@ -1,0 +1,2 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+int main() { return 0; }

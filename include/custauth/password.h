@@ -1,0 +1,94 @@
+// custauth — customer authentication for commerce servers.
+// Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// PasswordHasher: stores passwords as Argon2id strings (libsodium crypto_pwhash_str) and verifies
+// both that format and the platform's legacy `HASH:SALT:VERSIONS` format, so that customers
+// imported from the platform keep their passwords and are upgraded on their next login.
+//
+// Thread safety: one PasswordHasher is shared by all threads. Argon2id runs behind a counting
+// semaphore of `max_concurrent` slots, so at most max_concurrent * memlimit bytes are in use for
+// hashing at any time; a caller that waits longer than `wait_timeout` gets kBusy.
+#ifndef CUSTAUTH_PASSWORD_H_
+#define CUSTAUTH_PASSWORD_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "custauth/clock.h"
+#include "custauth/export.h"
+#include "custauth/status.h"
+
+namespace custauth {
+
+struct Argon2Options {
+  // Argon2id passes. Default: the platform's, libsodium's OPSLIMIT_INTERACTIVE (2).
+  std::uint64_t opslimit = 2;
+  // Argon2id memory in bytes. Default: the platform's, libsodium's MEMLIMIT_INTERACTIVE (64 MiB).
+  std::size_t memlimit = 64u * 1024u * 1024u;
+  // Argon2id computations allowed at once in this process. Default: 4 (256 MiB at the defaults).
+  int max_concurrent = 4;
+  // How long a hash or verify waits for a free slot before kBusy. Default: 10 s.
+  TimeMs wait_timeout = 10 * kSecond;
+};
+
+// The cheapest parameters libsodium accepts (1 pass, 8 KiB): for tests only.
+CUSTAUTH_EXPORT Argon2Options CheapArgon2ForTests();
+
+class CUSTAUTH_EXPORT PasswordHasher {
+ public:
+  explicit PasswordHasher(Argon2Options options = {});
+  PasswordHasher(const PasswordHasher&) = delete;
+  PasswordHasher& operator=(const PasswordHasher&) = delete;
+  ~PasswordHasher();
+
+  const Argon2Options& options() const { return options_; }
+
+  // A new `$argon2id$v=19$m=…,t=…,p=1$salt$hash` string for `password` at the current options.
+  // kBusy when no slot frees within wait_timeout; kInternal when libsodium fails (out of memory).
+  Result<std::string> hash(std::string_view password);
+
+  // Whether `password` matches `stored` (either format). Comparison is constant-time.
+  // kInvalidInput when `stored` is empty or in no known format; kBusy as for hash().
+  [[nodiscard]] Result<bool> verify(std::string_view password, std::string_view stored);
+
+  // Costs what verifying a wrong password against a current-format hash costs, and returns
+  // nothing: what custauth runs for an unknown email, so that timing does not tell it apart.
+  void dummy_verify(std::string_view password);
+
+  // True when `stored` is not an Argon2id string at the current options (a legacy hash, or weaker
+  // or different parameters): a successful login should rehash it.
+  bool needs_rehash(std::string_view stored) const;
+
+  // True when `stored` looks like the platform's legacy HASH:SALT:VERSIONS format (syntax only).
+  static bool IsLegacyFormat(std::string_view stored);
+
+  // Argon2id computations running right now in this process (for tests and metrics).
+  int in_flight() const;
+
+ private:
+  class Slot;
+  Status acquire();
+  void release();
+
+  Argon2Options options_;
+  std::string dummy_hash_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int in_flight_ = 0;
+};
+
+// The platform's legacy format, exposed for tests and for the import tool.
+namespace legacy {
+// Computes the legacy hash of `password` with `salt` and `versions` (e.g. "3_32_2_67108864" or
+// "1:2"): returns the lowercase hex HASH. kInvalidInput for unknown or malformed versions.
+CUSTAUTH_EXPORT Result<std::string> Compute(std::string_view password, std::string_view salt,
+                                            std::string_view versions);
+}  // namespace legacy
+
+}  // namespace custauth
+
+#endif  // CUSTAUTH_PASSWORD_H_

@@ -1,0 +1,295 @@
+// custauth — customer authentication for commerce servers.
+// Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Storage: the pluggable persistence of custauth.
+//
+// Storage speaks the domain, not key/value. Every operation whose atomicity matters is ONE call
+// that a backend implements with its own transaction: consume a one-time secret (exactly one caller
+// wins), insert a nonce if absent, find-or-create a customer by email, record a failed login, take
+// rate-limit slots. custauth never composes two calls where a rule needs them to be atomic.
+//
+// Thread safety: a Storage is shared by every thread of a CustomerAuth; every method may be called
+// from many threads at once. A backend shared by several processes or servers (SqliteStorage on one
+// file, PostgresStorage) keeps every method atomic across them too.
+//
+// Failures: every method returns kStorage when the backend fails (I/O, corruption, a lock held
+// beyond the backend's bound); no method ever reports a transient "busy" to its caller. Other
+// codes are named per method. A method that fails changes nothing.
+//
+// Backends: MakeMemoryStorage() (memory_storage.h, tests), OpenSqliteStorage() (sqlite_storage.h,
+// the embedded default). One conformance suite (tests/storage_conformance_test.cpp) pins every
+// contract below and runs against each backend.
+#ifndef CUSTAUTH_STORAGE_H_
+#define CUSTAUTH_STORAGE_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custauth/clock.h"
+#include "custauth/customer.h"
+#include "custauth/export.h"
+#include "custauth/status.h"
+
+namespace custauth {
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+
+// The fields of a customer to create. Validation (email, names, password policy) happens above
+// Storage; Storage enforces only uniqueness.
+struct NewCustomer {
+  // 0: storage assigns the next id. > 0: this id (import of the platform's entity_id);
+  // kAlreadyExists if taken.
+  std::int64_t id = 0;
+  std::int64_t website_id = kDefaultWebsiteId;
+  std::string email;
+  std::string firstname;
+  std::string lastname;
+  bool is_subscribed = false;
+  bool confirmed = true;
+  bool allow_remote_shopping_assistance = false;
+  bool is_active = true;
+  std::string password_hash;  // may be empty
+};
+
+// A partial update: only the fields that are set change. Applied in one transaction.
+struct CustomerPatch {
+  std::optional<std::string> firstname;
+  std::optional<std::string> lastname;
+  std::optional<bool> is_subscribed;
+  std::optional<bool> confirmed;
+  std::optional<bool> is_active;
+  // Setting this to false also voids the customer's unused SecretKind::kAdminOtc secrets, in the
+  // same transaction (withdrawn consent voids outstanding codes at once).
+  std::optional<bool> allow_remote_shopping_assistance;
+  std::optional<std::string> password_hash;
+  // Compare-and-set: when set, the update applies only if the stored password_hash equals this
+  // value, else kConflict and nothing changes. (Rehash-on-login must not undo a concurrent change.)
+  std::optional<std::string> expect_password_hash;
+  // Raises tokens_revoked_at to this time (never lowers it).
+  std::optional<TimeMs> revoke_tokens_at;
+  // Clears failures_num, first_failure and lock_expires.
+  bool clear_lock = false;
+};
+
+struct FindOrCreateResult {
+  Customer customer;
+  bool created = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Lockout
+
+struct LockoutPolicy {
+  // Failures that lock the account. 0 disables locking (failures are still counted).
+  int max_failures = 10;
+  // How long a lock lasts. Default: the platform's 10 minutes.
+  TimeMs lock_duration = 10 * kMinute;
+  // Failures count towards a lock only within this window from the first failure; a failure after
+  // the window (or after an expired lock) starts a new window. Default: 10 minutes.
+  TimeMs window = 10 * kMinute;
+};
+
+// The lock state after a recorded failure.
+struct LockState {
+  int failures_num = 0;
+  std::optional<TimeMs> first_failure;
+  std::optional<TimeMs> lock_expires;
+  bool locked = false;        // lock_expires > now after this failure
+  bool newly_locked = false;  // this failure set the lock
+};
+
+// ---------------------------------------------------------------------------------------------
+// One-time secrets: password-reset tokens and admin one-time codes. Stored as keyed hashes; a
+// customer has at most one live secret of each kind (issuing a new one replaces the old).
+
+enum class SecretKind : int {
+  kPasswordReset = 1,
+  kAdminOtc = 2,
+};
+
+struct SecretRecord {
+  SecretKind kind = SecretKind::kPasswordReset;
+  std::int64_t customer_id = 0;
+  std::string hash;  // keyed hash of the secret (binary); compared by equality
+  TimeMs created_at = 0;
+  TimeMs expires_at = 0;  // valid while now < expires_at
+  std::optional<std::int64_t> admin_id;
+  std::string reason;
+  std::optional<TimeMs> used_at;  // set by consume
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits
+
+// One rule of a rate limit, applied to a bucket (e.g. "reset:email:<key>", "reset:ip:<addr>").
+struct RateRule {
+  std::string bucket;
+  TimeMs window = kHour;  // events counted within (now - window, now]
+  int max_in_window = 5;  // a request is refused when this many are already counted
+  TimeMs min_interval = 0;  // a request is refused within this long after the bucket's last one
+};
+
+// ---------------------------------------------------------------------------------------------
+// Opaque tokens (the non-JWT token format)
+
+struct OpaqueTokenRecord {
+  std::string hash;  // keyed hash of the token (binary); unique
+  std::int64_t customer_id = 0;
+  TimeMs issued_at = 0;
+  TimeMs expires_at = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Integrations (OAuth 1.0a consumers that may call exchangeExternalCustomerToken)
+
+struct Integration {
+  std::int64_t id = 0;  // assigned by storage
+  std::string name;
+  std::string consumer_key;  // 32 characters; unique
+  std::string access_token;  // 32 characters; unique
+  // The consumer secret and token secret, encrypted under the host's key (binary; opaque here).
+  std::string consumer_secret_sealed;
+  std::string token_secret_sealed;
+  std::vector<std::string> permissions;  // sorted, unique
+  bool active = true;
+  TimeMs created_at = 0;
+  std::optional<TimeMs> revoked_at;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Audit trail
+
+struct AuditRecord {
+  std::int64_t id = 0;  // assigned by storage, increasing
+  TimeMs at = 0;
+  std::string event;  // e.g. "otc.issue", "otc.use", "login.failure", "customer.lock"
+  std::optional<std::int64_t> customer_id;
+  std::optional<std::int64_t> admin_id;
+  std::string actor;   // who acted: "admin:7", "customer:6", "integration:<key>", "cli"
+  std::string reason;  // why (free text from the caller)
+  std::string client_ip;
+  std::string detail;  // a JSON object with event-specific fields; "" for none
+};
+
+struct AuditQuery {
+  std::optional<std::int64_t> customer_id;
+  std::int64_t after_id = 0;  // records with id > after_id
+  std::size_t limit = 100;    // at most this many, oldest first
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class CUSTAUTH_EXPORT Storage {
+ public:
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  virtual ~Storage();
+
+  // A short name of the backend and where it keeps its data, for logs ("sqlite:/var/shop.db").
+  virtual std::string describe() const = 0;
+
+  // --- Customers ---
+
+  // Creates a customer; created_at = updated_at = now. kAlreadyExists when the email (compared
+  // case-insensitively) is taken on the website, or `c.id` is taken.
+  virtual Result<Customer> create_customer(const NewCustomer& c, TimeMs now) = 0;
+
+  // Returns the customer with c's email on c's website, creating it from `c` when there is none.
+  // Exactly once: among racing callers for a new email, one creates and all get that customer.
+  virtual Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) = 0;
+
+  // kNotFound when there is no such customer.
+  virtual Result<Customer> find_customer_by_email(std::int64_t website_id,
+                                                  std::string_view email) = 0;
+  virtual Result<Customer> find_customer_by_id(std::int64_t id) = 0;
+
+  // Applies `patch` atomically; updated_at = now. Returns the customer after the update.
+  // kNotFound; kConflict (see CustomerPatch::expect_password_hash).
+  virtual Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
+                                           TimeMs now) = 0;
+
+  // --- Lockout ---
+
+  // Records one failed login, atomically, the platform's way: when the previous lock has expired,
+  // or there was no failure yet, or the window since first_failure has passed, this failure starts
+  // a new count (failures_num = 1, first_failure = now, lock_expires cleared); otherwise
+  // failures_num is incremented, and when it reaches policy.max_failures (> 0) the account is
+  // locked until now + policy.lock_duration. kNotFound.
+  virtual Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
+                                                 const LockoutPolicy& policy) = 0;
+
+  // --- One-time secrets ---
+
+  // Stores `s` as the customer's live secret of its kind, replacing (voiding) any earlier one.
+  // kNotFound when the customer does not exist.
+  virtual Status put_secret(const SecretRecord& s) = 0;
+
+  // Consumes the customer's live secret of `kind` whose hash equals `hash`: marks it used at `now`
+  // and returns it. Exactly one of any number of racing callers succeeds. kNotFound when there is
+  // no unused secret with that hash (never issued, replaced, voided or already used); kExpired when
+  // there is one but now >= expires_at (it stays unused).
+  virtual Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
+                                              std::string_view hash, TimeMs now) = 0;
+
+  // Voids the customer's unused secret of `kind`, if any. OK when there is none.
+  virtual Status void_secrets(SecretKind kind, std::int64_t customer_id) = 0;
+
+  // --- Rate limits ---
+
+  // Takes one slot in every rule's bucket, or none: kRateLimited when any rule refuses (then no
+  // bucket records anything). Events older than every window may be pruned.
+  virtual Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) = 0;
+
+  // --- OAuth nonces ---
+
+  // Records (consumer_key, nonce), live until expires_at. kAlreadyExists when a live record of the
+  // same pair exists (a replay). Exactly one of racing callers succeeds.
+  virtual Status insert_nonce(std::string_view consumer_key, std::string_view nonce,
+                              TimeMs expires_at, TimeMs now) = 0;
+  // Deletes records with expires_at <= now; returns how many.
+  virtual Result<std::int64_t> prune_nonces(TimeMs now) = 0;
+
+  // --- Revocation ---
+
+  // A number that changes whenever any customer's tokens_revoked_at changes, in this process or
+  // another sharing the data. Cheap: verifiers poll it to keep a cache of revocation times.
+  virtual Result<std::uint64_t> revocation_epoch() = 0;
+
+  // --- Opaque tokens ---
+
+  // kAlreadyExists on a hash collision.
+  virtual Status put_opaque_token(const OpaqueTokenRecord& t) = 0;
+  // kNotFound. (Expiry is checked by the caller.)
+  virtual Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) = 0;
+  // Deletes tokens with expires_at <= before; returns how many.
+  virtual Result<std::int64_t> prune_opaque_tokens(TimeMs before) = 0;
+
+  // --- Integrations ---
+
+  // Assigns id. kAlreadyExists when the consumer key or access token is taken.
+  virtual Result<Integration> create_integration(const Integration& i) = 0;
+  virtual Result<Integration> find_integration(std::string_view consumer_key) = 0;
+  // All integrations, by id.
+  virtual Result<std::vector<Integration>> list_integrations() = 0;
+  // Replaces the permissions. kNotFound.
+  virtual Status set_integration_permissions(std::string_view consumer_key,
+                                             const std::vector<std::string>& permissions) = 0;
+  // Marks it inactive (revoked_at = now). kNotFound.
+  virtual Status revoke_integration(std::string_view consumer_key, TimeMs now) = 0;
+
+  // --- Audit ---
+
+  // Appends a record (r.id is ignored and assigned).
+  virtual Result<std::int64_t> append_audit(const AuditRecord& r) = 0;
+  virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) = 0;
+};
+
+}  // namespace custauth
+
+#endif  // CUSTAUTH_STORAGE_H_
