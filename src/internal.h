@@ -12,6 +12,19 @@ namespace custauth {
 // Initialises libsodium once per process (thread-safe). Call before any libsodium function.
 void EnsureSodium();
 
+namespace internal {
+
+// `s` without leading and trailing ASCII whitespace.
+std::string_view Trim(std::string_view s);
+
+// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+// Whether `s` holds an ASCII control byte (0x00-0x1F or 0x7F).
+bool HasControlBytes(std::string_view s);
+
+}  // namespace internal
+
 }  // namespace custauth
 
 #endif  // CUSTAUTH_SRC_INTERNAL_H_

@@ -1,0 +1,493 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// TokenIssuer: the platform's JWT bytes, the key ring, every refusal, opaque tokens, revocation.
+#include "custauth/token.h"
+
+#include <openssl/hmac.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <string>
+
+#include "crypto.h"
+#include "custauth/keys.h"
+#include "custauth/memory_storage.h"
+#include "test_util.h"
+
+using namespace custauth;
+
+namespace {
+
+// A Storage that forwards to another and counts the calls: to prove which paths touch storage.
+class CountingStorage final : public Storage {
+ public:
+  explicit CountingStorage(std::unique_ptr<Storage> base) : base_(std::move(base)) {}
+  std::atomic<int> calls{0};
+
+  std::string describe() const override { return "counting:" + base_->describe(); }
+  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override {
+    ++calls;
+    return base_->create_customer(c, now);
+  }
+  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override {
+    ++calls;
+    return base_->find_or_create_customer(c, now);
+  }
+  Result<Customer> find_customer_by_email(std::int64_t w, std::string_view e) override {
+    ++calls;
+    return base_->find_customer_by_email(w, e);
+  }
+  Result<Customer> find_customer_by_id(std::int64_t id) override {
+    ++calls;
+    return base_->find_customer_by_id(id);
+  }
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& p, TimeMs now) override {
+    ++calls;
+    return base_->update_customer(id, p, now);
+  }
+  Result<LockState> record_login_failure(std::int64_t id, TimeMs now,
+                                         const LockoutPolicy& p) override {
+    ++calls;
+    return base_->record_login_failure(id, now, p);
+  }
+  Status put_secret(const SecretRecord& s) override {
+    ++calls;
+    return base_->put_secret(s);
+  }
+  Result<SecretRecord> consume_secret(SecretKind k, std::int64_t id, std::string_view h,
+                                      TimeMs now) override {
+    ++calls;
+    return base_->consume_secret(k, id, h, now);
+  }
+  Status void_secrets(SecretKind k, std::int64_t id) override {
+    ++calls;
+    return base_->void_secrets(k, id);
+  }
+  Status take_rate_slots(std::span<const RateRule> r, TimeMs now) override {
+    ++calls;
+    return base_->take_rate_slots(r, now);
+  }
+  Status insert_nonce(std::string_view k, std::string_view n, TimeMs e, TimeMs now) override {
+    ++calls;
+    return base_->insert_nonce(k, n, e, now);
+  }
+  Result<std::int64_t> prune_nonces(TimeMs now) override {
+    ++calls;
+    return base_->prune_nonces(now);
+  }
+  Result<std::uint64_t> revocation_epoch() override {
+    ++calls;
+    return base_->revocation_epoch();
+  }
+  Status put_opaque_token(const OpaqueTokenRecord& t) override {
+    ++calls;
+    return base_->put_opaque_token(t);
+  }
+  Result<OpaqueTokenRecord> find_opaque_token(std::string_view h) override {
+    ++calls;
+    return base_->find_opaque_token(h);
+  }
+  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override {
+    ++calls;
+    return base_->prune_opaque_tokens(before);
+  }
+  Result<Integration> create_integration(const Integration& i) override {
+    return base_->create_integration(i);
+  }
+  Result<Integration> find_integration(std::string_view k) override {
+    return base_->find_integration(k);
+  }
+  Result<std::vector<Integration>> list_integrations() override {
+    return base_->list_integrations();
+  }
+  Status set_integration_permissions(std::string_view k,
+                                     const std::vector<std::string>& p) override {
+    return base_->set_integration_permissions(k, p);
+  }
+  Status revoke_integration(std::string_view k, TimeMs now) override {
+    return base_->revoke_integration(k, now);
+  }
+  Result<std::int64_t> append_audit(const AuditRecord& r) override {
+    return base_->append_audit(r);
+  }
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    return base_->list_audit(q);
+  }
+
+ private:
+  std::unique_ptr<Storage> base_;
+};
+
+constexpr char kSeedToken[] =
+    "eyJraWQiOiIxIiwiYWxnIjoiSFMyNTYifQ.eyJ1aWQiOjYsInV0eXBpZCI6MywiaWF0IjoxNzQ4NDk5NDIxLCJleHAi"
+    "OjE3NDg1MDMwMjF9.hDPDh41C4KOHloM2xlUYJ0asCqunQHCELG-3x_IsIZo";
+
+Keys TestKeys(std::string kid = "1", char fill = 'k') {
+  Keys k;
+  k.secret_key = std::string(32, 's');
+  k.seal_key = std::string(32, 'e');
+  k.jwt_keys.push_back({kid, std::string(32, fill)});
+  return k;
+}
+
+std::string B64(std::string_view s) { return internal::Base64UrlEncode(s); }
+
+// A token with the given header and payload JSON, signed with `secret`.
+std::string Forge(std::string_view header, std::string_view payload, std::string_view secret) {
+  std::string input = B64(header) + "." + B64(payload);
+  return input + "." + B64(internal::HmacSha256Raw(secret, input));
+}
+
+struct Fixture {
+  Fixture() {
+    auto base = MakeMemoryStorage();
+    storage = std::make_unique<CountingStorage>(std::move(base));
+    NewCustomer c;
+    c.email = "bobloblaw@example.com";
+    c.firstname = "Bob";
+    c.lastname = "Loblaw";
+    for (int i = 0; i < 6; ++i) {
+      c.email = "customer" + std::to_string(i) + "@example.com";
+      customer = *storage->create_customer(c, clock.now());  // the 6th has id 6
+    }
+  }
+  TokenIssuer Issuer(TokenOptions o = {}, Keys k = TestKeys()) {
+    return TokenIssuer(*storage, k, o, clock, random);
+  }
+  ManualClock clock{1748499421000};
+  SystemRandom random;
+  std::unique_ptr<CountingStorage> storage;
+  Customer customer;
+};
+
+}  // namespace
+
+TEST_CASE("Platform compatibility: the seed token's exact header and payload bytes") {
+  Fixture f;
+  REQUIRE(f.customer.id == 6);
+  Keys keys = TestKeys();
+  keys.jwt_keys = {{"1", PlatformJwtSecret("0123456789abcdef0123456789abcdef")}};
+  TokenIssuer issuer = f.Issuer({}, keys);
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  const std::string seed = kSeedToken;
+  const std::string seed_signing_input = seed.substr(0, seed.rfind('.'));
+  CHECK(token->substr(0, token->rfind('.')) == seed_signing_input);
+  // The signature is HMAC-SHA256 over that input with the padded crypt key.
+  CHECK(token->substr(token->rfind('.') + 1) ==
+        B64(internal::HmacSha256Raw(keys.jwt_keys[0].secret, seed_signing_input)));
+  CHECK(EncodeCustomerJwt(keys.jwt_keys[0], 6, 1748499421, 1748503021) == *token);
+
+  auto claims = issuer.verify(*token);
+  REQUIRE(claims.ok());
+  CHECK(claims->customer_id == 6);
+  CHECK(claims->user_type == 3);
+  CHECK(claims->issued_at == 1748499421);
+  CHECK(claims->expires_at == 1748503021);
+  CHECK(claims->kid == "1");
+  CHECK(claims->format == TokenFormat::kJwt);
+
+  // The seed token itself was signed with another shop's key: its signature does not verify here.
+  CHECK(issuer.verify(kSeedToken).status().message() == "The token signature is invalid.");
+}
+
+TEST_CASE("PlatformJwtSecret pads like PHP str_pad(STR_PAD_BOTH)") {
+  const std::string s = PlatformJwtSecret("abc");
+  REQUIRE(s.size() == 2048);
+  CHECK(s.substr(0, 1022) == std::string(1022, '&'));  // (2048-3)/2 = 1022 on the left
+  CHECK(s.substr(1022, 3) == "abc");
+  CHECK(s.substr(1025) == std::string(1023, '&'));
+  const std::string even = PlatformJwtSecret("ab");
+  CHECK(even.substr(0, 1023) == std::string(1023, '&'));
+  CHECK(even.substr(1023, 2) == "ab");
+  const std::string big(3000, 'x');
+  CHECK(PlatformJwtSecret(big) == big);
+}
+
+TEST_CASE("JWT verification refuses every malformed or forged token before storage") {
+  Fixture f;
+  TokenIssuer issuer = f.Issuer();
+  const std::string key(32, 'k');
+  const std::string good_payload = R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021})";
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  const std::string t = *token;
+  const std::size_t d1 = t.find('.'), d2 = t.rfind('.');
+
+  struct Case {
+    std::string name, token, message;
+  };
+  const std::string mb(1 << 20, 'a');
+  std::vector<Case> cases = {
+      {"empty", "", "The token is malformed."},
+      {"one part", "abc", "The token is malformed."},
+      {"two parts", t.substr(0, d2), "The token is malformed."},
+      {"four parts", t + ".x", "The token is malformed."},
+      {"empty signature", t.substr(0, d2 + 1), "The token is malformed."},
+      {"empty header", t.substr(d1), "The token is malformed."},
+      {"megabyte", mb + "." + mb + "." + mb, "The token is malformed."},
+      {"bad base64 header", "e$J." + t.substr(d1 + 1), "The token is malformed."},
+      {"padded header", B64(R"({"kid":"1","alg":"HS256"})") + "=" + t.substr(d1),
+       "The token is malformed."},
+      {"alg none", Forge(R"({"kid":"1","alg":"none"})", good_payload, key),
+       "The token algorithm is not allowed."},
+      {"alg none unsigned", B64(R"({"kid":"1","alg":"none"})") + "." + B64(good_payload) + ".",
+       "The token is malformed."},
+      {"alg HS512", Forge(R"({"kid":"1","alg":"HS512"})", good_payload, key),
+       "The token algorithm is not allowed."},
+      {"alg RS256", Forge(R"({"kid":"1","alg":"RS256"})", good_payload, key),
+       "The token algorithm is not allowed."},
+      {"alg lower case", Forge(R"({"kid":"1","alg":"hs256"})", good_payload, key),
+       "The token algorithm is not allowed."},
+      {"no alg", Forge(R"({"kid":"1"})", good_payload, key), "The token algorithm is not allowed."},
+      {"unknown kid", Forge(R"({"kid":"2","alg":"HS256"})", good_payload, key),
+       "The token key id is unknown."},
+      {"no kid", Forge(R"({"alg":"HS256"})", good_payload, key), "The token key id is unknown."},
+      {"numeric kid", Forge(R"({"kid":1,"alg":"HS256"})", good_payload, key),
+       "The token key id is unknown."},
+      {"kid path", Forge(R"({"kid":"../../1","alg":"HS256"})", good_payload, key),
+       "The token key id is unknown."},
+      {"duplicate alg", Forge(R"({"kid":"1","alg":"HS256","alg":"none"})", good_payload, key),
+       "The token is malformed."},
+      {"crit header", Forge(R"({"kid":"1","alg":"HS256","crit":"exp"})", good_payload, key),
+       "The token is malformed."},
+      {"header array", Forge(R"(["kid","1"])", good_payload, key), "The token is malformed."},
+      {"wrong key", Forge(R"({"kid":"1","alg":"HS256"})", good_payload, std::string(32, 'x')),
+       "The token signature is invalid."},
+      {"tampered payload",
+       t.substr(0, d1 + 1) + B64(R"({"uid":7,"utypid":3,"iat":1748499421,"exp":1748503021})") +
+           t.substr(d2),
+       "The token signature is invalid."},
+      {"truncated signature", t.substr(0, t.size() - 2), "The token signature is invalid."},
+      {"signature bit flipped", t.substr(0, t.size() - 1) + (t.back() == 'A' ? "B" : "A"),
+       "The token signature is invalid."},
+      {"missing uid", Forge(R"({"kid":"1","alg":"HS256"})",
+                            R"({"utypid":3,"iat":1748499421,"exp":1748503021})", key),
+       "The token is malformed."},
+      {"admin user type", Forge(R"({"kid":"1","alg":"HS256"})",
+                                R"({"uid":6,"utypid":2,"iat":1748499421,"exp":1748503021})", key),
+       "The token is malformed."},
+      {"string uid", Forge(R"({"kid":"1","alg":"HS256"})",
+                           R"({"uid":"6","utypid":3,"iat":1748499421,"exp":1748503021})", key),
+       "The token is malformed."},
+      {"negative uid", Forge(R"({"kid":"1","alg":"HS256"})",
+                             R"({"uid":-6,"utypid":3,"iat":1748499421,"exp":1748503021})", key),
+       "The token is malformed."},
+      {"fractional exp", Forge(R"({"kid":"1","alg":"HS256"})",
+                               R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021.5})", key),
+       "The token is malformed."},
+      {"huge exp",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":99999999999999999999})", key),
+       "The token is malformed."},
+      {"exp beyond range",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":9223372036854775807})", key),
+       "The token is malformed."},
+      {"negative exp", Forge(R"({"kid":"1","alg":"HS256"})",
+                             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":-1})", key),
+       "The token is malformed."},
+      {"duplicate uid",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":1,"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021})", key),
+       "The token is malformed."},
+      {"nested claim",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021,"x":{}})", key),
+       "The token is malformed."},
+      {"trailing garbage",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021}x)", key),
+       "The token is malformed."},
+      {"expired", Forge(R"({"kid":"1","alg":"HS256"})",
+                        R"({"uid":6,"utypid":3,"iat":1748490000,"exp":1748499400})", key),
+       "The token has expired."},
+      {"issued in the future", Forge(R"({"kid":"1","alg":"HS256"})",
+                                     R"({"uid":6,"utypid":3,"iat":1748499521,"exp":1748503021})",
+                                     key),
+       "The token was issued in the future."},
+  };
+  const int calls_before = f.storage->calls.load();
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto r = issuer.verify(c.token);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == c.message);
+    CHECK(r.code() == (c.message == "The token has expired." ? Code::kExpired
+                                                              : Code::kInvalidToken));
+  }
+  CHECK(f.storage->calls.load() == calls_before);  // none of these reached storage
+
+  // Extra header fields (typ) and claims are tolerated; the signature covers them.
+  auto typ = issuer.verify(Forge(R"({"typ":"JWT","alg":"HS256","kid":"1"})",
+                                 R"({"exp":1748503021,"iat":1748499421,"uid":6,"utypid":3,"x":"y"})",
+                                 key));
+  CHECK(typ.ok());
+  CHECK(issuer.verify(Forge(R"({"typ":"JWS","alg":"HS256","kid":"1"})", good_payload, key))
+            .status()
+            .message() == "The token is malformed.");
+}
+
+TEST_CASE("Expiry honours the leeway") {
+  Fixture f;
+  TokenOptions o;
+  o.leeway = 5 * kSecond;
+  TokenIssuer issuer = f.Issuer(o);
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  f.clock.advance(60 * kMinute + 4 * kSecond);
+  CHECK(issuer.verify(*token).ok());
+  f.clock.advance(1 * kSecond);
+  CHECK(issuer.verify(*token).code() == Code::kExpired);
+
+  o.leeway = 0;
+  o.lifetime = 10 * kMinute;
+  TokenIssuer strict = f.Issuer(o);
+  auto t2 = strict.issue(f.customer);
+  REQUIRE(t2.ok());
+  f.clock.advance(10 * kMinute - 1);
+  CHECK(strict.verify(*t2).ok());
+  f.clock.advance(1);
+  CHECK(strict.verify(*t2).code() == Code::kExpired);
+}
+
+TEST_CASE("Key rotation: the newest key signs, every key verifies") {
+  Fixture f;
+  Keys one = TestKeys("1", 'a');
+  TokenIssuer issuer = f.Issuer({}, one);
+  auto old_token = issuer.issue(f.customer);
+  REQUIRE(old_token.ok());
+
+  Keys two = one;
+  two.jwt_keys.push_back({"2", std::string(40, 'b')});
+  issuer.set_keys(two);
+  auto new_token = issuer.issue(f.customer);
+  REQUIRE(new_token.ok());
+  CHECK(issuer.verify(*new_token)->kid == "2");
+  CHECK(issuer.verify(*old_token)->kid == "1");
+
+  Keys only_two = two;
+  only_two.jwt_keys.erase(only_two.jwt_keys.begin());
+  issuer.set_keys(only_two);
+  CHECK(issuer.verify(*old_token).status().message() == "The token key id is unknown.");
+  CHECK(issuer.verify(*new_token).ok());
+}
+
+TEST_CASE("Revocation through the same issuer applies at once; iat never falls into it") {
+  Fixture f;
+  TokenOptions o;
+  o.revocation_refresh = 3600 * kSecond;  // a long bound: only note_revocation makes it immediate
+  TokenIssuer issuer = f.Issuer(o);
+  auto before = issuer.issue(f.customer);
+  REQUIRE(before.ok());
+  REQUIRE(issuer.verify(*before).ok());
+
+  f.clock.advance(1500);
+  CustomerPatch p;
+  p.revoke_tokens_at = f.clock.now();
+  auto revoked = f.storage->update_customer(f.customer.id, p, f.clock.now());
+  REQUIRE(revoked.ok());
+  // Not told, and within the refresh bound: the cache still holds the old time.
+  CHECK(issuer.verify(*before).ok());
+  issuer.note_revocation(f.customer.id, revoked->tokens_revoked_at);
+  CHECK(issuer.verify(*before).status().message() == "The token has been revoked.");
+
+  // A token issued in the same second as the revocation is valid (its iat is the next second).
+  auto after = issuer.issue(*revoked);
+  REQUIRE(after.ok());
+  auto claims = issuer.verify(*after);
+  REQUIRE(claims.ok());
+  CHECK(claims->issued_at * 1000 > revoked->tokens_revoked_at);
+}
+
+TEST_CASE("Revocation elsewhere is seen through the epoch; refresh 0 asks every time") {
+  Fixture f;
+  TokenOptions o;
+  o.revocation_refresh = 0;
+  TokenIssuer issuer = f.Issuer(o);
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  REQUIRE(issuer.verify(*token).ok());
+  f.clock.advance(2 * kSecond);
+  CustomerPatch p;
+  p.revoke_tokens_at = f.clock.now();
+  REQUIRE(f.storage->update_customer(f.customer.id, p, f.clock.now()).ok());
+  CHECK(issuer.verify(*token).status().message() == "The token has been revoked.");
+}
+
+TEST_CASE("A verified token costs no customer read while the cache is warm") {
+  Fixture f;
+  TokenOptions o;
+  o.revocation_refresh = 3600 * kSecond;
+  TokenIssuer issuer = f.Issuer(o);
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  REQUIRE(issuer.verify(*token).ok());  // warms the cache
+  const int calls = f.storage->calls.load();
+  for (int i = 0; i < 100; ++i) REQUIRE(issuer.verify(*token).ok());
+  CHECK(f.storage->calls.load() == calls);
+}
+
+TEST_CASE("Tokens of unknown customers are refused") {
+  Fixture f;
+  TokenIssuer issuer = f.Issuer();
+  Customer ghost = f.customer;
+  ghost.id = 999;
+  auto token = issuer.issue(ghost);
+  REQUIRE(token.ok());
+  CHECK(issuer.verify(*token).code() == Code::kInvalidToken);
+}
+
+TEST_CASE("Opaque tokens: 32 characters, stored only as a keyed hash") {
+  Fixture f;
+  TokenOptions o;
+  o.format = TokenFormat::kOpaque;
+  TokenIssuer issuer = f.Issuer(o);
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  REQUIRE(token->size() == 32);
+  for (char c : *token) CHECK(((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')));
+  auto claims = issuer.verify(*token);
+  REQUIRE(claims.ok());
+  CHECK(claims->customer_id == f.customer.id);
+  CHECK(claims->format == TokenFormat::kOpaque);
+  CHECK(claims->expires_at - claims->issued_at == 3600);
+
+  // The store holds HMAC(secret_key, purpose, token), not the token.
+  CHECK(f.storage->find_opaque_token(*token).code() == Code::kNotFound);
+  CHECK(f.storage->find_opaque_token(internal::KeyedHash(std::string(32, 's'), "opaque-token",
+                                                         *token))
+            .ok());
+
+  std::string other = *token;
+  other[0] = other[0] == 'a' ? 'b' : 'a';
+  CHECK(issuer.verify(other).status().message() == "The token is not valid.");
+  CHECK(issuer.verify("AR4116ZOZOAGXTY1XJN4LJ13KIM36R6X").code() == Code::kInvalidToken);
+
+  // JWTs still verify on an opaque issuer (a shop can switch formats without logging anyone out).
+  TokenIssuer jwt = f.Issuer();
+  auto j = jwt.issue(f.customer);
+  CHECK(issuer.verify(*j).ok());
+
+  f.clock.advance(60 * kMinute + 5 * kSecond);
+  CHECK(issuer.verify(*token).code() == Code::kExpired);
+}
+
+TEST_CASE("Opaque tokens are revoked like JWTs") {
+  Fixture f;
+  TokenOptions o;
+  o.format = TokenFormat::kOpaque;
+  TokenIssuer issuer = f.Issuer(o);
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+  CustomerPatch p;
+  p.revoke_tokens_at = f.clock.now();
+  auto c = f.storage->update_customer(f.customer.id, p, f.clock.now());
+  REQUIRE(c.ok());
+  issuer.note_revocation(c->id, c->tokens_revoked_at);
+  CHECK(issuer.verify(*token).status().message() == "The token has been revoked.");
+  auto fresh = issuer.issue(*c);  // same millisecond as the revocation
+  REQUIRE(fresh.ok());
+  CHECK(issuer.verify(*fresh).ok());
+}
