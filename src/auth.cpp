@@ -2,18 +2,208 @@
 #include "custauth/auth.h"
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <utility>
 
+#include "crypto.h"
 #include "internal.h"
 #include "json.h"
 
 namespace custauth {
 
+namespace {
+
+constexpr std::size_t kResetTokenLength = 32;
+constexpr std::size_t kOtcLength = 32;
+// Secrets longer than this are refused at login before any hashing.
+constexpr std::size_t kMaxLoginSecret = 4096;
+
+bool IsResetTokenShape(std::string_view s) {
+  if (s.size() != kResetTokenLength) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsOtcShape(std::string_view s) {
+  if (s.size() != kOtcLength) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+std::string SecretPurpose(SecretKind kind, std::int64_t customer_id) {
+  return fmt::format("{}:{}", kind == SecretKind::kPasswordReset ? "reset" : "otc", customer_id);
+}
+
+const char* SourceName(SecretSource s) {
+  switch (s) {
+    case SecretSource::kAccountPassword: return "password";
+    case SecretSource::kResetToken: return "reset_token";
+    case SecretSource::kAdminOtc: return "otc";
+  }
+  return "unknown";
+}
+
+Status SignInIncorrect() { return Status(Code::kAuthenticationFailed, msg::kSignInIncorrect); }
+
+}  // namespace
+
 struct CustomerAuth::Impl {
   std::shared_ptr<Storage> storage;
   AuthOptions options;
   std::unique_ptr<PasswordHasher> hasher;
+  std::unique_ptr<TokenIssuer> tokens;
+
+  std::string SecretHash(SecretKind kind, std::int64_t customer_id, std::string_view secret) const {
+    return internal::KeyedHash(options.keys.secret_key, SecretPurpose(kind, customer_id), secret);
+  }
+
+  std::string RandomString(std::string_view alphabet, std::size_t n) {
+    std::string out(n, '\0');
+    for (char& c : out) {
+      c = alphabet[options.random->uniform(static_cast<std::uint32_t>(alphabet.size()))];
+    }
+    return out;
+  }
+
+  struct Match {
+    SecretSource source;
+    std::optional<SecretRecord> secret;  // for one-time secrets
+  };
+
+  // Runs `chain` for (customer, secret): the first match, nullopt when none matched, or a failure
+  // of the machinery (kBusy, kStorage).
+  Result<std::optional<Match>> RunChain(const Customer& c, std::string_view secret,
+                                        const std::vector<SecretSource>& chain, TimeMs now) {
+    for (SecretSource source : chain) {
+      switch (source) {
+        case SecretSource::kAccountPassword: {
+          if (!c.has_password()) {
+            hasher->dummy_verify(secret);
+            break;
+          }
+          auto ok = hasher->verify(secret, c.password_hash);
+          if (!ok.ok()) {
+            if (ok.code() == Code::kInvalidInput) break;  // an unreadable stored hash never matches
+            return ok.status();
+          }
+          if (*ok) return std::optional<Match>(Match{source, std::nullopt});
+          break;
+        }
+        case SecretSource::kResetToken:
+        case SecretSource::kAdminOtc: {
+          const bool otc = source == SecretSource::kAdminOtc;
+          if (otc ? !IsOtcShape(secret) : !IsResetTokenShape(secret)) break;
+          if (otc && !c.allow_remote_shopping_assistance) break;
+          const SecretKind kind = otc ? SecretKind::kAdminOtc : SecretKind::kPasswordReset;
+          auto used = storage->consume_secret(kind, c.id, SecretHash(kind, c.id, secret), now);
+          if (used.ok()) return std::optional<Match>(Match{source, std::move(used).value()});
+          if (used.code() != Code::kNotFound && used.code() != Code::kExpired) {
+            return used.status();
+          }
+          break;
+        }
+      }
+    }
+    return std::optional<Match>();
+  }
+
+  // The login flow shared by generate_customer_token and exchange_otc.
+  Result<std::string> Authenticate(std::string_view email, std::string_view secret,
+                                   const std::vector<SecretSource>& chain,
+                                   const RequestContext& ctx, std::int64_t website_id) {
+    if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+    if (secret.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
+    if (secret.size() > kMaxLoginSecret || !IsValidEmail(email)) return SignInIncorrect();
+    const TimeMs now = this->now();
+    auto found = storage->find_customer_by_email(website_id, email);
+    if (!found.ok()) {
+      if (found.code() != Code::kNotFound) return found.status();
+      hasher->dummy_verify(secret);  // an unknown email costs what a wrong password costs
+      AuditFailure(nullptr, ctx, "unknown_email", email);
+      return SignInIncorrect();
+    }
+    const Customer& c = *found;
+    if (c.locked_at(now) || !c.is_active) {
+      hasher->dummy_verify(secret);
+      AuditFailure(&c, ctx, c.is_active ? "locked" : "inactive", email);
+      return SignInIncorrect();
+    }
+    auto match = RunChain(c, secret, chain, now);
+    if (!match.ok()) return match.status();
+    if (!match->has_value()) {
+      auto lock = storage->record_login_failure(c.id, now, options.lockout);
+      AuditFailure(&c, ctx, "wrong_secret", email);
+      if (lock.ok() && lock->newly_locked) {
+        audit("customer.lock", &c, ctx,
+              nlohmann::json({{"failures_num", lock->failures_num},
+                              {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
+                  .dump());
+      }
+      return SignInIncorrect();
+    }
+    const Match& m = **match;
+    if (m.source == SecretSource::kAdminOtc) {
+      AuditRecord r;
+      r.at = now;
+      r.event = "otc.use";
+      r.customer_id = c.id;
+      r.admin_id = m.secret->admin_id;
+      r.reason = m.secret->reason;
+      r.actor = ctx.actor;
+      r.client_ip = ctx.client_ip;
+      (void)storage->append_audit(r);
+    }
+    if (!c.confirmed) {
+      audit("login.not_confirmed", &c, ctx, nlohmann::json({{"via", SourceName(m.source)}}).dump());
+      return Status(Code::kNotConfirmed, msg::kNotConfirmed);
+    }
+    Customer current = c;
+    CustomerPatch patch;
+    bool write = false;
+    if (c.failures_num != 0 || c.first_failure || c.lock_expires) {
+      patch.clear_lock = true;
+      write = true;
+    }
+    if (m.source == SecretSource::kAccountPassword && hasher->needs_rehash(c.password_hash)) {
+      auto rehashed = hasher->hash(secret);
+      if (rehashed.ok()) {
+        patch.password_hash = std::move(rehashed).value();
+        patch.expect_password_hash = c.password_hash;
+        write = true;
+      }
+    }
+    if (write) {
+      auto updated = storage->update_customer(c.id, patch, now);
+      if (updated.ok()) {
+        current = std::move(updated).value();
+      } else if (updated.code() == Code::kConflict) {
+        // The password changed meanwhile: keep the new one, still clear the lock.
+        CustomerPatch clear;
+        clear.clear_lock = true;
+        (void)storage->update_customer(c.id, clear, now);
+      } else {
+        return updated.status();
+      }
+    }
+    auto token = tokens->issue(current);
+    if (!token.ok()) return token.status();
+    audit("login.success", &c, ctx, nlohmann::json({{"via", SourceName(m.source)}}).dump());
+    return token;
+  }
+
+  void AuditFailure(const Customer* c, const RequestContext& ctx, std::string_view why,
+                    std::string_view email) {
+    nlohmann::json d = {{"why", why}};
+    if (c == nullptr) d["email"] = std::string(email);
+    audit("login.failure", c, ctx, d.dump());
+  }
 
   TimeMs now() const { return options.clock->now(); }
 
@@ -64,10 +254,21 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   if (options.argon2.max_concurrent < 1) {
     return Status(Code::kInvalidInput, "argon2.max_concurrent must be at least 1");
   }
+  CUSTAUTH_RETURN_IF_ERROR(ValidateKeys(options.keys));
+  if (options.tokens.lifetime < kSecond || options.tokens.leeway < 0 ||
+      options.tokens.revocation_refresh < 0) {
+    return Status(Code::kInvalidInput, "token lifetime must be at least 1 s, leeway >= 0");
+  }
+  if (options.reset_token_lifetime <= 0 || options.otc_lifetime <= 0) {
+    return Status(Code::kInvalidInput, "one-time secret lifetimes must be positive");
+  }
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
   impl->hasher = std::make_unique<PasswordHasher>(options.argon2);
   impl->options = std::move(options);
+  impl->tokens = std::make_unique<TokenIssuer>(*impl->storage, impl->options.keys,
+                                               impl->options.tokens, *impl->options.clock,
+                                               *impl->options.random);
   return std::unique_ptr<CustomerAuth>(new CustomerAuth(std::move(impl)));
 }
 
@@ -76,6 +277,7 @@ CustomerAuth::~CustomerAuth() = default;
 
 const AuthOptions& CustomerAuth::options() const { return impl_->options; }
 Storage& CustomerAuth::storage() { return *impl_->storage; }
+TokenIssuer& CustomerAuth::tokens() { return *impl_->tokens; }
 PasswordHasher& CustomerAuth::hasher() { return *impl_->hasher; }
 Clock& CustomerAuth::clock() { return *impl_->options.clock; }
 
@@ -142,6 +344,9 @@ Result<Customer> CustomerAuth::update_customer(std::string_view email,
   if (update.is_active.has_value() && !*update.is_active) patch.revoke_tokens_at = now;
   auto updated = impl_->storage->update_customer(found->id, patch, now);
   if (!updated.ok()) return updated.status();
+  if (patch.revoke_tokens_at) {
+    impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
+  }
   nlohmann::json detail = nlohmann::json::object();
   if (update.firstname) detail["firstname"] = *update.firstname;
   if (update.lastname) detail["lastname"] = *update.lastname;
@@ -153,6 +358,208 @@ Result<Customer> CustomerAuth::update_customer(std::string_view email,
   }
   impl_->audit("customer.update", &updated.value(), ctx, detail.dump());
   return updated;
+}
+
+Result<std::string> CustomerAuth::generate_customer_token(std::string_view email,
+                                                          std::string_view password,
+                                                          const RequestContext& ctx,
+                                                          std::int64_t website_id) {
+  return impl_->Authenticate(email, password, impl_->options.verifier_chain, ctx, website_id);
+}
+
+Result<std::string> CustomerAuth::exchange_otc(std::string_view email, std::string_view code,
+                                               const RequestContext& ctx,
+                                               std::int64_t website_id) {
+  static const std::vector<SecretSource> kOtcOnly = {SecretSource::kAdminOtc};
+  return impl_->Authenticate(email, code, kOtcOnly, ctx, website_id);
+}
+
+Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::string_view email,
+                                                                        const RequestContext& ctx,
+                                                                        std::int64_t website_id) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  const TimeMs now = impl_->now();
+  // Limits apply before the lookup, so that known and unknown emails look the same.
+  std::vector<RateRule> rules;
+  RateRule per_email;
+  per_email.bucket = fmt::format("reset:email:{}:{}", website_id, EmailKey(email));
+  per_email.window = kHour;
+  per_email.max_in_window = impl_->options.reset_max_per_email;
+  per_email.min_interval = impl_->options.reset_min_interval;
+  rules.push_back(per_email);
+  if (!ctx.client_ip.empty()) {
+    RateRule per_ip;
+    per_ip.bucket = "reset:ip:" + ctx.client_ip;
+    per_ip.window = kHour;
+    per_ip.max_in_window = impl_->options.reset_max_per_ip;
+    rules.push_back(per_ip);
+  }
+  Status limited = impl_->storage->take_rate_slots(rules, now);
+  if (limited.code() == Code::kRateLimited) {
+    impl_->audit("reset.rate_limited", nullptr, ctx,
+                 nlohmann::json({{"email", std::string(email)}}).dump());
+    return Status(Code::kRateLimited, msg::kTooManyResets);
+  }
+  CUSTAUTH_RETURN_IF_ERROR(limited);
+  auto found = impl_->storage->find_customer_by_email(website_id, email);
+  if (!found.ok()) {
+    if (found.code() == Code::kNotFound) return std::optional<std::string>();
+    return found.status();
+  }
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string token = impl_->RandomString(kAlphabet, kResetTokenLength);
+  SecretRecord s;
+  s.kind = SecretKind::kPasswordReset;
+  s.customer_id = found->id;
+  s.hash = impl_->SecretHash(s.kind, s.customer_id, token);
+  s.created_at = now;
+  s.expires_at = now + impl_->options.reset_token_lifetime;
+  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s));
+  impl_->audit("reset.request", &found.value(), ctx);
+  return std::optional<std::string>(std::move(token));
+}
+
+Status CustomerAuth::reset_password(std::string_view email, std::string_view token,
+                                    std::string_view new_password, const RequestContext& ctx,
+                                    std::int64_t website_id) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  const Status mismatched(Code::kInvalidInput, msg::kResetTokenMismatch);
+  if (!IsResetTokenShape(token)) return mismatched;
+  CUSTAUTH_RETURN_IF_ERROR(
+      CheckPasswordPolicy(new_password, impl_->options.password_policy, email));
+  auto found = impl_->storage->find_customer_by_email(website_id, email);
+  if (!found.ok()) return found.code() == Code::kNotFound ? mismatched : found.status();
+  // Hash before consuming, so that a busy hasher does not burn the token.
+  auto hash = impl_->hasher->hash(new_password);
+  if (!hash.ok()) return hash.status();
+  const TimeMs now = impl_->now();
+  auto used = impl_->storage->consume_secret(
+      SecretKind::kPasswordReset, found->id,
+      impl_->SecretHash(SecretKind::kPasswordReset, found->id, token), now);
+  if (!used.ok()) {
+    if (used.code() == Code::kNotFound) return mismatched;
+    if (used.code() == Code::kExpired) return Status(Code::kExpired, msg::kResetTokenExpired);
+    return used.status();
+  }
+  CustomerPatch patch;
+  patch.password_hash = std::move(hash).value();
+  patch.clear_lock = true;
+  patch.revoke_tokens_at = now;
+  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  if (!updated.ok()) return updated.status();
+  impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
+  impl_->audit("password.reset", &updated.value(), ctx);
+  return Status::Ok();
+}
+
+Status CustomerAuth::change_password(std::string_view email, std::string_view current_password,
+                                     std::string_view new_password, const RequestContext& ctx,
+                                     std::int64_t website_id) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  if (current_password.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(
+      CheckPasswordPolicy(new_password, impl_->options.password_policy, email));
+  const TimeMs now = impl_->now();
+  auto found = impl_->storage->find_customer_by_email(website_id, email);
+  if (!found.ok()) {
+    if (found.code() != Code::kNotFound) return found.status();
+    impl_->hasher->dummy_verify(current_password);
+    return SignInIncorrect();
+  }
+  if (found->locked_at(now) || !found->is_active) {
+    impl_->hasher->dummy_verify(current_password);
+    return SignInIncorrect();
+  }
+  static const std::vector<SecretSource> kPasswordOnly = {SecretSource::kAccountPassword};
+  auto match = impl_->RunChain(*found, current_password, kPasswordOnly, now);
+  if (!match.ok()) return match.status();
+  if (!match->has_value()) {
+    (void)impl_->storage->record_login_failure(found->id, now, impl_->options.lockout);
+    impl_->AuditFailure(&found.value(), ctx, "wrong_current_password", email);
+    return SignInIncorrect();
+  }
+  auto hash = impl_->hasher->hash(new_password);
+  if (!hash.ok()) return hash.status();
+  CustomerPatch patch;
+  patch.password_hash = std::move(hash).value();
+  patch.expect_password_hash = found->password_hash;
+  patch.clear_lock = true;
+  patch.revoke_tokens_at = now;
+  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  if (!updated.ok()) return updated.status();
+  impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
+  impl_->audit("password.change", &updated.value(), ctx);
+  return Status::Ok();
+}
+
+Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t admin_id,
+                                            std::string_view reason, const RequestContext& ctx,
+                                            std::int64_t website_id) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  if (admin_id <= 0) return Status(Code::kInvalidInput, "admin_id must be positive");
+  if (reason.size() > 1024 || !internal::IsValidUtf8(reason)) {
+    return Status(Code::kInvalidInput, "the reason must be valid UTF-8 of at most 1024 bytes");
+  }
+  auto found = impl_->storage->find_customer_by_email(website_id, email);
+  if (!found.ok()) return found.status();
+  if (!found->allow_remote_shopping_assistance) {
+    return Status(Code::kForbidden, msg::kAssistanceDisabled);
+  }
+  std::uint8_t raw[16];
+  impl_->options.random->fill(raw);
+  std::string code =
+      internal::HexEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+  sodium_memzero(raw, sizeof raw);
+  const TimeMs now = impl_->now();
+  SecretRecord s;
+  s.kind = SecretKind::kAdminOtc;
+  s.customer_id = found->id;
+  s.hash = impl_->SecretHash(s.kind, s.customer_id, code);
+  s.created_at = now;
+  s.expires_at = now + impl_->options.otc_lifetime;
+  s.admin_id = admin_id;
+  s.reason = std::string(reason);
+  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s));
+  AuditRecord r;
+  r.at = now;
+  r.event = "otc.issue";
+  r.customer_id = found->id;
+  r.admin_id = admin_id;
+  r.reason = std::string(reason);
+  r.actor = ctx.actor.empty() ? fmt::format("admin:{}", admin_id) : ctx.actor;
+  r.client_ip = ctx.client_ip;
+  r.detail = nlohmann::json({{"expires_at", internal::FormatTime(s.expires_at)}}).dump();
+  (void)impl_->storage->append_audit(r);
+  return code;
+}
+
+Result<TokenClaims> CustomerAuth::verify_token(std::string_view token) {
+  return impl_->tokens->verify(token);
+}
+
+Status CustomerAuth::revoke_customer_tokens(std::string_view email, const RequestContext& ctx,
+                                            std::int64_t website_id) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  auto found = impl_->storage->find_customer_by_email(website_id, email);
+  if (!found.ok()) return found.status();
+  const TimeMs now = impl_->now();
+  CustomerPatch patch;
+  patch.revoke_tokens_at = now;
+  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  if (!updated.ok()) return updated.status();
+  impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
+  impl_->audit("tokens.revoke", &updated.value(), ctx);
+  return Status::Ok();
+}
+
+Result<std::vector<AuditRecord>> CustomerAuth::list_audit(const AuditQuery& query) {
+  return impl_->storage->list_audit(query);
 }
 
 }  // namespace custauth

@@ -21,6 +21,7 @@ struct Fixture {
     AuthOptions o;
     o.argon2 = CheapArgon2ForTests();
     o.clock = clock;
+    o.keys = GenerateKeys(*SystemRandom::Shared());
     auto a = CustomerAuth::Open(storage, o);
     REQUIRE(a.ok());
     auth = std::move(a).value();
@@ -227,13 +228,24 @@ TEST_CASE("Refused updates and lookups") {
 TEST_CASE("Open refuses inconsistent options") {
   auto storage = std::shared_ptr<Storage>(MakeMemoryStorage());
   CHECK(CustomerAuth::Open(nullptr).code() == Code::kInvalidInput);
-  AuthOptions o;
+  CHECK(CustomerAuth::Open(storage).code() == Code::kInvalidInput);  // no keys
+  const Keys keys = GenerateKeys(*SystemRandom::Shared());
+  AuthOptions good;
+  good.keys = keys;
+  CHECK(CustomerAuth::Open(storage, good).ok());
+  AuthOptions o = good;
   o.password_policy.required_classes = 5;
   CHECK(CustomerAuth::Open(storage, o).code() == Code::kInvalidInput);
-  o = {};
+  o = good;
   o.lockout.max_failures = -1;
   CHECK(CustomerAuth::Open(storage, o).code() == Code::kInvalidInput);
-  o = {};
+  o = good;
   o.argon2.max_concurrent = 0;
+  CHECK(CustomerAuth::Open(storage, o).code() == Code::kInvalidInput);
+  o = good;
+  o.keys.jwt_keys.clear();
+  CHECK(CustomerAuth::Open(storage, o).code() == Code::kInvalidInput);
+  o = good;
+  o.tokens.lifetime = 0;
   CHECK(CustomerAuth::Open(storage, o).code() == Code::kInvalidInput);
 }

@@ -1,12 +1,14 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
 // The custauth command-line tool, run as a new process: JSON on stdout, exit 0 / 1 / 2.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -172,4 +174,106 @@ TEST_CASE("CLI: usage errors exit 2 and touch nothing") {
   }
   Run show = Cli(db, {"customer", "show", "--email", "a@b.co"});
   CHECK(show.exit_code == 1);  // nothing was created by the refused calls
+}
+
+TEST_CASE("CLI: generate-customer-token, reset, otc, verify, revoke, audit") {
+  TempDir dir;
+  const std::string db = dir.file("shop.db");
+  Run init = Cli(db, {"init"});
+  REQUIRE(init.exit_code == 0);
+  CHECK(init.j()["key_file_created"] == true);
+  CHECK(init.j()["key_file"] == dir.file("shop.key"));
+  struct stat st {};
+  REQUIRE(stat(dir.file("shop.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  // A second init keeps the keys.
+  CHECK(Cli(db, {"init"}).j()["key_file_created"] == false);
+
+  REQUIRE(Cli(db, {"customer", "create", "--email", "bobloblaw@example.com", "--firstname", "Bob",
+                   "--lastname", "Loblaw", "--password", "b0bl0bl@w"})
+              .exit_code == 0);
+  Run login = Cli(db, {"generate-customer-token", "--email", "bobloblaw@example.com",
+                       "--password-stdin"},
+                  "b0bl0bl@w\n");
+  REQUIRE(login.exit_code == 0);
+  const std::string token = login.j()["data"]["generateCustomerToken"]["token"];
+  Run verify = Cli(db, {"token", "verify", token});
+  REQUIRE(verify.exit_code == 0);
+  CHECK(verify.j()["utypid"] == 3);
+
+  Run wrong = Cli(db, {"generate-customer-token", "--email", "bobloblaw@example.com",
+                       "--password", "nope"});
+  CHECK(wrong.exit_code == 1);
+  CHECK(wrong.j()["errors"][0]["message"] ==
+        "The account sign-in was incorrect or your account is disabled temporarily. Please wait "
+        "and try again later.");
+  CHECK(wrong.j()["errors"][0]["extensions"]["category"] == "graphql-authentication");
+
+  Run reset = Cli(db, {"request-password-reset", "--email", "bobloblaw@example.com"});
+  REQUIRE(reset.exit_code == 0);
+  const std::string reset_token = reset.j()["token"];
+  Run unknown = Cli(db, {"request-password-reset", "--email", "nobody@example.com"});
+  REQUIRE(unknown.exit_code == 0);
+  CHECK(unknown.j()["token"].is_null());
+  Run again = Cli(db, {"request-password-reset", "--email", "bobloblaw@example.com"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.j()["errors"][0]["message"] ==
+        "We received too many requests for password resets. Please wait and try again later.");
+  Run set = Cli(db, {"reset-password", "--email", "bobloblaw@example.com", "--token", reset_token,
+                     "--new-password-stdin"},
+                "N3w-Passw0rd\n");
+  REQUIRE(set.exit_code == 0);
+  Run reused = Cli(db, {"reset-password", "--email", "bobloblaw@example.com", "--token",
+                        reset_token, "--new-password", "An0ther-Pass"});
+  CHECK(reused.exit_code == 1);
+  CHECK(reused.j()["errors"][0]["message"] ==
+        "The password token is mismatched. Reset and try again.");
+  Run revoked = Cli(db, {"token", "verify", token});
+  CHECK(revoked.exit_code == 1);
+  CHECK(revoked.j()["errors"][0]["message"] == "The token has been revoked.");
+
+  Run no_consent = Cli(db, {"otc", "issue", "--email", "bobloblaw@example.com", "--admin-id", "7"});
+  CHECK(no_consent.exit_code == 1);
+  CHECK(no_consent.j()["errors"][0]["message"] ==
+        "Login as Customer assistance is disabled for this Customer.");
+  REQUIRE(Cli(db, {"customer", "update", "--email", "bobloblaw@example.com",
+                   "--allow-remote-shopping-assistance", "true"})
+              .exit_code == 0);
+  Run otc = Cli(db, {"otc", "issue", "--email", "bobloblaw@example.com", "--admin-id", "7",
+                     "--reason", "support call"});
+  REQUIRE(otc.exit_code == 0);
+  const std::string code = otc.j()["otp"];
+  CHECK(code.size() == 32);
+  Run exchanged = Cli(db, {"exchange-otc", "--email", "bobloblaw@example.com", "--otc", code});
+  REQUIRE(exchanged.exit_code == 0);
+  const std::string otc_token = exchanged.j()["data"]["generateCustomerToken"]["token"];
+  CHECK(Cli(db, {"exchange-otc", "--email", "bobloblaw@example.com", "--otc", code}).exit_code ==
+        1);
+  CHECK(Cli(db, {"token", "verify", otc_token}).exit_code == 0);
+  REQUIRE(Cli(db, {"token", "revoke", "--email", "bobloblaw@example.com"}).exit_code == 0);
+  CHECK(Cli(db, {"token", "verify", otc_token}).exit_code == 1);
+
+  Run audit = Cli(db, {"audit", "list", "--email", "bobloblaw@example.com"});
+  REQUIRE(audit.exit_code == 0);
+  const json records = audit.j()["audit"];
+  std::vector<std::string> events;
+  for (const auto& r : records) events.push_back(r["event"]);
+  CHECK(std::find(events.begin(), events.end(), "otc.issue") != events.end());
+  CHECK(std::find(events.begin(), events.end(), "otc.use") != events.end());
+  CHECK(std::find(events.begin(), events.end(), "password.reset") != events.end());
+  CHECK(std::find(events.begin(), events.end(), "tokens.revoke") != events.end());
+  for (const auto& r : records) {
+    if (r["event"] == "otc.issue") {
+      CHECK(r["admin_id"] == 7);
+      CHECK(r["reason"] == "support call");
+    }
+  }
+
+  // A missing key file is a clear error, never a silently new key.
+  REQUIRE(unlink(dir.file("shop.key").c_str()) == 0);
+  Run no_key = Cli(db, {"token", "verify", token});
+  CHECK(no_key.exit_code == 1);
+  CHECK(no_key.j()["errors"][0]["message"].get<std::string>().find("does not exist") !=
+        std::string::npos);
+  CHECK(access(dir.file("shop.key").c_str(), F_OK) != 0);
 }

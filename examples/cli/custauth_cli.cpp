@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "custauth/auth.h"
+#include "custauth/keys.h"
 #include "custauth/sqlite_storage.h"
 #include "custauth/version.h"
 #include "json.h"
@@ -36,12 +37,15 @@ constexpr int kExitRefused = 1;
 constexpr int kExitUsage = 2;
 
 const char kUsage[] =
-    "usage: custauth [--db PATH] [--argon2-opslimit N] [--argon2-memlimit BYTES] COMMAND ...\n"
+    "usage: custauth [--db PATH] [--key-file PATH] [--argon2-opslimit N]\n"
+    "                [--argon2-memlimit BYTES] [--token-format jwt|opaque] COMMAND ...\n"
     "\n"
-    "PATH defaults to $CUSTAUTH_DB, else ./custauth.db.\n"
+    "--db defaults to $CUSTAUTH_DB, else ./custauth.db. --key-file defaults to\n"
+    "$CUSTAUTH_KEY_FILE, else the database path with .key for .db (./custauth.key).\n"
     "\n"
     "commands:\n"
-    "  init                                   create (or migrate) the database\n"
+    "  init                                   create (or migrate) the database and create\n"
+    "                                         the key file (mode 0600) if it is missing\n"
     "  customer create --email E --firstname F --lastname L\n"
     "                  [--password-stdin | --password P] [--unconfirmed]\n"
     "                  [--allow-remote-shopping-assistance] [--subscribed] [--website-id N]\n"
@@ -49,6 +53,14 @@ const char kUsage[] =
     "                  [--active true|false] [--subscribed true|false]\n"
     "                  [--allow-remote-shopping-assistance true|false] [--website-id N]\n"
     "  customer show --email E [--website-id N]\n"
+    "  generate-customer-token --email E (--password-stdin | --password P)\n"
+    "  request-password-reset --email E [--client-ip IP]\n"
+    "  reset-password --email E --token T (--new-password-stdin | --new-password P)\n"
+    "  otc issue --email E --admin-id N [--reason R]\n"
+    "  exchange-otc --email E --otc CODE\n"
+    "  token verify TOKEN\n"
+    "  token revoke --email E\n"
+    "  audit list [--email E] [--after-id N] [--limit N]\n"
     "  version\n"
     "\n"
     "Output is JSON on stdout. Exit status: 0 success, 1 refused, 2 usage error.\n";
@@ -131,6 +143,8 @@ std::string ReadSecretFromStdin() {
 
 struct Globals {
   std::string db;
+  std::string key_file;
+  std::optional<custauth::TokenFormat> token_format;
   std::optional<std::uint64_t> opslimit;
   std::optional<std::size_t> memlimit;
 };
@@ -149,6 +163,43 @@ class Cli {
       if (sub == "create") return CustomerCreate(ParseOptions(args, 2, kCreateSpec));
       if (sub == "update") return CustomerUpdate(ParseOptions(args, 2, kUpdateSpec));
       if (sub == "show") return CustomerShow(ParseOptions(args, 2, kShowSpec));
+    }
+    if (cmd == "generate-customer-token") {
+      return GenerateToken(ParseOptions(args, 1, {{"email", true},
+                                                  {"password", true},
+                                                  {"password-stdin", false},
+                                                  {"website-id", true},
+                                                  {"client-ip", true}}));
+    }
+    if (cmd == "request-password-reset") {
+      return RequestReset(
+          ParseOptions(args, 1, {{"email", true}, {"website-id", true}, {"client-ip", true}}));
+    }
+    if (cmd == "reset-password") {
+      return ResetPassword(ParseOptions(args, 1, {{"email", true},
+                                                  {"token", true},
+                                                  {"new-password", true},
+                                                  {"new-password-stdin", false},
+                                                  {"website-id", true}}));
+    }
+    if (cmd == "otc" && args.size() >= 2 && args[1] == "issue") {
+      return OtcIssue(ParseOptions(
+          args, 2, {{"email", true}, {"admin-id", true}, {"reason", true}, {"website-id", true}}));
+    }
+    if (cmd == "exchange-otc") {
+      return ExchangeOtc(ParseOptions(
+          args, 1, {{"email", true}, {"otc", true}, {"website-id", true}, {"client-ip", true}}));
+    }
+    if (cmd == "token" && args.size() >= 2 && args[1] == "verify") {
+      if (args.size() != 3) throw UsageError{"token verify takes one TOKEN"};
+      return TokenVerify(args[2]);
+    }
+    if (cmd == "token" && args.size() >= 2 && args[1] == "revoke") {
+      return TokenRevoke(ParseOptions(args, 2, {{"email", true}, {"website-id", true}}));
+    }
+    if (cmd == "audit" && args.size() >= 2 && args[1] == "list") {
+      return AuditList(ParseOptions(
+          args, 2, {{"email", true}, {"after-id", true}, {"limit", true}, {"website-id", true}}));
     }
     throw UsageError{"unknown command '" + cmd + (args.size() >= 2 ? " " + args[1] : "") + "'"};
   }
@@ -191,17 +242,157 @@ class Cli {
     auto storage = OpenStorage(false);
     if (!storage.ok()) return storage.status();
     custauth::AuthOptions o;
+    auto keys = custauth::LoadKeyFile(g_.key_file);
+    if (!keys.ok()) {
+      if (keys.code() == Code::kNotFound) {
+        return Status(Code::kNotFound, keys.status().message() +
+                                           "; run 'custauth init' or pass --key-file");
+      }
+      return keys.status();
+    }
+    o.keys = std::move(keys).value();
+    if (g_.token_format) o.tokens.format = *g_.token_format;
     if (g_.opslimit) o.argon2.opslimit = *g_.opslimit;
     if (g_.memlimit) o.argon2.memlimit = *g_.memlimit;
     return custauth::CustomerAuth::Open(std::move(storage).value(), o);
   }
 
   int Init(const Parsed&) {
+    // The key file first: a database without its keys is of no use.
+    bool created_keys = false;
+    auto existing = custauth::LoadKeyFile(g_.key_file);
+    if (existing.code() == Code::kNotFound) {
+      Status saved = custauth::SaveKeyFile(g_.key_file,
+                                           custauth::GenerateKeys(*custauth::SystemRandom::Shared()));
+      if (!saved.ok()) return Refuse(saved);
+      created_keys = true;
+    } else if (!existing.ok()) {
+      return Refuse(existing.status());
+    }
     auto storage = OpenStorage(true);
     if (!storage.ok()) return Refuse(storage.status());
     return Print({{"database", g_.db},
                   {"backend", (*storage)->describe()},
-                  {"schema_version", custauth::SqliteSchemaVersion()}});
+                  {"schema_version", custauth::SqliteSchemaVersion()},
+                  {"key_file", g_.key_file},
+                  {"key_file_created", created_keys}});
+  }
+
+  static std::int64_t Website(const Parsed& p) {
+    return p.has("website-id") ? ParseInt("website-id", p.get("website-id"))
+                               : custauth::kDefaultWebsiteId;
+  }
+
+  static custauth::RequestContext Context(const Parsed& p) {
+    custauth::RequestContext ctx = Context();
+    if (p.has("client-ip")) ctx.client_ip = p.get("client-ip");
+    return ctx;
+  }
+
+  static std::string Secret(const Parsed& p, const std::string& name) {
+    if (p.has(name) && p.has(name + "-stdin")) {
+      throw UsageError{"give --" + name + " or --" + name + "-stdin, not both"};
+    }
+    if (p.has(name)) return p.get(name);
+    if (p.has(name + "-stdin")) return ReadSecretFromStdin();
+    throw UsageError{"missing --" + name + " or --" + name + "-stdin"};
+  }
+
+  int GenerateToken(const Parsed& p) {
+    const std::string email = p.required("email");
+    const std::string password = Secret(p, "password");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto token = (*auth)->generate_customer_token(email, password, Context(p), Website(p));
+    if (!token.ok()) return Refuse(token.status());
+    return Print({{"data", {{"generateCustomerToken", {{"token", *token}}}}}});
+  }
+
+  int RequestReset(const Parsed& p) {
+    const std::string email = p.required("email");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto token = (*auth)->request_password_reset(email, Context(p), Website(p));
+    if (!token.ok()) return Refuse(token.status());
+    // What the host would mail; null for an unknown email (the customer sees the same result).
+    return Print({{"requested", true},
+                  {"token", token->has_value() ? json(**token) : json(nullptr)}});
+  }
+
+  int ResetPassword(const Parsed& p) {
+    const std::string email = p.required("email");
+    const std::string token = p.required("token");
+    const std::string password = Secret(p, "new-password");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    Status s = (*auth)->reset_password(email, token, password, Context(p), Website(p));
+    if (!s.ok()) return Refuse(s);
+    return Print({{"reset", true}});
+  }
+
+  int OtcIssue(const Parsed& p) {
+    const std::string email = p.required("email");
+    const std::int64_t admin = ParseInt("admin-id", p.required("admin-id"));
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto code = (*auth)->issue_otc(email, admin, p.get("reason"), Context(), Website(p));
+    if (!code.ok()) return Refuse(code.status());
+    return Print({{"otp", *code}});
+  }
+
+  int ExchangeOtc(const Parsed& p) {
+    const std::string email = p.required("email");
+    const std::string code = p.required("otc");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto token = (*auth)->exchange_otc(email, code, Context(p), Website(p));
+    if (!token.ok()) return Refuse(token.status());
+    return Print({{"data", {{"generateCustomerToken", {{"token", *token}}}}}});
+  }
+
+  int TokenVerify(const std::string& token) {
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto claims = (*auth)->verify_token(token);
+    if (!claims.ok()) return Refuse(claims.status());
+    json j = {{"uid", claims->customer_id},
+              {"utypid", claims->user_type},
+              {"iat", claims->issued_at},
+              {"exp", claims->expires_at},
+              {"format", claims->format == custauth::TokenFormat::kJwt ? "jwt" : "opaque"}};
+    if (!claims->kid.empty()) j["kid"] = claims->kid;
+    return Print(j);
+  }
+
+  int TokenRevoke(const Parsed& p) {
+    const std::string email = p.required("email");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    Status s = (*auth)->revoke_customer_tokens(email, Context(), Website(p));
+    if (!s.ok()) return Refuse(s);
+    return Print({{"revoked", true}});
+  }
+
+  int AuditList(const Parsed& p) {
+    custauth::AuditQuery q;
+    if (p.has("after-id")) q.after_id = ParseInt("after-id", p.get("after-id"));
+    if (p.has("limit")) {
+      const std::int64_t limit = ParseInt("limit", p.get("limit"));
+      if (limit < 1 || limit > 100000) throw UsageError{"--limit takes 1..100000"};
+      q.limit = static_cast<std::size_t>(limit);
+    }
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    if (p.has("email")) {
+      auto c = (*auth)->find_customer(p.get("email"), Website(p));
+      if (!c.ok()) return Refuse(c.status());
+      q.customer_id = c->id;
+    }
+    auto records = (*auth)->list_audit(q);
+    if (!records.ok()) return Refuse(records.status());
+    json list = json::array();
+    for (const auto& r : *records) list.push_back(custauth::internal::AuditToJson(r));
+    return Print({{"audit", list}});
   }
 
   int CustomerCreate(const Parsed& p) {
@@ -287,6 +478,17 @@ int main(int argc, char** argv) {
       };
       if (a == "--db") {
         g.db = value(a);
+      } else if (a == "--key-file") {
+        g.key_file = value(a);
+      } else if (a == "--token-format") {
+        const std::string f = value(a);
+        if (f == "jwt") {
+          g.token_format = custauth::TokenFormat::kJwt;
+        } else if (f == "opaque") {
+          g.token_format = custauth::TokenFormat::kOpaque;
+        } else {
+          throw UsageError{"--token-format takes jwt or opaque"};
+        }
       } else if (a == "--argon2-opslimit") {
         g.opslimit = static_cast<std::uint64_t>(ParseInt("argon2-opslimit", value(a)));
       } else if (a == "--argon2-memlimit") {
@@ -296,6 +498,10 @@ int main(int argc, char** argv) {
       }
     }
     args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
+    if (g.key_file.empty()) {
+      const char* env = std::getenv("CUSTAUTH_KEY_FILE");
+      g.key_file = env != nullptr && *env != '\0' ? env : custauth::DefaultKeyFilePath(g.db);
+    }
     Cli cli(g);
     return cli.Run(args);
   } catch (const UsageError& e) {

@@ -16,13 +16,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "custauth/clock.h"
 #include "custauth/customer.h"
 #include "custauth/export.h"
+#include "custauth/keys.h"
 #include "custauth/password.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/token.h"
 
 namespace custauth {
 
@@ -33,13 +36,36 @@ struct RequestContext {
   std::string actor;       // e.g. "cli", "admin:7"; may be empty
 };
 
+// The secrets generateCustomerToken accepts as its `password`, in the platform's order.
+enum class SecretSource : int {
+  kAccountPassword = 0,  // the customer's password
+  kResetToken = 1,       // a password-reset token (one-time; consumed even though unchanged)
+  kAdminOtc = 2,         // an admin's Login-as-Customer code (one-time; needs consent)
+};
+
 struct AuthOptions {
+  // Required: what custauth signs and keys hashes with (see keys.h; GenerateKeys for new ones).
+  Keys keys;
+  // Token format, lifetime, leeway, revocation bound. Default: JWT, 60 minutes.
+  TokenOptions tokens;
   // Applied when a password is set. Default: the platform's.
   PasswordPolicy password_policy;
   // Argon2id parameters and the concurrency limit. Default: the platform's (ops 2, 64 MiB).
   Argon2Options argon2;
   // Default: 10 failures within 10 minutes lock for 10 minutes.
   LockoutPolicy lockout;
+  // The order and membership of generateCustomerToken's chain. Default: the platform's.
+  std::vector<SecretSource> verifier_chain = {SecretSource::kAccountPassword,
+                                              SecretSource::kResetToken, SecretSource::kAdminOtc};
+  // Default: 2 hours.
+  TimeMs reset_token_lifetime = 2 * kHour;
+  // Password-reset requests: at most this many per hour per email and per client IP, and at
+  // least reset_min_interval apart per email. Default: the platform's 5, 5 and 10 minutes.
+  int reset_max_per_email = 5;
+  int reset_max_per_ip = 5;
+  TimeMs reset_min_interval = 10 * kMinute;
+  // Lifetime of an admin one-time code. Default: 30 s.
+  TimeMs otc_lifetime = 30 * kSecond;
   // Default (null): SystemClock::Shared().
   std::shared_ptr<Clock> clock;
   // Default (null): SystemRandom::Shared().
@@ -95,7 +121,60 @@ class CUSTAUTH_EXPORT CustomerAuth {
                                    const RequestContext& ctx = {},
                                    std::int64_t website_id = kDefaultWebsiteId);
 
+  // generateCustomerToken: the `password` is tried against the verifier chain (account password,
+  // then a reset token, then an admin one-time code); the first match wins and yields a token.
+  // kInvalidInput (empty email or password, DOMAIN.md's messages); kAuthenticationFailed (unknown
+  // email, wrong secret, locked or inactive account: one message for all); kNotConfirmed (right
+  // secret, unconfirmed account); kBusy; kStorage.
+  Result<std::string> generate_customer_token(std::string_view email, std::string_view password,
+                                              const RequestContext& ctx = {},
+                                              std::int64_t website_id = kDefaultWebsiteId);
+
+  // Issues a password-reset token for the customer, replacing any earlier one, and returns it for
+  // the host to mail. For an unknown email: OK with no token (the same outward result).
+  // kInvalidInput; kRateLimited (DOMAIN.md's message).
+  Result<std::optional<std::string>> request_password_reset(
+      std::string_view email, const RequestContext& ctx = {},
+      std::int64_t website_id = kDefaultWebsiteId);
+
+  // Sets a new password with a reset token: the policy applies; the token is consumed; the lock
+  // is cleared; the customer's tokens are revoked. kInvalidInput (policy, or the token is
+  // mismatched: DOMAIN.md's message); kExpired (DOMAIN.md's message).
+  Status reset_password(std::string_view email, std::string_view token,
+                        std::string_view new_password, const RequestContext& ctx = {},
+                        std::int64_t website_id = kDefaultWebsiteId);
+
+  // Changes a password given the current one; revokes the customer's tokens.
+  // kAuthenticationFailed (wrong current password; counts towards the lock), kInvalidInput.
+  Status change_password(std::string_view email, std::string_view current_password,
+                         std::string_view new_password, const RequestContext& ctx = {},
+                         std::int64_t website_id = kDefaultWebsiteId);
+
+  // Login as Customer: a new one-time code (32 lowercase hex characters) for an admin, replacing
+  // the customer's earlier code. kForbidden when the customer has not consented (DOMAIN.md's
+  // message); kNotFound; kInvalidInput (admin_id must be positive).
+  Result<std::string> issue_otc(std::string_view email, std::int64_t admin_id,
+                                std::string_view reason, const RequestContext& ctx = {},
+                                std::int64_t website_id = kDefaultWebsiteId);
+
+  // Exchanges an admin one-time code for a customer token directly (the same rules as the code's
+  // step of generate_customer_token).
+  Result<std::string> exchange_otc(std::string_view email, std::string_view code,
+                                   const RequestContext& ctx = {},
+                                   std::int64_t website_id = kDefaultWebsiteId);
+
+  // The claims of a valid customer token (see TokenIssuer::verify). Never writes.
+  Result<TokenClaims> verify_token(std::string_view token);
+
+  // Revokes every token issued to the customer up to now. kNotFound, kInvalidInput.
+  Status revoke_customer_tokens(std::string_view email, const RequestContext& ctx = {},
+                                std::int64_t website_id = kDefaultWebsiteId);
+
+  // The audit trail.
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query);
+
   const AuthOptions& options() const;
+  TokenIssuer& tokens();
   Storage& storage();
   PasswordHasher& hasher();
   Clock& clock();

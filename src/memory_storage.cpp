@@ -1,0 +1,427 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// MemoryStorage: the whole state of a Storage in plain maps behind one mutex. Every method takes
+// the mutex once, so each is atomic with respect to every other, which is all storage.h asks of a
+// backend within one process. Nothing is persisted.
+
+#include "custauth/memory_storage.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "custauth/customer.h"
+#include "custauth/status.h"
+#include "custauth/storage.h"
+
+namespace custauth {
+namespace {
+
+// "No such entity with email = x", from the platform's message.
+std::string NoSuchEmail(std::string_view email) {
+  const std::string_view text = msg::kCustomerNotFound;
+  const std::size_t at = text.find("%s");
+  if (at == std::string_view::npos) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + email.size());
+  out.append(text.substr(0, at)).append(email).append(text.substr(at + 2));
+  return out;
+}
+
+Status NoSuchCustomerId(std::int64_t id) {
+  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// The events of one rate-limit bucket, oldest first.
+struct Bucket {
+  std::deque<TimeMs> events;
+  TimeMs widest_window = 0;  // the widest window any rule has used on this bucket
+};
+
+class MemoryStorage final : public Storage {
+ public:
+  MemoryStorage() = default;
+
+  std::string describe() const override { return "memory"; }
+
+  // --- Customers ---
+
+  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return CreateLocked(c, now);
+  }
+
+  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_email_.find({c.website_id, EmailKey(c.email)});
+    if (it != by_email_.end()) {
+      return FindOrCreateResult{customers_.at(it->second), false};
+    }
+    Result<Customer> created = CreateLocked(c, now);
+    if (!created.ok()) return created.status();
+    return FindOrCreateResult{std::move(created).value(), true};
+  }
+
+  Result<Customer> find_customer_by_email(std::int64_t website_id,
+                                          std::string_view email) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_email_.find({website_id, EmailKey(email)});
+    if (it == by_email_.end()) return Status(Code::kNotFound, NoSuchEmail(email));
+    return customers_.at(it->second);
+  }
+
+  Result<Customer> find_customer_by_id(std::int64_t id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(id);
+    if (it == customers_.end()) return NoSuchCustomerId(id);
+    return it->second;
+  }
+
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
+                                   TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(id);
+    if (it == customers_.end()) return NoSuchCustomerId(id);
+    Customer& c = it->second;
+    if (patch.expect_password_hash && *patch.expect_password_hash != c.password_hash) {
+      return Status(Code::kConflict,
+                    fmt::format("The password of customerId = {} changed concurrently", id));
+    }
+    // Nothing below can fail, so the patch applies whole or (above) not at all.
+    if (patch.firstname) c.firstname = *patch.firstname;
+    if (patch.lastname) c.lastname = *patch.lastname;
+    if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
+    if (patch.confirmed) c.confirmed = *patch.confirmed;
+    if (patch.is_active) c.is_active = *patch.is_active;
+    if (patch.allow_remote_shopping_assistance) {
+      c.allow_remote_shopping_assistance = *patch.allow_remote_shopping_assistance;
+      if (!*patch.allow_remote_shopping_assistance) VoidLocked(SecretKind::kAdminOtc, id);
+    }
+    if (patch.password_hash) c.password_hash = *patch.password_hash;
+    if (patch.revoke_tokens_at && *patch.revoke_tokens_at > c.tokens_revoked_at) {
+      c.tokens_revoked_at = *patch.revoke_tokens_at;
+      ++revocation_epoch_;
+    }
+    if (patch.clear_lock) {
+      c.failures_num = 0;
+      c.first_failure.reset();
+      c.lock_expires.reset();
+    }
+    c.updated_at = now;
+    return c;
+  }
+
+  // --- Lockout ---
+
+  Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
+                                         const LockoutPolicy& policy) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer_id);
+    if (it == customers_.end()) return NoSuchCustomerId(customer_id);
+    Customer& c = it->second;
+    const bool was_locked = c.locked_at(now);
+    const bool lock_expired = c.lock_expires.has_value() && *c.lock_expires <= now;
+    const bool no_failure_yet = c.failures_num <= 0 || !c.first_failure.has_value();
+    const bool window_passed =
+        c.first_failure.has_value() && now - *c.first_failure >= policy.window;
+    if (lock_expired || no_failure_yet || (window_passed && !was_locked)) {
+      c.failures_num = 1;
+      c.first_failure = now;
+      c.lock_expires.reset();
+    } else {
+      ++c.failures_num;
+    }
+    if (policy.max_failures > 0 && c.failures_num >= policy.max_failures) {
+      c.lock_expires = now + policy.lock_duration;
+    }
+    c.updated_at = now;
+    LockState state;
+    state.failures_num = c.failures_num;
+    state.first_failure = c.first_failure;
+    state.lock_expires = c.lock_expires;
+    state.locked = c.locked_at(now);
+    state.newly_locked = state.locked && !was_locked;
+    return state;
+  }
+
+  // --- One-time secrets ---
+
+  Status put_secret(const SecretRecord& s) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (customers_.find(s.customer_id) == customers_.end()) return NoSuchCustomerId(s.customer_id);
+    SecretRecord stored = s;
+    stored.used_at.reset();
+    secrets_[{s.customer_id, s.kind}] = std::move(stored);
+    return Status::Ok();
+  }
+
+  Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
+                                      std::string_view hash, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = secrets_.find({customer_id, kind});
+    if (it == secrets_.end() || it->second.used_at.has_value() || it->second.hash != hash) {
+      return Status(Code::kNotFound, "No such secret");
+    }
+    if (now >= it->second.expires_at) return Status(Code::kExpired, "The secret is expired");
+    it->second.used_at = now;
+    return it->second;
+  }
+
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    VoidLocked(kind, customer_id);
+    return Status::Ok();
+  }
+
+  // --- Rate limits ---
+
+  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Check every rule first; record only when all of them allow the request.
+    for (const RateRule& rule : rules) {
+      auto it = buckets_.find(rule.bucket);
+      if (it == buckets_.end()) {
+        if (rule.max_in_window <= 0) return RateLimited();
+        continue;
+      }
+      const std::deque<TimeMs>& events = it->second.events;
+      const auto counted = std::count_if(events.begin(), events.end(), [&](TimeMs t) {
+        return t > now - rule.window && t <= now;
+      });
+      if (counted >= rule.max_in_window) return RateLimited();
+      if (rule.min_interval > 0 && !events.empty() && now - events.back() < rule.min_interval) {
+        return RateLimited();
+      }
+    }
+    std::set<std::string_view> recorded;
+    for (const RateRule& rule : rules) {
+      Bucket& b = buckets_[rule.bucket];
+      b.widest_window = std::max(b.widest_window, rule.window);
+      if (!recorded.insert(rule.bucket).second) continue;  // one event per bucket per request
+      b.events.insert(std::upper_bound(b.events.begin(), b.events.end(), now), now);
+    }
+    for (const RateRule& rule : rules) {
+      // Prune what no window seen on this bucket can count any more; keep the newest event for
+      // min_interval.
+      Bucket& b = buckets_[rule.bucket];
+      while (b.events.size() > 1 && b.events.front() <= now - b.widest_window) {
+        b.events.pop_front();
+      }
+    }
+    return Status::Ok();
+  }
+
+  // --- OAuth nonces ---
+
+  Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,
+                      TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto key = std::make_pair(std::string(consumer_key), std::string(nonce));
+    auto it = nonces_.find(key);
+    if (it != nonces_.end() && it->second > now) {
+      return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
+    }
+    nonces_[std::move(key)] = expires_at;
+    return Status::Ok();
+  }
+
+  Result<std::int64_t> prune_nonces(TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<std::int64_t>(
+        std::erase_if(nonces_, [&](const auto& kv) { return kv.second <= now; }));
+  }
+
+  // --- Revocation ---
+
+  Result<std::uint64_t> revocation_epoch() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return revocation_epoch_;
+  }
+
+  // --- Opaque tokens ---
+
+  Status put_opaque_token(const OpaqueTokenRecord& t) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!opaque_tokens_.emplace(t.hash, t).second) {
+      return Status(Code::kAlreadyExists, "The token already exists");
+    }
+    return Status::Ok();
+  }
+
+  Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = opaque_tokens_.find(std::string(hash));
+    if (it == opaque_tokens_.end()) return Status(Code::kNotFound, "No such token");
+    return it->second;
+  }
+
+  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<std::int64_t>(std::erase_if(
+        opaque_tokens_, [&](const auto& kv) { return kv.second.expires_at <= before; }));
+  }
+
+  // --- Integrations ---
+
+  Result<Integration> create_integration(const Integration& i) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, existing] : integrations_) {
+      if (existing.consumer_key == i.consumer_key) {
+        return Status(Code::kAlreadyExists, "An integration with this consumer key already exists");
+      }
+      if (existing.access_token == i.access_token) {
+        return Status(Code::kAlreadyExists, "An integration with this access token already exists");
+      }
+    }
+    Integration stored = i;
+    stored.id = next_integration_id_++;
+    stored.permissions = SortedUnique(i.permissions);
+    integrations_.emplace(stored.id, stored);
+    return stored;
+  }
+
+  Result<Integration> find_integration(std::string_view consumer_key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Integration* i = FindIntegrationLocked(consumer_key);
+    if (i == nullptr) return NoSuchIntegration(consumer_key);
+    return *i;
+  }
+
+  Result<std::vector<Integration>> list_integrations() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Integration> all;
+    all.reserve(integrations_.size());
+    for (const auto& [id, i] : integrations_) all.push_back(i);
+    return all;
+  }
+
+  Status set_integration_permissions(std::string_view consumer_key,
+                                     const std::vector<std::string>& permissions) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Integration* i = FindIntegrationLocked(consumer_key);
+    if (i == nullptr) return NoSuchIntegration(consumer_key);
+    i->permissions = SortedUnique(permissions);
+    return Status::Ok();
+  }
+
+  Status revoke_integration(std::string_view consumer_key, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Integration* i = FindIntegrationLocked(consumer_key);
+    if (i == nullptr) return NoSuchIntegration(consumer_key);
+    i->active = false;
+    i->revoked_at = now;
+    return Status::Ok();
+  }
+
+  // --- Audit ---
+
+  Result<std::int64_t> append_audit(const AuditRecord& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    AuditRecord stored = r;
+    stored.id = static_cast<std::int64_t>(audit_.size()) + 1;
+    audit_.push_back(std::move(stored));
+    return audit_.back().id;
+  }
+
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<AuditRecord> out;
+    // audit_[k].id == k + 1, so records after `after_id` start at index after_id.
+    const std::size_t start =
+        q.after_id <= 0 ? 0 : std::min(static_cast<std::size_t>(q.after_id), audit_.size());
+    for (std::size_t k = start; k < audit_.size() && out.size() < q.limit; ++k) {
+      if (q.customer_id && audit_[k].customer_id != q.customer_id) continue;
+      out.push_back(audit_[k]);
+    }
+    return out;
+  }
+
+ private:
+  // REQUIRES: mu_ held.
+  Result<Customer> CreateLocked(const NewCustomer& c, TimeMs now) {
+    if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
+    std::pair<std::int64_t, std::string> email_key{c.website_id, EmailKey(c.email)};
+    if (by_email_.count(email_key) != 0) return Status(Code::kAlreadyExists, msg::kCustomerExists);
+    if (c.id > 0 && customers_.count(c.id) != 0) {
+      return Status(Code::kAlreadyExists,
+                    fmt::format("A customer with customerId = {} already exists", c.id));
+    }
+    Customer stored;
+    stored.id = c.id > 0 ? c.id : next_customer_id_;
+    stored.website_id = c.website_id;
+    stored.email = c.email;
+    stored.firstname = c.firstname;
+    stored.lastname = c.lastname;
+    stored.is_subscribed = c.is_subscribed;
+    stored.confirmed = c.confirmed;
+    stored.allow_remote_shopping_assistance = c.allow_remote_shopping_assistance;
+    stored.is_active = c.is_active;
+    stored.password_hash = c.password_hash;
+    stored.created_at = now;
+    stored.updated_at = now;
+    next_customer_id_ = std::max(next_customer_id_, stored.id + 1);
+    by_email_.emplace(std::move(email_key), stored.id);
+    customers_.emplace(stored.id, stored);
+    return stored;
+  }
+
+  // REQUIRES: mu_ held.
+  void VoidLocked(SecretKind kind, std::int64_t customer_id) {
+    auto it = secrets_.find({customer_id, kind});
+    if (it != secrets_.end() && !it->second.used_at.has_value()) secrets_.erase(it);
+  }
+
+  // REQUIRES: mu_ held.
+  Integration* FindIntegrationLocked(std::string_view consumer_key) {
+    for (auto& [id, i] : integrations_) {
+      if (i.consumer_key == consumer_key) return &i;
+    }
+    return nullptr;
+  }
+
+  static Status NoSuchIntegration(std::string_view consumer_key) {
+    return Status(Code::kNotFound,
+                  fmt::format("No such entity with consumerKey = {}", consumer_key));
+  }
+
+  static Status RateLimited() {
+    return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
+  }
+
+  std::mutex mu_;
+  std::map<std::int64_t, Customer> customers_;                             // by id
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> by_email_;  // (website, EmailKey)
+  std::int64_t next_customer_id_ = 1;
+  std::map<std::pair<std::int64_t, SecretKind>, SecretRecord> secrets_;  // the live one per kind
+  std::map<std::string, Bucket, std::less<>> buckets_;
+  std::map<std::pair<std::string, std::string>, TimeMs> nonces_;  // -> expires_at
+  std::uint64_t revocation_epoch_ = 0;
+  std::map<std::string, OpaqueTokenRecord> opaque_tokens_;  // by hash
+  std::map<std::int64_t, Integration> integrations_;        // by id
+  std::int64_t next_integration_id_ = 1;
+  std::vector<AuditRecord> audit_;  // audit_[k].id == k + 1
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> MakeMemoryStorage() { return std::make_unique<MemoryStorage>(); }
+
+}  // namespace custauth

@@ -1,0 +1,138 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The schema of SqliteStorage, as forward migrations. Not installed; not part of the API.
+//
+// kMigrations[k] takes a database from schema version k to k + 1 (PRAGMA user_version). A released
+// migration is never edited: a change of schema is a new entry at the end. OpenSqliteStorage runs
+// the missing ones in order inside one BEGIN IMMEDIATE transaction, then sets user_version and
+// application_id in the same transaction, so a half-migrated file is never seen.
+//
+// Design notes:
+// - Times are INTEGER milliseconds since the Unix epoch (custauth::TimeMs); NULL where the C++
+//   field is std::optional.
+// - Keyed hashes (secrets, opaque tokens) and sealed integration secrets are BLOBs, compared by
+//   bytes. Everything else textual is TEXT.
+// - customers.email keeps the address as given; email_key (custauth::EmailKey) carries the
+//   case-insensitive uniqueness per website.
+// - revocation_epoch is a one-row counter bumped in the same transaction as every change of a
+//   customer's tokens_revoked_at. Token verifiers in any process poll it (one cheap SELECT) to know
+//   when their cache of revocation times is stale; custauth deliberately does not rely on
+//   PRAGMA data_version, which changes on every commit of any table and only for other
+//   connections.
+// - rate_buckets remembers the widest window any rule has used on a bucket, so that pruning never
+//   drops an event some rule still counts.
+#ifndef CUSTAUTH_SRC_SQLITE_SCHEMA_H_
+#define CUSTAUTH_SRC_SQLITE_SCHEMA_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+
+namespace custauth::sqlite_schema {
+
+// PRAGMA application_id of every custauth database: "CAUT" in ASCII.
+inline constexpr std::int32_t kApplicationId = 0x43415554;
+
+inline constexpr const char* kMigrations[] = {
+    // 0 -> 1: the initial schema.
+    R"sql(
+CREATE TABLE customers (
+  id INTEGER PRIMARY KEY,
+  website_id INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  email_key TEXT NOT NULL,
+  firstname TEXT NOT NULL DEFAULT '',
+  lastname TEXT NOT NULL DEFAULT '',
+  is_subscribed INTEGER NOT NULL DEFAULT 0,
+  confirmed INTEGER NOT NULL DEFAULT 1,
+  allow_remote_shopping_assistance INTEGER NOT NULL DEFAULT 0,
+  is_active INTEGER NOT NULL DEFAULT 1,
+  password_hash TEXT NOT NULL DEFAULT '',
+  failures_num INTEGER NOT NULL DEFAULT 0,
+  first_failure INTEGER,
+  lock_expires INTEGER,
+  tokens_revoked_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (website_id, email_key)
+);
+
+CREATE TABLE secrets (
+  customer_id INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  admin_id INTEGER,
+  reason TEXT NOT NULL DEFAULT '',
+  used_at INTEGER,
+  PRIMARY KEY (customer_id, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE rate_events (
+  bucket TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX rate_events_bucket_at ON rate_events (bucket, at);
+
+CREATE TABLE rate_buckets (
+  bucket TEXT PRIMARY KEY,
+  widest_window INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE nonces (
+  consumer_key TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (consumer_key, nonce)
+) WITHOUT ROWID;
+CREATE INDEX nonces_expires_at ON nonces (expires_at);
+
+CREATE TABLE revocation_epoch (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch INTEGER NOT NULL
+);
+INSERT INTO revocation_epoch (id, epoch) VALUES (1, 0);
+
+CREATE TABLE opaque_tokens (
+  hash BLOB PRIMARY KEY,
+  customer_id INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX opaque_tokens_expires_at ON opaque_tokens (expires_at);
+
+CREATE TABLE integrations (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  consumer_key TEXT NOT NULL UNIQUE,
+  access_token TEXT NOT NULL UNIQUE,
+  consumer_secret_sealed BLOB NOT NULL,
+  token_secret_sealed BLOB NOT NULL,
+  permissions TEXT NOT NULL DEFAULT '[]',
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  customer_id INTEGER,
+  admin_id INTEGER,
+  actor TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  client_ip TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_customer_id ON audit (customer_id, id);
+)sql",
+};
+
+// The schema version this build writes and reads: the number of migrations.
+inline constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+}  // namespace custauth::sqlite_schema
+
+#endif  // CUSTAUTH_SRC_SQLITE_SCHEMA_H_

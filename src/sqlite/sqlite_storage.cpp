@@ -1,0 +1,1283 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// SqliteStorage: Storage over the SQLite C API.
+//
+// Connections. Each connection is opened with SQLITE_OPEN_NOMUTEX and used by one thread at a
+// time: a Pool hands them out (checkout/checkin under a mutex and condition variable) and opens up
+// to SqliteOptions::max_connections lazily. Each connection caches its prepared statements.
+//
+// Transactions. Every Storage method runs in Transact(): one transaction per call, BEGIN IMMEDIATE
+// for writes (so read-then-write sequences are atomic across threads and processes), autocommit
+// for reads, each of which is a single statement. Any failure rolls back, so a failed call changes
+// nothing.
+//
+// Busy handling. Each call has one deadline, busy_timeout_ms after it starts. A busy handler on
+// every connection waits with a short backoff until that deadline; on top of it, Transact retries
+// the whole transaction when SQLite still reports SQLITE_BUSY or SQLITE_LOCKED (which it does
+// without calling the handler in some cases: SQLITE_BUSY_SNAPSHOT, WAL recovery, COMMIT). Past the
+// deadline the call fails with kStorage and a message naming the bound; "database is locked" never
+// reaches a caller.
+
+#include "custauth/sqlite_storage.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "custauth/customer.h"
+#include "custauth/status.h"
+#include "custauth/storage.h"
+#include "sqlite/schema.h"
+#include "sqlite/sqlite_internal.h"
+
+namespace custauth {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+bool IsBusyCode(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection: one sqlite3 handle, its statement cache, and the deadline of the call using it.
+
+class Connection {
+ public:
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+  }
+
+  sqlite3* db() const { return db_; }
+  sqlite3** db_slot() { return &db_; }
+
+  // The deadline of the call in progress; the busy handler waits no longer.
+  SteadyClock::time_point deadline;
+  // Whether the last failure reported through Fail() was SQLITE_BUSY / SQLITE_LOCKED.
+  bool busy = false;
+
+  // A kStorage Status for the failed result code `rc`, recording whether it was "busy".
+  Status Fail(int rc) {
+    busy = IsBusyCode(rc);
+    const char* text = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    return Status(Code::kStorage, fmt::format("sqlite: {}", text));
+  }
+
+  // Runs SQL without results (one or more statements).
+  Status Exec(const char* sql) {
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return Fail(rc);
+    return Status::Ok();
+  }
+
+  // The cached statement for `sql`, prepared on first use. `sql` must have static storage.
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return Fail(rc);
+    }
+    stmts_.emplace(sql, stmt);
+    return stmt;
+  }
+
+  // Rolls back an open transaction, if any. False when the connection is left in an unknown state
+  // (it should then be closed rather than reused).
+  bool Rollback() {
+    if (sqlite3_get_autocommit(db_) != 0) return true;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return sqlite3_get_autocommit(db_) != 0;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string_view, sqlite3_stmt*> stmts_;
+};
+
+// The busy handler of every connection: waits with a short backoff until the call's deadline.
+int BusyHandler(void* arg, int count) {
+  static constexpr int kDelaysMs[] = {1, 1, 2, 2, 5, 5, 10, 10, 20};
+  auto* conn = static_cast<Connection*>(arg);
+  const auto now = SteadyClock::now();
+  if (now >= conn->deadline) return 0;
+  const int index = std::min<int>(count, static_cast<int>(std::size(kDelaysMs)) - 1);
+  const auto delay = std::min<SteadyClock::duration>(std::chrono::milliseconds(kDelaysMs[index]),
+                                                     conn->deadline - now);
+  std::this_thread::sleep_for(delay);
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stmt: one use of a cached statement. Binds parameters left to right; resets on destruction.
+// At most one Stmt per SQL text may be alive on a connection at a time.
+
+class Stmt {
+ public:
+  Stmt(Connection& conn, std::string_view sql) : conn_(conn) {
+    Result<sqlite3_stmt*> stmt = conn.Prepare(sql);
+    if (stmt.ok()) {
+      stmt_ = *stmt;
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    } else {
+      error_ = stmt.status();
+    }
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() {
+    if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+
+  Stmt& Int(std::int64_t v) {
+    if (stmt_ != nullptr) Check(sqlite3_bind_int64(stmt_, next_++, v));
+    return *this;
+  }
+  Stmt& Bool(bool v) { return Int(v ? 1 : 0); }
+  Stmt& Null() {
+    if (stmt_ != nullptr) Check(sqlite3_bind_null(stmt_, next_++));
+    return *this;
+  }
+  Stmt& OptInt(const std::optional<std::int64_t>& v) { return v ? Int(*v) : Null(); }
+  // Never binds NULL, also for an empty string.
+  Stmt& Text(std::string_view v) {
+    if (stmt_ != nullptr) {
+      Check(sqlite3_bind_text64(stmt_, next_++, v.empty() ? "" : v.data(), v.size(),
+                                SQLITE_TRANSIENT, SQLITE_UTF8));
+    }
+    return *this;
+  }
+  Stmt& Blob(std::string_view v) {
+    if (stmt_ != nullptr) {
+      Check(sqlite3_bind_blob64(stmt_, next_++, v.empty() ? "" : v.data(), v.size(),
+                                SQLITE_TRANSIENT));
+    }
+    return *this;
+  }
+
+  // Steps once: true with a row, false when done.
+  Result<bool> Step() {
+    if (!error_.ok()) return error_;
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    error_ = conn_.Fail(rc);
+    return error_;
+  }
+
+  // Steps to the end, ignoring rows.
+  Status Run() {
+    for (;;) {
+      Result<bool> row = Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+    }
+  }
+
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::int64_t ColInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool ColBool(int col) const { return ColInt(col) != 0; }
+  std::optional<std::int64_t> ColOptInt(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return ColInt(col);
+  }
+  std::string ColText(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(n));
+  }
+  std::string ColBlob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(n));
+  }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && error_.ok()) error_ = conn_.Fail(rc);
+  }
+
+  Connection& conn_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int next_ = 1;
+  Status error_;
+};
+
+// Runs a statement that yields one integer (e.g. a pragma or a count).
+Result<std::int64_t> QueryInt(Connection& conn, std::string_view sql) {
+  Stmt st(conn, sql);
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status(Code::kStorage, fmt::format("sqlite: no result from {}", sql));
+  return st.ColInt(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pool: up to `max` connections, each checked out by one thread at a time.
+
+class Pool {
+ public:
+  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
+
+  Pool(std::size_t max, Opener opener) : max_(std::max<std::size_t>(max, 1)), opener_(opener) {}
+
+  // Adds an already opened connection (the one that ran the migrations).
+  void Adopt(std::unique_ptr<Connection> conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++open_;
+    idle_.push_back(std::move(conn));
+  }
+
+  // Waits for an idle connection, or opens one when fewer than `max` are open.
+  Status Acquire(std::unique_ptr<Connection>* out) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+      if (!idle_.empty()) {
+        *out = std::move(idle_.back());
+        idle_.pop_back();
+        return Status::Ok();
+      }
+      ++open_;  // reserve the slot; open outside the lock
+    }
+    Result<std::unique_ptr<Connection>> opened = opener_();
+    if (!opened.ok()) {
+      Discard();
+      return opened.status();
+    }
+    *out = std::move(opened).value();
+    return Status::Ok();
+  }
+
+  // Returns a healthy connection to the pool.
+  void Release(std::unique_ptr<Connection> conn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.push_back(std::move(conn));
+    }
+    cv_.notify_one();
+  }
+
+  // Forgets a connection that was closed (or never opened), freeing its slot.
+  void Discard() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  const std::size_t max_;
+  const Opener opener_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+constexpr std::string_view kSelectCustomerById =
+    "SELECT id, website_id, email, firstname, lastname, is_subscribed, confirmed, "
+    "allow_remote_shopping_assistance, is_active, password_hash, failures_num, first_failure, "
+    "lock_expires, tokens_revoked_at, created_at, updated_at FROM customers WHERE id = ?1";
+
+constexpr std::string_view kSelectCustomerByEmailKey =
+    "SELECT id, website_id, email, firstname, lastname, is_subscribed, confirmed, "
+    "allow_remote_shopping_assistance, is_active, password_hash, failures_num, first_failure, "
+    "lock_expires, tokens_revoked_at, created_at, updated_at FROM customers "
+    "WHERE website_id = ?1 AND email_key = ?2";
+
+constexpr std::string_view kInsertCustomer =
+    "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
+    "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+
+constexpr std::string_view kCustomerIdExists = "SELECT 1 FROM customers WHERE id = ?1";
+
+constexpr std::string_view kUpdateCustomer =
+    "UPDATE customers SET firstname = ?1, lastname = ?2, is_subscribed = ?3, confirmed = ?4, "
+    "allow_remote_shopping_assistance = ?5, is_active = ?6, password_hash = ?7, "
+    "failures_num = ?8, first_failure = ?9, lock_expires = ?10, tokens_revoked_at = ?11, "
+    "updated_at = ?12 WHERE id = ?13";
+
+constexpr std::string_view kBumpEpoch =
+    "UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1";
+
+constexpr std::string_view kVoidSecret =
+    "DELETE FROM secrets WHERE customer_id = ?1 AND kind = ?2 AND used_at IS NULL";
+
+Customer CustomerFromRow(const Stmt& st) {
+  Customer c;
+  c.id = st.ColInt(0);
+  c.website_id = st.ColInt(1);
+  c.email = st.ColText(2);
+  c.firstname = st.ColText(3);
+  c.lastname = st.ColText(4);
+  c.is_subscribed = st.ColBool(5);
+  c.confirmed = st.ColBool(6);
+  c.allow_remote_shopping_assistance = st.ColBool(7);
+  c.is_active = st.ColBool(8);
+  c.password_hash = st.ColText(9);
+  c.failures_num = static_cast<int>(st.ColInt(10));
+  c.first_failure = st.ColOptInt(11);
+  c.lock_expires = st.ColOptInt(12);
+  c.tokens_revoked_at = st.ColInt(13);
+  c.created_at = st.ColInt(14);
+  c.updated_at = st.ColInt(15);
+  return c;
+}
+
+// "No such entity with email = x", from the platform's message. (Built by appending: g++ 12 at -O2
+// warns falsely about std::string::replace here, -Wrestrict.)
+std::string NoSuchEmail(std::string_view email) {
+  constexpr std::string_view kTemplate = msg::kCustomerNotFound;
+  const std::size_t at = kTemplate.find("%s");
+  if (at == std::string_view::npos) return std::string(kTemplate);
+  std::string text;
+  text.reserve(kTemplate.size() + email.size());
+  text.append(kTemplate.substr(0, at)).append(email).append(kTemplate.substr(at + 2));
+  return text;
+}
+
+Status NoSuchCustomerId(std::int64_t id) {
+  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
+}
+
+Status NoSuchIntegration(std::string_view consumer_key) {
+  return Status(Code::kNotFound, fmt::format("No such entity with consumerKey = {}", consumer_key));
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::string PermissionsToJson(const std::vector<std::string>& permissions) {
+  return nlohmann::json(SortedUnique(permissions)).dump();
+}
+
+Result<std::vector<std::string>> PermissionsFromJson(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return Status(Code::kStorage, "sqlite: corrupt integration permissions");
+  std::vector<std::string> out;
+  for (const auto& item : j) {
+    if (!item.is_string()) return Status(Code::kStorage, "sqlite: corrupt integration permissions");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Status StatusOf(const Status& s) { return s; }
+template <class T>
+Status StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// Every read of SqliteStorage is a single statement, so it runs in autocommit mode (its own
+// snapshot); every write takes the write lock up front.
+enum class Tx {
+  kAutocommit,  // one statement, no explicit transaction
+  kWrite,       // BEGIN IMMEDIATE ... COMMIT
+};
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(std::string path, const SqliteOptions& options)
+      : path_(std::move(path)),
+        options_(options),
+        busy_timeout_(std::chrono::milliseconds(std::max(options.busy_timeout_ms, 0))),
+        pool_(options.max_connections, [this] { return OpenConnection(/*create=*/false); }) {}
+
+  // Opens the first connection, checks the file is custauth's (or new), and migrates it.
+  Status Init() {
+    Result<std::unique_ptr<Connection>> first = OpenConnection(options_.create_if_missing);
+    if (!first.ok()) return first.status();
+    std::unique_ptr<Connection> conn = std::move(first).value();
+    CUSTAUTH_RETURN_IF_ERROR(Bootstrap(*conn));
+    pool_.Adopt(std::move(conn));
+    return Status::Ok();
+  }
+
+  std::string describe() const override { return "sqlite:" + path_; }
+
+  // Runs `sql` (a pragma) on a pooled connection; for tests.
+  Result<std::string> PragmaText(const std::string& sql) {
+    return Transact(Tx::kAutocommit, [&](Connection& c) -> Result<std::string> {
+      sqlite3_stmt* stmt = nullptr;
+      int rc = sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &stmt, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return c.Fail(rc);
+      }
+      rc = sqlite3_step(stmt);
+      if (rc != SQLITE_ROW) {
+        Status s = rc == SQLITE_DONE ? Status(Code::kNotFound, "no result") : c.Fail(rc);
+        sqlite3_finalize(stmt);
+        return s;
+      }
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      std::string value = p == nullptr ? "" : p;
+      sqlite3_finalize(stmt);
+      return value;
+    });
+  }
+
+  // --- Customers ---
+
+  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) { return Create(conn, c, now); });
+  }
+
+  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<FindOrCreateResult> {
+      Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
+      if (!found.ok()) return found.status();
+      if (found->has_value()) return FindOrCreateResult{std::move(**found), false};
+      Result<Customer> created = Create(conn, c, now);
+      if (!created.ok()) return created.status();
+      return FindOrCreateResult{std::move(created).value(), true};
+    });
+  }
+
+  Result<Customer> find_customer_by_email(std::int64_t website_id,
+                                          std::string_view email) override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<Customer> {
+      Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
+      if (!found.ok()) return found.status();
+      if (!found->has_value()) return Status(Code::kNotFound, NoSuchEmail(email));
+      return std::move(**found);
+    });
+  }
+
+  Result<Customer> find_customer_by_id(std::int64_t id) override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) { return FindById(conn, id); });
+  }
+
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
+                                   TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
+      Result<Customer> found = FindById(conn, id);
+      if (!found.ok()) return found.status();
+      Customer c = std::move(found).value();
+      if (patch.expect_password_hash && *patch.expect_password_hash != c.password_hash) {
+        return Status(Code::kConflict,
+                      fmt::format("The password of customerId = {} changed concurrently", id));
+      }
+      if (patch.firstname) c.firstname = *patch.firstname;
+      if (patch.lastname) c.lastname = *patch.lastname;
+      if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
+      if (patch.confirmed) c.confirmed = *patch.confirmed;
+      if (patch.is_active) c.is_active = *patch.is_active;
+      if (patch.allow_remote_shopping_assistance) {
+        c.allow_remote_shopping_assistance = *patch.allow_remote_shopping_assistance;
+        if (!c.allow_remote_shopping_assistance) {
+          Stmt st(conn, kVoidSecret);
+          st.Int(id).Int(static_cast<int>(SecretKind::kAdminOtc));
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+      }
+      if (patch.password_hash) c.password_hash = *patch.password_hash;
+      if (patch.revoke_tokens_at && *patch.revoke_tokens_at > c.tokens_revoked_at) {
+        c.tokens_revoked_at = *patch.revoke_tokens_at;
+        CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
+      }
+      if (patch.clear_lock) {
+        c.failures_num = 0;
+        c.first_failure.reset();
+        c.lock_expires.reset();
+      }
+      c.updated_at = now;
+      CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
+      return c;
+    });
+  }
+
+  // --- Lockout ---
+
+  Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
+                                         const LockoutPolicy& policy) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<LockState> {
+      Result<Customer> found = FindById(conn, customer_id);
+      if (!found.ok()) return found.status();
+      Customer c = std::move(found).value();
+      const bool was_locked = c.locked_at(now);
+      const bool lock_expired = c.lock_expires.has_value() && *c.lock_expires <= now;
+      const bool no_failure_yet = c.failures_num <= 0 || !c.first_failure.has_value();
+      const bool window_passed =
+          c.first_failure.has_value() && now - *c.first_failure >= policy.window;
+      if (lock_expired || no_failure_yet || (window_passed && !was_locked)) {
+        c.failures_num = 1;
+        c.first_failure = now;
+        c.lock_expires.reset();
+      } else {
+        ++c.failures_num;
+      }
+      if (policy.max_failures > 0 && c.failures_num >= policy.max_failures) {
+        c.lock_expires = now + policy.lock_duration;
+      }
+      c.updated_at = now;
+      CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
+      LockState state;
+      state.failures_num = c.failures_num;
+      state.first_failure = c.first_failure;
+      state.lock_expires = c.lock_expires;
+      state.locked = c.locked_at(now);
+      state.newly_locked = state.locked && !was_locked;
+      return state;
+    });
+  }
+
+  // --- One-time secrets ---
+
+  Status put_secret(const SecretRecord& s) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      Result<bool> exists = CustomerExists(conn, s.customer_id);
+      if (!exists.ok()) return exists.status();
+      if (!*exists) return NoSuchCustomerId(s.customer_id);
+      Stmt st(conn,
+              "INSERT INTO secrets (customer_id, kind, hash, created_at, expires_at, admin_id, "
+              "reason, used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL) "
+              "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
+              "created_at = excluded.created_at, expires_at = excluded.expires_at, "
+              "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL");
+      st.Int(s.customer_id)
+          .Int(static_cast<int>(s.kind))
+          .Blob(s.hash)
+          .Int(s.created_at)
+          .Int(s.expires_at)
+          .OptInt(s.admin_id)
+          .Text(s.reason);
+      return st.Run();
+    });
+  }
+
+  Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
+                                      std::string_view hash, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<SecretRecord> {
+      {
+        Stmt st(conn,
+                "UPDATE secrets SET used_at = ?1 WHERE customer_id = ?2 AND kind = ?3 AND "
+                "hash = ?4 AND used_at IS NULL AND expires_at > ?1 "
+                "RETURNING created_at, expires_at, admin_id, reason");
+        st.Int(now).Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (*row) {
+          SecretRecord r;
+          r.kind = kind;
+          r.customer_id = customer_id;
+          r.hash = std::string(hash);
+          r.created_at = st.ColInt(0);
+          r.expires_at = st.ColInt(1);
+          r.admin_id = st.ColOptInt(2);
+          r.reason = st.ColText(3);
+          r.used_at = now;
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+          return r;
+        }
+      }
+      // Nothing consumed: an unused secret with this hash that has expired, or none at all.
+      Stmt st(conn,
+              "SELECT 1 FROM secrets WHERE customer_id = ?1 AND kind = ?2 AND hash = ?3 AND "
+              "used_at IS NULL");
+      st.Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      if (*row) return Status(Code::kExpired, "The secret is expired");
+      return Status(Code::kNotFound, "No such secret");
+    });
+  }
+
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      Stmt st(conn, kVoidSecret);
+      st.Int(customer_id).Int(static_cast<int>(kind));
+      return st.Run();
+    });
+  }
+
+  // --- Rate limits ---
+
+  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      // Check every rule first; record only when all of them allow the request.
+      for (const RateRule& rule : rules) {
+        if (rule.max_in_window <= 0) return RateLimited();
+        {
+          Stmt st(conn,
+                  "SELECT count(*) FROM rate_events WHERE bucket = ?1 AND at > ?2 AND at <= ?3");
+          st.Text(rule.bucket).Int(now - rule.window).Int(now);
+          Result<bool> row = st.Step();
+          if (!row.ok()) return row.status();
+          if (st.ColInt(0) >= rule.max_in_window) return RateLimited();
+        }
+        if (rule.min_interval > 0) {
+          Stmt st(conn, "SELECT max(at) FROM rate_events WHERE bucket = ?1");
+          st.Text(rule.bucket);
+          Result<bool> row = st.Step();
+          if (!row.ok()) return row.status();
+          if (!st.IsNull(0) && now - st.ColInt(0) < rule.min_interval) return RateLimited();
+        }
+      }
+      // One event per bucket per request, however many rules name it.
+      std::map<std::string_view, TimeMs> widest;
+      for (const RateRule& rule : rules) {
+        auto [it, inserted] = widest.emplace(rule.bucket, rule.window);
+        if (!inserted) it->second = std::max(it->second, rule.window);
+      }
+      for (const auto& [bucket, window] : widest) {
+        {
+          Stmt st(conn, "INSERT INTO rate_events (bucket, at) VALUES (?1, ?2)");
+          st.Text(bucket).Int(now);
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+        TimeMs keep_window = window;
+        {
+          Stmt st(conn,
+                  "INSERT INTO rate_buckets (bucket, widest_window) VALUES (?1, ?2) "
+                  "ON CONFLICT (bucket) DO UPDATE SET "
+                  "widest_window = max(widest_window, excluded.widest_window) "
+                  "RETURNING widest_window");
+          st.Text(bucket).Int(window);
+          Result<bool> row = st.Step();
+          if (!row.ok()) return row.status();
+          if (*row) keep_window = st.ColInt(0);
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+        // Prune what no window seen on this bucket can count any more; keep the newest event
+        // for min_interval.
+        Stmt st(conn,
+                "DELETE FROM rate_events WHERE bucket = ?1 AND at <= ?2 AND "
+                "at < (SELECT max(at) FROM rate_events WHERE bucket = ?1)");
+        st.Text(bucket).Int(now - keep_window);
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      }
+      return Status::Ok();
+    });
+  }
+
+  // --- OAuth nonces ---
+
+  Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,
+                      TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      {
+        Stmt st(conn, "SELECT expires_at FROM nonces WHERE consumer_key = ?1 AND nonce = ?2");
+        st.Text(consumer_key).Text(nonce);
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (*row && st.ColInt(0) > now) {
+          return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
+        }
+      }
+      // Absent, or present but expired: (re)record it.
+      Stmt st(conn,
+              "INSERT INTO nonces (consumer_key, nonce, expires_at) VALUES (?1, ?2, ?3) "
+              "ON CONFLICT (consumer_key, nonce) DO UPDATE SET expires_at = excluded.expires_at");
+      st.Text(consumer_key).Text(nonce).Int(expires_at);
+      return st.Run();
+    });
+  }
+
+  Result<std::int64_t> prune_nonces(TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::int64_t> {
+      Stmt st(conn, "DELETE FROM nonces WHERE expires_at <= ?1");
+      st.Int(now);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      return static_cast<std::int64_t>(sqlite3_changes64(conn.db()));
+    });
+  }
+
+  // --- Revocation ---
+
+  Result<std::uint64_t> revocation_epoch() override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<std::uint64_t> {
+      Result<std::int64_t> epoch =
+          QueryInt(conn, "SELECT epoch FROM revocation_epoch WHERE id = 1");
+      if (!epoch.ok()) return epoch.status();
+      return static_cast<std::uint64_t>(*epoch);
+    });
+  }
+
+  // --- Opaque tokens ---
+
+  Status put_opaque_token(const OpaqueTokenRecord& t) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      {
+        Stmt st(conn, "SELECT 1 FROM opaque_tokens WHERE hash = ?1");
+        st.Blob(t.hash);
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (*row) return Status(Code::kAlreadyExists, "The token already exists");
+      }
+      Stmt st(conn,
+              "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at) "
+              "VALUES (?1, ?2, ?3, ?4)");
+      st.Blob(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at);
+      return st.Run();
+    });
+  }
+
+  Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<OpaqueTokenRecord> {
+      Stmt st(conn, "SELECT customer_id, issued_at, expires_at FROM opaque_tokens WHERE hash = ?1");
+      st.Blob(hash);
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status(Code::kNotFound, "No such token");
+      OpaqueTokenRecord t;
+      t.hash = std::string(hash);
+      t.customer_id = st.ColInt(0);
+      t.issued_at = st.ColInt(1);
+      t.expires_at = st.ColInt(2);
+      return t;
+    });
+  }
+
+  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::int64_t> {
+      Stmt st(conn, "DELETE FROM opaque_tokens WHERE expires_at <= ?1");
+      st.Int(before);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      return static_cast<std::int64_t>(sqlite3_changes64(conn.db()));
+    });
+  }
+
+  // --- Integrations ---
+
+  Result<Integration> create_integration(const Integration& i) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Integration> {
+      {
+        Stmt st(conn, "SELECT 1 FROM integrations WHERE consumer_key = ?1");
+        st.Text(i.consumer_key);
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (*row) {
+          return Status(Code::kAlreadyExists,
+                        "An integration with this consumer key already exists");
+        }
+      }
+      {
+        Stmt st(conn, "SELECT 1 FROM integrations WHERE access_token = ?1");
+        st.Text(i.access_token);
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (*row) {
+          return Status(Code::kAlreadyExists,
+                        "An integration with this access token already exists");
+        }
+      }
+      Integration stored = i;
+      stored.permissions = SortedUnique(i.permissions);
+      Stmt st(conn,
+              "INSERT INTO integrations (name, consumer_key, access_token, "
+              "consumer_secret_sealed, token_secret_sealed, permissions, active, created_at, "
+              "revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      st.Text(i.name)
+          .Text(i.consumer_key)
+          .Text(i.access_token)
+          .Blob(i.consumer_secret_sealed)
+          .Blob(i.token_secret_sealed)
+          .Text(PermissionsToJson(stored.permissions))
+          .Bool(i.active)
+          .Int(i.created_at)
+          .OptInt(i.revoked_at);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      stored.id = sqlite3_last_insert_rowid(conn.db());
+      return stored;
+    });
+  }
+
+  Result<Integration> find_integration(std::string_view consumer_key) override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<Integration> {
+      Stmt st(conn,
+              "SELECT id, name, consumer_key, access_token, consumer_secret_sealed, "
+              "token_secret_sealed, permissions, active, created_at, revoked_at "
+              "FROM integrations WHERE consumer_key = ?1");
+      st.Text(consumer_key);
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return NoSuchIntegration(consumer_key);
+      return IntegrationFromRow(st);
+    });
+  }
+
+  Result<std::vector<Integration>> list_integrations() override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<std::vector<Integration>> {
+      Stmt st(conn,
+              "SELECT id, name, consumer_key, access_token, consumer_secret_sealed, "
+              "token_secret_sealed, permissions, active, created_at, revoked_at "
+              "FROM integrations ORDER BY id");
+      std::vector<Integration> all;
+      for (;;) {
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        Result<Integration> i = IntegrationFromRow(st);
+        if (!i.ok()) return i.status();
+        all.push_back(std::move(i).value());
+      }
+      return all;
+    });
+  }
+
+  Status set_integration_permissions(std::string_view consumer_key,
+                                     const std::vector<std::string>& permissions) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      Stmt st(conn, "UPDATE integrations SET permissions = ?1 WHERE consumer_key = ?2");
+      st.Text(PermissionsToJson(permissions)).Text(consumer_key);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      if (sqlite3_changes64(conn.db()) == 0) return NoSuchIntegration(consumer_key);
+      return Status::Ok();
+    });
+  }
+
+  Status revoke_integration(std::string_view consumer_key, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      Stmt st(conn, "UPDATE integrations SET active = 0, revoked_at = ?1 WHERE consumer_key = ?2");
+      st.Int(now).Text(consumer_key);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      if (sqlite3_changes64(conn.db()) == 0) return NoSuchIntegration(consumer_key);
+      return Status::Ok();
+    });
+  }
+
+  // --- Audit ---
+
+  Result<std::int64_t> append_audit(const AuditRecord& r) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::int64_t> {
+      Stmt st(conn,
+              "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
+              "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      st.Int(r.at)
+          .Text(r.event)
+          .OptInt(r.customer_id)
+          .OptInt(r.admin_id)
+          .Text(r.actor)
+          .Text(r.reason)
+          .Text(r.client_ip)
+          .Text(r.detail);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      return static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
+    });
+  }
+
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    static constexpr std::string_view kAll =
+        "SELECT id, at, event, customer_id, admin_id, actor, reason, client_ip, detail "
+        "FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2";
+    static constexpr std::string_view kOfCustomer =
+        "SELECT id, at, event, customer_id, admin_id, actor, reason, client_ip, detail "
+        "FROM audit WHERE id > ?1 AND customer_id = ?3 ORDER BY id LIMIT ?2";
+    const auto limit = static_cast<std::int64_t>(
+        std::min<std::size_t>(q.limit, std::numeric_limits<std::int64_t>::max()));
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<std::vector<AuditRecord>> {
+      Stmt st(conn, q.customer_id ? kOfCustomer : kAll);
+      st.Int(q.after_id).Int(limit);
+      if (q.customer_id) st.Int(*q.customer_id);
+      std::vector<AuditRecord> out;
+      for (;;) {
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        AuditRecord r;
+        r.id = st.ColInt(0);
+        r.at = st.ColInt(1);
+        r.event = st.ColText(2);
+        r.customer_id = st.ColOptInt(3);
+        r.admin_id = st.ColOptInt(4);
+        r.actor = st.ColText(5);
+        r.reason = st.ColText(6);
+        r.client_ip = st.ColText(7);
+        r.detail = st.ColText(8);
+        out.push_back(std::move(r));
+      }
+      return out;
+    });
+  }
+
+ private:
+  // Runs fn(connection) as one transaction of kind `tx` on a pooled connection: commits when fn
+  // succeeds, rolls back otherwise, and retries the whole of it while SQLite reports a busy or
+  // locked database, until busy_timeout_ms has passed since the call began.
+  template <class Fn>
+  auto Transact(Tx tx, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+    using R = std::invoke_result_t<Fn&, Connection&>;
+    std::unique_ptr<Connection> conn;
+    CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
+    Connection& c = *conn;
+    c.deadline = SteadyClock::now() + busy_timeout_;
+    for (int attempt = 0;; ++attempt) {
+      c.busy = false;
+      Status failure;
+      if (tx == Tx::kWrite) failure = c.Exec("BEGIN IMMEDIATE");
+      if (failure.ok()) {
+        R r = fn(c);
+        if (r.ok()) {
+          if (tx != Tx::kAutocommit) failure = c.Exec("COMMIT");
+          if (failure.ok()) {
+            pool_.Release(std::move(conn));
+            return r;
+          }
+        } else {
+          failure = StatusOf(r);
+        }
+      }
+      const bool retry = c.busy && failure.code() == Code::kStorage;
+      if (!c.Rollback()) {
+        conn.reset();
+        pool_.Discard();
+        return failure;
+      }
+      if (!retry) {
+        pool_.Release(std::move(conn));
+        return failure;
+      }
+      const auto now = SteadyClock::now();
+      if (now >= c.deadline) {
+        pool_.Release(std::move(conn));
+        return Status(Code::kStorage,
+                      fmt::format("sqlite: {} stayed locked by another connection for longer than "
+                                  "busy_timeout_ms ({} ms)",
+                                  path_, options_.busy_timeout_ms));
+      }
+      Backoff(attempt, c.deadline - now);
+    }
+  }
+
+  // Sleeps a little before a retry: grows with the attempt, jittered so that racing processes
+  // spread out, never past `remaining`.
+  static void Backoff(int attempt, SteadyClock::duration remaining) {
+    thread_local std::minstd_rand rng(static_cast<unsigned>(
+        std::hash<std::thread::id>()(std::this_thread::get_id()) ^
+        static_cast<std::size_t>(SteadyClock::now().time_since_epoch().count())));
+    const int cap_us = 500 << std::min(attempt, 5);  // 0.5 ms .. 16 ms
+    const auto delay = std::chrono::microseconds(100 + static_cast<int>(rng() % cap_us));
+    std::this_thread::sleep_for(std::min<SteadyClock::duration>(delay, remaining));
+  }
+
+  // Opens a connection with custauth's settings. `create`: create the file when missing.
+  Result<std::unique_ptr<Connection>> OpenConnection(bool create) {
+    auto conn = std::make_unique<Connection>();
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    const int rc = sqlite3_open_v2(path_.c_str(), conn->db_slot(), flags, nullptr);
+    if (rc != SQLITE_OK) {
+      const char* why = conn->db() != nullptr ? sqlite3_errmsg(conn->db()) : sqlite3_errstr(rc);
+      return Status(Code::kStorage, fmt::format("sqlite: cannot open {}: {}", path_, why));
+    }
+    sqlite3_extended_result_codes(conn->db(), 1);
+    sqlite3_busy_handler(conn->db(), &BusyHandler, conn.get());
+    // Per-connection settings. Setting synchronous reads the schema, so it may meet a lock (another
+    // process switching the file to WAL or migrating it): it waits within the busy bound too.
+    conn->deadline = SteadyClock::now() + busy_timeout_;
+    const char* synchronous =
+        options_.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+    CUSTAUTH_RETURN_IF_ERROR(RetryBusy(*conn, [&] { return conn->Exec(synchronous); }));
+    CUSTAUTH_RETURN_IF_ERROR(
+        RetryBusy(*conn, [&] { return conn->Exec("PRAGMA foreign_keys = ON"); }));
+    return conn;
+  }
+
+  // What the file's header says about it.
+  struct FileIdentity {
+    std::int64_t application_id = 0;
+    std::int64_t user_version = 0;
+    std::int64_t schema_objects = 0;
+  };
+
+  static Result<FileIdentity> ReadIdentity(Connection& conn) {
+    FileIdentity id;
+    Result<std::int64_t> v = QueryInt(conn, "PRAGMA application_id");
+    if (!v.ok()) return v.status();
+    id.application_id = *v;
+    v = QueryInt(conn, "PRAGMA user_version");
+    if (!v.ok()) return v.status();
+    id.user_version = *v;
+    v = QueryInt(conn, "SELECT count(*) FROM sqlite_schema");
+    if (!v.ok()) return v.status();
+    id.schema_objects = *v;
+    return id;
+  }
+
+  // OK when the file is custauth's at a version this build reads, or empty.
+  Status CheckIdentity(const FileIdentity& id) const {
+    if (id.application_id == sqlite_schema::kApplicationId) {
+      if (id.user_version > sqlite_schema::kSchemaVersion) {
+        return Status(Code::kStorage,
+                      fmt::format("database schema version {} is newer than this custauth ({})",
+                                  id.user_version, sqlite_schema::kSchemaVersion));
+      }
+      return Status::Ok();
+    }
+    if (id.application_id == 0 && id.user_version == 0 && id.schema_objects == 0) {
+      return Status::Ok();  // a new, empty database
+    }
+    return Status(Code::kStorage,
+                  fmt::format("{} is not a custauth database (application_id {}, user_version {})",
+                              path_, id.application_id, id.user_version));
+  }
+
+  // Checks the file before changing anything in it, switches it to WAL, and runs the missing
+  // migrations under the write lock.
+  Status Bootstrap(Connection& conn) {
+    conn.deadline = SteadyClock::now() + busy_timeout_;
+    Result<FileIdentity> id = RetryBusy(conn, [&] { return ReadIdentity(conn); });
+    if (!id.ok()) return id.status();
+    CUSTAUTH_RETURN_IF_ERROR(CheckIdentity(*id));
+
+    Result<std::string> mode = RetryBusy(conn, [&]() -> Result<std::string> {
+      Stmt st(conn, "PRAGMA journal_mode = WAL");
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status(Code::kStorage, "sqlite: PRAGMA journal_mode returned nothing");
+      return st.ColText(0);
+    });
+    if (!mode.ok()) return mode.status();
+    if (*mode != "wal") {
+      return Status(
+          Code::kStorage,
+          fmt::format("sqlite: cannot use WAL mode on {} (journal_mode is {})", path_, *mode));
+    }
+    if (id->user_version == sqlite_schema::kSchemaVersion) return Status::Ok();
+
+    return TransactOn(conn, [&](Connection& c) -> Status {
+      // Another process may have migrated the file since it was read above.
+      Result<FileIdentity> now = ReadIdentity(c);
+      if (!now.ok()) return now.status();
+      CUSTAUTH_RETURN_IF_ERROR(CheckIdentity(*now));
+      for (std::int64_t v = now->user_version; v < sqlite_schema::kSchemaVersion; ++v) {
+        CUSTAUTH_RETURN_IF_ERROR(c.Exec(sqlite_schema::kMigrations[v]));
+      }
+      CUSTAUTH_RETURN_IF_ERROR(
+          c.Exec(fmt::format("PRAGMA user_version = {}", sqlite_schema::kSchemaVersion).c_str()));
+      return c.Exec(
+          fmt::format("PRAGMA application_id = {}", sqlite_schema::kApplicationId).c_str());
+    });
+  }
+
+  // A write transaction on a connection that is not (yet) in the pool.
+  template <class Fn>
+  Status TransactOn(Connection& c, Fn&& fn) {
+    c.deadline = SteadyClock::now() + busy_timeout_;
+    for (int attempt = 0;; ++attempt) {
+      c.busy = false;
+      Status failure = c.Exec("BEGIN IMMEDIATE");
+      if (failure.ok()) {
+        failure = fn(c);
+        if (failure.ok()) failure = c.Exec("COMMIT");
+        if (failure.ok()) return failure;
+      }
+      const bool retry = c.busy && failure.code() == Code::kStorage;
+      if (!c.Rollback() || !retry) return failure;
+      const auto now = SteadyClock::now();
+      if (now >= c.deadline) {
+        return Status(Code::kStorage,
+                      fmt::format("sqlite: {} stayed locked by another connection for longer than "
+                                  "busy_timeout_ms ({} ms)",
+                                  path_, options_.busy_timeout_ms));
+      }
+      Backoff(attempt, c.deadline - now);
+    }
+  }
+
+  // Runs fn() (autocommit statements) again while it fails with a busy database, within the
+  // connection's deadline.
+  template <class Fn>
+  auto RetryBusy(Connection& c, Fn&& fn) -> std::invoke_result_t<Fn&> {
+    for (int attempt = 0;; ++attempt) {
+      c.busy = false;
+      auto r = fn();
+      if (r.ok() || !c.busy || SteadyClock::now() >= c.deadline) return r;
+      Backoff(attempt, c.deadline - SteadyClock::now());
+    }
+  }
+
+  // --- Helpers that run inside a transaction ---
+
+  static Result<Customer> FindById(Connection& conn, std::int64_t id) {
+    Stmt st(conn, kSelectCustomerById);
+    st.Int(id);
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return NoSuchCustomerId(id);
+    return CustomerFromRow(st);
+  }
+
+  static Result<std::optional<Customer>> FindByEmail(Connection& conn, std::int64_t website_id,
+                                                     std::string_view email) {
+    Stmt st(conn, kSelectCustomerByEmailKey);
+    st.Int(website_id).Text(EmailKey(email));
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<Customer>();
+    return std::optional<Customer>(CustomerFromRow(st));
+  }
+
+  static Result<bool> CustomerExists(Connection& conn, std::int64_t id) {
+    Stmt st(conn, kCustomerIdExists);
+    st.Int(id);
+    return st.Step();
+  }
+
+  static Result<Customer> Create(Connection& conn, const NewCustomer& c, TimeMs now) {
+    if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
+    {
+      Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
+      if (!found.ok()) return found.status();
+      if (found->has_value()) return Status(Code::kAlreadyExists, msg::kCustomerExists);
+    }
+    if (c.id > 0) {
+      Result<bool> taken = CustomerExists(conn, c.id);
+      if (!taken.ok()) return taken.status();
+      if (*taken) {
+        return Status(Code::kAlreadyExists,
+                      fmt::format("A customer with customerId = {} already exists", c.id));
+      }
+    }
+    Stmt st(conn, kInsertCustomer);
+    if (c.id > 0) {
+      st.Int(c.id);
+    } else {
+      st.Null();
+    }
+    st.Int(c.website_id)
+        .Text(c.email)
+        .Text(EmailKey(c.email))
+        .Text(c.firstname)
+        .Text(c.lastname)
+        .Bool(c.is_subscribed)
+        .Bool(c.confirmed)
+        .Bool(c.allow_remote_shopping_assistance)
+        .Bool(c.is_active)
+        .Text(c.password_hash)
+        .Int(now);
+    CUSTAUTH_RETURN_IF_ERROR(st.Run());
+    Customer stored;
+    stored.id = sqlite3_last_insert_rowid(conn.db());
+    stored.website_id = c.website_id;
+    stored.email = c.email;
+    stored.firstname = c.firstname;
+    stored.lastname = c.lastname;
+    stored.is_subscribed = c.is_subscribed;
+    stored.confirmed = c.confirmed;
+    stored.allow_remote_shopping_assistance = c.allow_remote_shopping_assistance;
+    stored.is_active = c.is_active;
+    stored.password_hash = c.password_hash;
+    stored.created_at = now;
+    stored.updated_at = now;
+    return stored;
+  }
+
+  static Status WriteCustomer(Connection& conn, const Customer& c) {
+    Stmt st(conn, kUpdateCustomer);
+    st.Text(c.firstname)
+        .Text(c.lastname)
+        .Bool(c.is_subscribed)
+        .Bool(c.confirmed)
+        .Bool(c.allow_remote_shopping_assistance)
+        .Bool(c.is_active)
+        .Text(c.password_hash)
+        .Int(c.failures_num)
+        .OptInt(c.first_failure)
+        .OptInt(c.lock_expires)
+        .Int(c.tokens_revoked_at)
+        .Int(c.updated_at)
+        .Int(c.id);
+    return st.Run();
+  }
+
+  static Result<Integration> IntegrationFromRow(const Stmt& st) {
+    Integration i;
+    i.id = st.ColInt(0);
+    i.name = st.ColText(1);
+    i.consumer_key = st.ColText(2);
+    i.access_token = st.ColText(3);
+    i.consumer_secret_sealed = st.ColBlob(4);
+    i.token_secret_sealed = st.ColBlob(5);
+    Result<std::vector<std::string>> permissions = PermissionsFromJson(st.ColText(6));
+    if (!permissions.ok()) return permissions.status();
+    i.permissions = std::move(permissions).value();
+    i.active = st.ColBool(7);
+    i.created_at = st.ColInt(8);
+    i.revoked_at = st.ColOptInt(9);
+    return i;
+  }
+
+  static Status RateLimited() {
+    return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
+  }
+
+  const std::string path_;
+  const SqliteOptions options_;
+  const std::chrono::milliseconds busy_timeout_;
+  Pool pool_;
+};
+
+}  // namespace
+
+int SqliteSchemaVersion() noexcept { return sqlite_schema::kSchemaVersion; }
+
+Result<std::unique_ptr<Storage>> OpenSqliteStorage(const std::string& path,
+                                                   const SqliteOptions& options) {
+  if (path.empty()) return Status(Code::kInvalidInput, "The SQLite database path is empty");
+  auto storage = std::make_unique<SqliteStorage>(path, options);
+  CUSTAUTH_RETURN_IF_ERROR(storage->Init());
+  return std::unique_ptr<Storage>(std::move(storage));
+}
+
+namespace internal {
+
+Result<std::string> SqlitePragmaForTesting(Storage& storage, std::string_view name) {
+  auto* sqlite = dynamic_cast<SqliteStorage*>(&storage);
+  if (sqlite == nullptr) return Status(Code::kInvalidInput, "not a SqliteStorage");
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+      })) {
+    return Status(Code::kInvalidInput, "not a pragma name");
+  }
+  return sqlite->PragmaText(fmt::format("PRAGMA {}", name));
+}
+
+}  // namespace internal
+
+}  // namespace custauth
