@@ -97,6 +97,34 @@ struct CustomerUpdate {
   std::optional<bool> allow_remote_shopping_assistance;
 };
 
+// An HTTP request as the host received it: what OAuth 1.0a signatures cover.
+struct HttpRequest {
+  std::string method;         // e.g. "POST"
+  std::string url;            // absolute, as the client addressed it: "https://shop.example/graphql"
+  std::string authorization;  // the Authorization header's value; may be empty (query/body params)
+  std::string content_type;   // the Content-Type header's value
+  std::string body;           // signed when content_type is application/x-www-form-urlencoded
+};
+
+// The permission an integration needs for exchange_external_customer_token.
+inline constexpr std::string_view kPermissionExchangeExternalCustomerToken =
+    "exchange_external_customer_token";
+
+// An integration's four credentials, returned once, at creation.
+struct IntegrationCredentials {
+  Integration integration;      // what storage keeps (secrets sealed)
+  std::string consumer_key;     // 32 characters
+  std::string consumer_secret;  // 32 characters
+  std::string access_token;     // 32 characters
+  std::string token_secret;     // 32 characters
+};
+
+struct ExternalLoginResult {
+  Customer customer;
+  std::string token;
+  bool created = false;  // the customer was created by this call
+};
+
 class CUSTAUTH_EXPORT CustomerAuth {
  public:
   // REQUIRES: storage != nullptr. The CustomerAuth shares ownership of storage.
@@ -169,6 +197,39 @@ class CUSTAUTH_EXPORT CustomerAuth {
   // Revokes every token issued to the customer up to now. kNotFound, kInvalidInput.
   Status revoke_customer_tokens(std::string_view email, const RequestContext& ctx = {},
                                 std::int64_t website_id = kDefaultWebsiteId);
+
+  // --- Integrations and exchangeExternalCustomerToken ---
+
+  // Creates an integration with fresh credentials; its secrets are sealed under keys.seal_key.
+  // kInvalidInput (empty or over-long name, unknown permission).
+  Result<IntegrationCredentials> create_integration(std::string_view name,
+                                                    const std::vector<std::string>& permissions,
+                                                    const RequestContext& ctx = {});
+  Result<std::vector<Integration>> list_integrations();
+  // Revokes an integration: its signatures stop verifying at once. kNotFound.
+  Status revoke_integration(std::string_view consumer_key, const RequestContext& ctx = {});
+  // Replaces an integration's permissions. kNotFound, kInvalidInput.
+  Status set_integration_permissions(std::string_view consumer_key,
+                                     const std::vector<std::string>& permissions,
+                                     const RequestContext& ctx = {});
+
+  // exchangeExternalCustomerToken: `request` must carry a valid OAuth 1.0a signature of an
+  // active integration holding kPermissionExchangeExternalCustomerToken; `input_json` is the
+  // mutation's `input` object, {"customer": CustomerCreateInput}. Finds the customer by email or
+  // creates it (confirmed, no password) exactly once, and returns it with a customer token.
+  // kForbidden (DOMAIN.md's message) for any signature, credential or permission failure, except
+  // kUnsupported for an unsupported signature method; kInvalidInput with DOMAIN.md's messages for
+  // the input; kStorage.
+  Result<ExternalLoginResult> exchange_external_customer_token(
+      const HttpRequest& request, std::string_view input_json, const RequestContext& ctx = {},
+      std::int64_t website_id = kDefaultWebsiteId);
+
+  // The same, shaped for a GraphQL host: {"data":{"exchangeExternalCustomerToken":{"customer":
+  // {email, firstname, lastname, is_subscribed}, "token": "…"}}} or {"errors":[…]}.
+  std::string exchange_external_customer_token_graphql(const HttpRequest& request,
+                                                       std::string_view input_json,
+                                                       const RequestContext& ctx = {},
+                                                       std::int64_t website_id = kDefaultWebsiteId);
 
   // The audit trail.
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query);
