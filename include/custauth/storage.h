@@ -179,7 +179,7 @@ struct AuditRecord {
 struct AuditQuery {
   std::optional<std::int64_t> customer_id;
   std::int64_t after_id = 0;  // records with id > after_id
-  std::size_t limit = 100;    // at most this many, oldest first
+  std::size_t limit = 100;    // at most this many, oldest first (0: none)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -217,16 +217,18 @@ class CUSTAUTH_EXPORT Storage {
   // --- Lockout ---
 
   // Records one failed login, atomically, the platform's way: when the previous lock has expired,
-  // or there was no failure yet, or the window since first_failure has passed, this failure starts
-  // a new count (failures_num = 1, first_failure = now, lock_expires cleared); otherwise
-  // failures_num is incremented, and when it reaches policy.max_failures (> 0) the account is
-  // locked until now + policy.lock_duration. kNotFound.
+  // or there was no failure yet, or the window since first_failure has passed and the account is
+  // not locked, this failure starts a new count (failures_num = 1, first_failure = now,
+  // lock_expires cleared); otherwise failures_num is incremented, and when it is at least
+  // policy.max_failures (> 0) the account is locked until now + policy.lock_duration (a failure
+  // recorded while locked extends the lock; CustomerAuth records none while locked). kNotFound.
   virtual Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
                                                  const LockoutPolicy& policy) = 0;
 
   // --- One-time secrets ---
 
-  // Stores `s` as the customer's live secret of its kind, replacing (voiding) any earlier one.
+  // Stores `s` as the customer's live secret of its kind, replacing (voiding) any earlier one
+  // (s.used_at is ignored: a stored secret is unused).
   // kNotFound when the customer does not exist.
   virtual Status put_secret(const SecretRecord& s) = 0;
 
@@ -242,7 +244,7 @@ class CUSTAUTH_EXPORT Storage {
 
   // --- Rate limits ---
 
-  // Takes one slot in every rule's bucket, or none: kRateLimited when any rule refuses (then no
+  // Takes one slot in every distinct bucket the rules name, or none: kRateLimited when any rule refuses (then no
   // bucket records anything). Events older than every window may be pruned.
   virtual Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) = 0;
 
