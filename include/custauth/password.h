@@ -48,7 +48,8 @@ class CUSTAUTH_EXPORT PasswordHasher {
   const Argon2Options& options() const { return options_; }
 
   // A new `$argon2id$v=19$m=…,t=…,p=1$salt$hash` string for `password` at the current options.
-  // kBusy when no slot frees within wait_timeout; kInternal when libsodium fails (out of memory).
+  // kBusy when no slot frees within wait_timeout; kInvalidInput when the options are outside
+  // libsodium's limits; kInternal when libsodium fails (out of memory).
   Result<std::string> hash(std::string_view password);
 
   // Whether `password` matches `stored` (either format). Comparison is constant-time.
@@ -66,7 +67,8 @@ class CUSTAUTH_EXPORT PasswordHasher {
   // True when `stored` looks like the platform's legacy HASH:SALT:VERSIONS format (syntax only).
   static bool IsLegacyFormat(std::string_view stored);
 
-  // Argon2id computations running right now in this process (for tests and metrics).
+  // Argon2 slots in use right now in this process (a computation needing more than memlimit holds
+  // several), for tests and metrics.
   int in_flight() const;
 
  private:
