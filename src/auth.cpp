@@ -131,7 +131,9 @@ Result<Customer> CustomerAuth::update_customer(std::string_view email, const Cus
   patch.confirmed = update.confirmed;
   patch.is_active = update.is_active;
   patch.allow_remote_shopping_assistance = update.allow_remote_shopping_assistance;
-  if (update.is_active.has_value() && !*update.is_active) patch.revoke_tokens_at = now;
+  if (update.is_active.has_value() && !*update.is_active) {
+    patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
+  }
   auto updated = impl_->storage->update_customer(found->id, patch, now);
   if (!updated.ok()) return updated.status();
   if (patch.revoke_tokens_at) {
@@ -236,7 +238,7 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
   CustomerPatch patch;
   patch.password_hash = std::move(hash).value();
   patch.clear_lock = true;
-  patch.revoke_tokens_at = now;
+  patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
   auto updated = impl_->storage->update_customer(found->id, patch, now);
   if (!updated.ok()) return updated.status();
   impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
@@ -277,7 +279,7 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
   patch.password_hash = std::move(hash).value();
   patch.expect_password_hash = found->password_hash;
   patch.clear_lock = true;
-  patch.revoke_tokens_at = now;
+  patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
   auto updated = impl_->storage->update_customer(found->id, patch, now);
   if (!updated.ok()) return updated.status();
   impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
@@ -339,7 +341,7 @@ Status CustomerAuth::revoke_customer_tokens(std::string_view email, const Reques
   if (!found.ok()) return found.status();
   const TimeMs now = impl_->now();
   CustomerPatch patch;
-  patch.revoke_tokens_at = now;
+  patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
   auto updated = impl_->storage->update_customer(found->id, patch, now);
   if (!updated.ok()) return updated.status();
   impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);

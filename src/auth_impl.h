@@ -61,6 +61,15 @@ inline const char* SourceName(SecretSource s) {
   return "unknown";
 }
 
+// The revocation time to store when revoking at `now` a customer whose tokens were last revoked at
+// `previous`. Tokens carry iat in whole seconds, and a token issued in the same second as a
+// revocation gets the next second as its iat (TokenIssuer::issue); a second revocation within that
+// second must cover such tokens too, so it is moved to the start of the next second.
+inline TimeMs RevocationTime(TimeMs previous, TimeMs now) {
+  if (previous > 0 && previous / 1000 >= now / 1000) return (previous / 1000 + 1) * 1000;
+  return now;
+}
+
 inline Status SignInIncorrect() {
   return Status(Code::kAuthenticationFailed, msg::kSignInIncorrect);
 }
@@ -73,6 +82,7 @@ using internal::kMaxLoginSecret;
 using internal::kOtcLength;
 using internal::kResetTokenLength;
 using internal::SecretPurpose;
+using internal::RevocationTime;
 using internal::SignInIncorrect;
 using internal::SourceName;
 

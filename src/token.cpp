@@ -225,7 +225,10 @@ struct TokenIssuer::Impl {
     claims.kid = kid->str;
     const TimeMs now = clock.now();
     if (now >= claims.expires_at * 1000 + options.leeway) return Status(Code::kExpired, kExpired);
-    if (claims.issued_at * 1000 > now + options.leeway) return Invalid(kNotYetValid);
+    // A token may legitimately carry an iat up to two seconds ahead (see issue()).
+    if (claims.issued_at * 1000 > now + options.leeway + 2 * kSecond) {
+      return Invalid(kNotYetValid);
+    }
     auto revoked = RevokedAt(claims.customer_id);
     if (!revoked.ok()) return revoked.status();
     if (claims.issued_at * 1000 <= *revoked) return Invalid(kRevoked);

@@ -478,6 +478,27 @@ TEST_CASE("revoke_customer_tokens and change_password revoke at once") {
   CHECK(f.auth->revoke_customer_tokens("nobody@example.com").code() == Code::kNotFound);
 }
 
+TEST_CASE("Revocations within one second still cover every token issued before them") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  Fixture f(backend);
+  // Revoke, log in (the token's iat is the next second), revoke again, log in, revoke again:
+  // all within the same millisecond of the clock.
+  REQUIRE(f.auth->revoke_customer_tokens(f.bob.email).ok());
+  auto a = f.auth->generate_customer_token(f.bob.email, "b0bl0bl@w");
+  REQUIRE(f.auth->verify_token(*a).ok());
+  REQUIRE(f.auth->revoke_customer_tokens(f.bob.email).ok());
+  CHECK(f.auth->verify_token(*a).status().message() == "The token has been revoked.");
+  auto b = f.auth->generate_customer_token(f.bob.email, "b0bl0bl@w");
+  REQUIRE(f.auth->verify_token(*b).ok());
+  REQUIRE(f.auth->revoke_customer_tokens(f.bob.email).ok());
+  CHECK(f.auth->verify_token(*b).status().message() == "The token has been revoked.");
+  auto c = f.auth->generate_customer_token(f.bob.email, "b0bl0bl@w");
+  CHECK(f.auth->verify_token(*c).ok());
+  // A second later nothing is in the future any more.
+  f.clock->advance(5 * kSecond);
+  CHECK(f.auth->verify_token(*c).ok());
+}
+
 TEST_CASE("Failures and lockouts are in the audit trail") {
   Fixture f("sqlite");
   (void)f.auth->generate_customer_token("nobody@example.com", "x");
