@@ -61,6 +61,17 @@ const char kUsage[] =
     "  token verify TOKEN\n"
     "  token revoke --email E\n"
     "  audit list [--email E] [--after-id N] [--limit N]\n"
+    "  integration create --name N [--permission P[,P...]]\n"
+    "                                         prints the four OAuth 1.0a credentials (the\n"
+    "                                         secrets are shown only here); P may be\n"
+    "                                         exchange_external_customer_token\n"
+    "  integration list\n"
+    "  integration revoke --consumer-key K\n"
+    "  integration set-permissions --consumer-key K [--permission P[,P...]]\n"
+    "  exchange-external-customer-token --method M --url URL [--authorization HEADER]\n"
+    "                  [--content-type T] [--body FORM] --input JSON [--website-id N]\n"
+    "                                         checks the request's OAuth 1.0a signature and\n"
+    "                                         prints the GraphQL-shaped result\n"
     "  version\n"
     "\n"
     "Output is JSON on stdout. Exit status: 0 success, 1 refused, 2 usage error.\n";
@@ -200,6 +211,31 @@ class Cli {
     if (cmd == "audit" && args.size() >= 2 && args[1] == "list") {
       return AuditList(ParseOptions(
           args, 2, {{"email", true}, {"after-id", true}, {"limit", true}, {"website-id", true}}));
+    }
+    if (cmd == "integration" && args.size() >= 2) {
+      const std::string& sub = args[1];
+      if (sub == "create") {
+        return IntegrationCreate(ParseOptions(args, 2, {{"name", true}, {"permission", true}}));
+      }
+      if (sub == "list") return IntegrationList(ParseOptions(args, 2, {}));
+      if (sub == "revoke") {
+        return IntegrationRevoke(ParseOptions(args, 2, {{"consumer-key", true}}));
+      }
+      if (sub == "set-permissions") {
+        return IntegrationSetPermissions(
+            ParseOptions(args, 2, {{"consumer-key", true}, {"permission", true}}));
+      }
+    }
+    if (cmd == "exchange-external-customer-token") {
+      return ExchangeExternal(ParseOptions(args, 1,
+                                           {{"method", true},
+                                            {"url", true},
+                                            {"authorization", true},
+                                            {"content-type", true},
+                                            {"body", true},
+                                            {"input", true},
+                                            {"website-id", true},
+                                            {"client-ip", true}}));
     }
     throw UsageError{"unknown command '" + cmd + (args.size() >= 2 ? " " + args[1] : "") + "'"};
   }
@@ -446,6 +482,91 @@ class Cli {
     auto c = (*auth)->find_customer(email, website);
     if (!c.ok()) return Refuse(c.status());
     return Print({{"customer", custauth::internal::CustomerToJson(*c, true)}});
+  }
+
+  // --permission takes a comma-separated list; absent or empty means none.
+  static std::vector<std::string> Permissions(const Parsed& p) {
+    std::vector<std::string> out;
+    const std::string list = p.get("permission");
+    std::size_t start = 0;
+    while (start < list.size()) {
+      std::size_t end = list.find(',', start);
+      if (end == std::string::npos) end = list.size();
+      if (end > start) out.push_back(list.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
+  }
+
+  static json IntegrationToJson(const custauth::Integration& i) {
+    return {{"id", i.id},
+            {"name", i.name},
+            {"consumer_key", i.consumer_key},
+            {"access_token", i.access_token},
+            {"permissions", i.permissions},
+            {"active", i.active},
+            {"created_at", custauth::internal::FormatTime(i.created_at)},
+            {"revoked_at", i.revoked_at ? json(custauth::internal::FormatTime(*i.revoked_at))
+                                        : json(nullptr)}};
+  }
+
+  int IntegrationCreate(const Parsed& p) {
+    const std::string name = p.required("name");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto creds = (*auth)->create_integration(name, Permissions(p), Context());
+    if (!creds.ok()) return Refuse(creds.status());
+    return Print({{"integration", IntegrationToJson(creds->integration)},
+                  {"consumer_key", creds->consumer_key},
+                  {"consumer_secret", creds->consumer_secret},
+                  {"access_token", creds->access_token},
+                  {"token_secret", creds->token_secret}});
+  }
+
+  int IntegrationList(const Parsed&) {
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto all = (*auth)->list_integrations();
+    if (!all.ok()) return Refuse(all.status());
+    json list = json::array();
+    for (const auto& i : *all) list.push_back(IntegrationToJson(i));
+    return Print({{"integrations", list}});
+  }
+
+  int IntegrationRevoke(const Parsed& p) {
+    const std::string key = p.required("consumer-key");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    Status s = (*auth)->revoke_integration(key, Context());
+    if (!s.ok()) return Refuse(s);
+    return Print({{"revoked", true}});
+  }
+
+  int IntegrationSetPermissions(const Parsed& p) {
+    const std::string key = p.required("consumer-key");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    Status s = (*auth)->set_integration_permissions(key, Permissions(p), Context());
+    if (!s.ok()) return Refuse(s);
+    return Print({{"consumer_key", key}, {"permissions", Permissions(p)}});
+  }
+
+  int ExchangeExternal(const Parsed& p) {
+    custauth::HttpRequest r;
+    r.method = p.required("method");
+    r.url = p.required("url");
+    r.authorization = p.get("authorization");
+    r.content_type = p.get("content-type");
+    r.body = p.get("body");
+    const std::string input = p.required("input");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    const std::string out =
+        (*auth)->exchange_external_customer_token_graphql(r, input, Context(p), Website(p));
+    // Pretty-printed like every other command, the fields in the platform's order.
+    const auto j = nlohmann::ordered_json::parse(out);
+    std::cout << j.dump(2) << "\n";
+    return j.contains("errors") ? kExitRefused : kExitOk;
   }
 
   static custauth::RequestContext Context() {

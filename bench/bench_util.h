@@ -1,0 +1,151 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Helpers of the storage benchmarks: fresh database files, and a Storage that forwards to another
+// and counts the calls that write, so that a benchmark can say how many write transactions one
+// operation costs (and give its floor the same number).
+#ifndef CUSTAUTH_BENCH_BENCH_UTIL_H_
+#define CUSTAUTH_BENCH_BENCH_UTIL_H_
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "custauth/storage.h"
+
+namespace custauth_bench {
+
+[[noreturn]] inline void Die(const char* what, const custauth::Status& s) {
+  std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
+// Where the benchmarks put their database files: $CUSTAUTH_BENCH_DIR, else the current directory
+// (scripts/bench runs them in build/bench, on the same file system as the source tree).
+inline std::string BenchFile(const std::string& name) {
+  const char* dir = std::getenv("CUSTAUTH_BENCH_DIR");
+  std::string path = (dir != nullptr && *dir != '\0') ? std::string(dir) + "/" : std::string();
+  path += name;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::remove((path + suffix).c_str());
+  }
+  return path;
+}
+
+// Forwards every call to `base`, counting those that write.
+class CountingStorage final : public custauth::Storage {
+ public:
+  explicit CountingStorage(std::shared_ptr<custauth::Storage> base) : base_(std::move(base)) {}
+
+  std::int64_t writes() const { return writes_.load(); }
+
+  std::string describe() const override { return base_->describe(); }
+  custauth::Result<custauth::Customer> create_customer(const custauth::NewCustomer& c,
+                                                       custauth::TimeMs now) override {
+    ++writes_;
+    return base_->create_customer(c, now);
+  }
+  custauth::Result<custauth::FindOrCreateResult> find_or_create_customer(
+      const custauth::NewCustomer& c, custauth::TimeMs now) override {
+    ++writes_;
+    return base_->find_or_create_customer(c, now);
+  }
+  custauth::Result<custauth::Customer> find_customer_by_email(std::int64_t website_id,
+                                                              std::string_view email) override {
+    return base_->find_customer_by_email(website_id, email);
+  }
+  custauth::Result<custauth::Customer> find_customer_by_id(std::int64_t id) override {
+    return base_->find_customer_by_id(id);
+  }
+  custauth::Result<custauth::Customer> update_customer(std::int64_t id,
+                                                       const custauth::CustomerPatch& patch,
+                                                       custauth::TimeMs now) override {
+    ++writes_;
+    return base_->update_customer(id, patch, now);
+  }
+  custauth::Result<custauth::LockState> record_login_failure(
+      std::int64_t customer_id, custauth::TimeMs now,
+      const custauth::LockoutPolicy& policy) override {
+    ++writes_;
+    return base_->record_login_failure(customer_id, now, policy);
+  }
+  custauth::Status put_secret(const custauth::SecretRecord& s) override {
+    ++writes_;
+    return base_->put_secret(s);
+  }
+  custauth::Result<custauth::SecretRecord> consume_secret(custauth::SecretKind kind,
+                                                          std::int64_t customer_id,
+                                                          std::string_view hash,
+                                                          custauth::TimeMs now) override {
+    ++writes_;
+    return base_->consume_secret(kind, customer_id, hash, now);
+  }
+  custauth::Status void_secrets(custauth::SecretKind kind, std::int64_t customer_id) override {
+    ++writes_;
+    return base_->void_secrets(kind, customer_id);
+  }
+  custauth::Status take_rate_slots(std::span<const custauth::RateRule> rules,
+                                   custauth::TimeMs now) override {
+    ++writes_;
+    return base_->take_rate_slots(rules, now);
+  }
+  custauth::Status insert_nonce(std::string_view consumer_key, std::string_view nonce,
+                                custauth::TimeMs expires_at, custauth::TimeMs now) override {
+    ++writes_;
+    return base_->insert_nonce(consumer_key, nonce, expires_at, now);
+  }
+  custauth::Result<std::int64_t> prune_nonces(custauth::TimeMs now) override {
+    ++writes_;
+    return base_->prune_nonces(now);
+  }
+  custauth::Result<std::uint64_t> revocation_epoch() override { return base_->revocation_epoch(); }
+  custauth::Status put_opaque_token(const custauth::OpaqueTokenRecord& t) override {
+    ++writes_;
+    return base_->put_opaque_token(t);
+  }
+  custauth::Result<custauth::OpaqueTokenRecord> find_opaque_token(std::string_view hash) override {
+    return base_->find_opaque_token(hash);
+  }
+  custauth::Result<std::int64_t> prune_opaque_tokens(custauth::TimeMs before) override {
+    ++writes_;
+    return base_->prune_opaque_tokens(before);
+  }
+  custauth::Result<custauth::Integration> create_integration(
+      const custauth::Integration& i) override {
+    ++writes_;
+    return base_->create_integration(i);
+  }
+  custauth::Result<custauth::Integration> find_integration(std::string_view consumer_key) override {
+    return base_->find_integration(consumer_key);
+  }
+  custauth::Result<std::vector<custauth::Integration>> list_integrations() override {
+    return base_->list_integrations();
+  }
+  custauth::Status set_integration_permissions(
+      std::string_view consumer_key, const std::vector<std::string>& permissions) override {
+    ++writes_;
+    return base_->set_integration_permissions(consumer_key, permissions);
+  }
+  custauth::Status revoke_integration(std::string_view consumer_key,
+                                      custauth::TimeMs now) override {
+    ++writes_;
+    return base_->revoke_integration(consumer_key, now);
+  }
+  custauth::Result<std::int64_t> append_audit(const custauth::AuditRecord& r) override {
+    ++writes_;
+    return base_->append_audit(r);
+  }
+  custauth::Result<std::vector<custauth::AuditRecord>> list_audit(
+      const custauth::AuditQuery& q) override {
+    return base_->list_audit(q);
+  }
+
+ private:
+  std::shared_ptr<custauth::Storage> base_;
+  std::atomic<std::int64_t> writes_{0};
+};
+
+}  // namespace custauth_bench
+
+#endif  // CUSTAUTH_BENCH_BENCH_UTIL_H_

@@ -1,0 +1,430 @@
+/* custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+ *
+ * The C ABI of custauth: customer authentication for commerce servers.
+ *
+ * One function per operation of custauth (see include/custauth/auth.h for the C++ facade it
+ * wraps), plus custauth_call(): ONE entry point that runs every operation by name with JSON
+ * arguments, for hosts that reach custauth through an FFI (PHP FFI, Python ctypes) and would
+ * rather declare one function than twenty.
+ *
+ * Conventions
+ *   - Functions return int: CUSTAUTH_OK (0) on success, a negative CUSTAUTH_E* code on failure.
+ *     The codes are those of custauth::Code (status.h): stable, never renumbered, only added.
+ *   - On failure, custauth_error_last() holds the message for this thread (for the operations of
+ *     custauth, exactly the platform's messages, e.g. "Specify the \"email\" value.") and
+ *     custauth_error_last_code() the code. Both are reset at the start of every function except
+ *     custauth_error_last*, custauth_free, custauth_close, custauth_libversion* and
+ *     custauth_code_*. The message never is NULL (empty when there was no error); its memory
+ *     belongs to the library and stays valid until the next custauth call on the same thread.
+ *   - Out-parameters come first; a function with one names it `out`. `char*` results are
+ *     allocated by the library, NUL-terminated, and released with custauth_free() (which zeroes
+ *     them first: they may hold tokens and codes). On failure *out is set to NULL, except where a
+ *     function says otherwise.
+ *   - custauth_close(NULL) and custauth_free(NULL) do nothing.
+ *   - Composite results are JSON objects (UTF-8): customers, token claims, audit records,
+ *     integrations. Times in them are "YYYY-MM-DD HH:MM:SS" UTC, as the platform shows them.
+ *   - No C++ exception ever crosses this boundary: a failure inside custauth that is not one of
+ *     the codes below is reported as CUSTAUTH_EINTERNAL.
+ *
+ * Threads: one custauth_t may be used from many threads at once (every operation is safe to call
+ * concurrently on one handle). custauth_close() must not run concurrently with other calls on the
+ * same handle. Several handles, in one process or several, may share one SQLite database: every
+ * rule (one-time secrets used once, lockout counts, rate limits) holds across them.
+ *
+ * Processes and fork(): open handles AFTER fork(), in the process that uses them (for pre-forking
+ * servers: in each worker, e.g. on its first request). Never carry a handle across fork(): a
+ * child that calls a function on a handle its parent opened gets CUSTAUTH_EINVALID, and
+ * custauth_close() of such a handle in the child releases nothing the parent still uses (it
+ * deliberately leaks the child's copy rather than touch the parent's database connections).
+ *
+ * This header is C99 and C++ clean; it does not include the C++ headers. */
+#ifndef CUSTAUTH_CUSTAUTH_H_
+#define CUSTAUTH_CUSTAUTH_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CUSTAUTH_C_EXPORT marks the functions of the C ABI; everything else in the library is hidden. */
+#if defined(CUSTAUTH_STATIC_DEFINE)
+#define CUSTAUTH_C_EXPORT
+#elif defined(_WIN32)
+#if defined(CUSTAUTH_BUILDING)
+#define CUSTAUTH_C_EXPORT __declspec(dllexport)
+#else
+#define CUSTAUTH_C_EXPORT __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define CUSTAUTH_C_EXPORT __attribute__((visibility("default")))
+#else
+#define CUSTAUTH_C_EXPORT
+#endif
+
+/* The result of a function so marked must be checked (a token that does not verify, a login that
+ * failed). */
+#if defined(__GNUC__)
+#define CUSTAUTH_WARN_UNUSED_RESULT __attribute__((warn_unused_result))
+#else
+#define CUSTAUTH_WARN_UNUSED_RESULT
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Version: what the host compiled against (macros, the same as custauth/version.h) and what it
+ * runs with (functions). */
+#define CUSTAUTH_VERSION_MAJOR 0
+#define CUSTAUTH_VERSION_MINOR 1
+#define CUSTAUTH_VERSION_PATCH 0
+#define CUSTAUTH_VERSION_STRING "0.1.0"
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH */
+#define CUSTAUTH_VERSION_NUMBER 1000
+
+/* The runtime library's CUSTAUTH_VERSION_STRING, e.g. "0.1.0". Never NULL; owned by the library. */
+CUSTAUTH_C_EXPORT const char* custauth_libversion(void);
+/* The runtime library's CUSTAUTH_VERSION_NUMBER. */
+CUSTAUTH_C_EXPORT int custauth_libversion_number(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Return codes: 0 or one of these, the numbers of custauth::Code. */
+#define CUSTAUTH_OK 0
+#define CUSTAUTH_EINVALID (-1)      /* a malformed or missing argument; nothing was touched */
+#define CUSTAUTH_ENOTFOUND (-2)     /* no such customer, secret, integration or key file */
+#define CUSTAUTH_EEXISTS (-3)       /* a unique key is taken (email on a website, ...) */
+#define CUSTAUTH_EAUTH (-4)         /* wrong credentials, unknown email, locked or inactive */
+#define CUSTAUTH_ENOTCONFIRMED (-5) /* right secret, but the account is not confirmed */
+#define CUSTAUTH_ELOCKED (-6)       /* the account is locked (reported outward as EAUTH) */
+#define CUSTAUTH_EEXPIRED (-7)      /* a token, code or reset token is past its lifetime */
+#define CUSTAUTH_EFORBIDDEN (-8)    /* missing permission or consent */
+#define CUSTAUTH_ERATELIMITED (-9)  /* too many requests */
+#define CUSTAUTH_EUNSUPPORTED (-10) /* a valid but unsupported choice */
+#define CUSTAUTH_ESTORAGE (-11)     /* the storage failed (I/O, corruption, lock timeout) */
+#define CUSTAUTH_EBUSY (-12)        /* a resource limit was reached (Argon2 concurrency) */
+#define CUSTAUTH_ECONFLICT (-13)    /* lost a race with a concurrent change; retry */
+#define CUSTAUTH_EINTERNAL (-14)    /* a bug or an unexpected failure inside custauth */
+#define CUSTAUTH_EINVALIDTOKEN                                       \
+  (-15) /* a token that does not verify (signature, format, revoked) \
+         */
+
+/* The name of a code ("ok", "invalid_input", "not_found", "already_exists",
+ * "authentication_failed", "not_confirmed", "locked", "expired", "forbidden", "rate_limited",
+ * "unsupported", "storage", "busy", "conflict", "internal", "invalid_token"), or "unknown".
+ * Never NULL; owned by the library. */
+CUSTAUTH_C_EXPORT const char* custauth_code_name(int code);
+/* The GraphQL error category a host reports for a code ("graphql-input",
+ * "graphql-authentication", "graphql-authorization", "graphql-no-such-entity", "internal", ...).
+ * Never NULL; owned by the library. */
+CUSTAUTH_C_EXPORT const char* custauth_code_category(int code);
+
+/* The message of the last failure on this thread; "" when the last call succeeded. Never NULL;
+ * owned by the library; valid until the next custauth call on this thread. */
+CUSTAUTH_C_EXPORT const char* custauth_error_last(void);
+/* The code of the last failure on this thread; CUSTAUTH_OK when the last call succeeded. */
+CUSTAUTH_C_EXPORT int custauth_error_last_code(void);
+
+/* Releases a string the library returned. NULL: nothing happens. */
+CUSTAUTH_C_EXPORT void custauth_free(void* ptr);
+
+/* ---------------------------------------------------------------------------------------------
+ * Options of a handle. Versioned: set `version` with CUSTAUTH_OPTIONS_INIT or
+ * custauth_options_init(); later versions only append fields, and the library reads only the
+ * fields of the version the host set.
+ *
+ * Every numeric field reads 0 as "the default", so a zeroed struct (with its version set) is the
+ * default configuration. Where the C++ option can be switched off, a negative value does that. */
+#define CUSTAUTH_OPTIONS_VERSION 1
+
+#define CUSTAUTH_TOKEN_JWT 0    /* platform-compatible JWT (HS256, kid "1" by default) */
+#define CUSTAUTH_TOKEN_OPAQUE 1 /* 32 characters [a-z0-9], stored as a keyed hash */
+
+#define CUSTAUTH_SYNCHRONOUS_FULL 0 /* every acknowledged write survives a power loss */
+#define CUSTAUTH_SYNCHRONOUS_NORMAL                          \
+  1 /* the last writes may be lost on power loss (never on a \
+       process crash) */
+
+typedef struct custauth_options {
+  unsigned int version; /* CUSTAUTH_OPTIONS_VERSION */
+
+  /* The keys, in the key-file format of custauth/keys.h ({"version":1,"secret_key":"<base64>",
+   * "seal_key":"<base64>","jwt_keys":[{"kid":"1","secret":"<base64>"}|
+   * {"kid":"1","platform_crypt_key":"..."}]}): at most one of
+   *   key_file:  the path of a key file (mode 0600, as `custauth init` writes it);
+   *   keys_json: the same JSON, given directly (e.g. from the host's secret store).
+   * Default (both NULL): for a SQLite database, the key file beside it ("shop.db" -> "shop.key");
+   * for "memory:", fresh random keys. custauth_keys_generate() makes new keys. */
+  const char* key_file;
+  const char* keys_json;
+
+  int token_format;              /* CUSTAUTH_TOKEN_JWT (default) or CUSTAUTH_TOKEN_OPAQUE */
+  int64_t token_lifetime_s;      /* default 3600 (the platform's 60 minutes) */
+  int64_t token_leeway_s;        /* clock skew allowed on exp; default 5; negative: none */
+  int64_t revocation_refresh_ms; /* bound on seeing another process's revocation; default 1000;
+                                    negative: ask storage on every verify */
+
+  int lockout_max_failures;   /* failures that lock; default 10; negative: never lock */
+  int64_t lockout_duration_s; /* default 600 */
+  int64_t lockout_window_s;   /* default 600 */
+
+  int64_t reset_token_lifetime_s; /* default 7200 (2 hours) */
+  int64_t otc_lifetime_s;         /* admin one-time codes; default 30 */
+
+  uint64_t argon2_opslimit;  /* Argon2id passes; default 2 */
+  uint64_t argon2_memlimit;  /* Argon2id bytes; default 67108864 (64 MiB) */
+  int argon2_max_concurrent; /* Argon2id computations at once per handle; default 4 */
+
+  int sqlite_synchronous;     /* CUSTAUTH_SYNCHRONOUS_FULL (default) or _NORMAL */
+  int sqlite_busy_timeout_ms; /* how long a writer waits for a lock; default 5000 */
+} custauth_options;
+
+/* The defaults of version 1, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
+#define CUSTAUTH_OPTIONS_INIT                                                                    \
+  {                                                                                              \
+    CUSTAUTH_OPTIONS_VERSION, NULL, NULL, CUSTAUTH_TOKEN_JWT, 3600, 5, 1000, 10, 600, 600, 7200, \
+        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000                                      \
+  }
+
+/* Fills `opts` with the defaults of `version` (CUSTAUTH_OPTIONS_VERSION).
+ * CUSTAUTH_EINVALID when opts is NULL or the version is unknown to this library. */
+CUSTAUTH_C_EXPORT int custauth_options_init(custauth_options* opts, unsigned int version);
+
+/* New random keys (secret_key, seal_key, one JWT key with kid "1"), as key-file JSON for
+ * custauth_options.keys_json or a key file. Free *out with custauth_free(). */
+CUSTAUTH_C_EXPORT int custauth_keys_generate(char** out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Handles */
+
+/* An open custauth: a storage, the keys and the options. Opaque. */
+typedef struct custauth_handle custauth_t;
+
+/* Opens custauth on `storage`:
+ *   "memory:"                      a fresh in-memory customer base (one per handle, gone at
+ *                                  close; for tests and throwaway setups);
+ *   "postgresql://..." / "postgres://..."  a PostgreSQL database (a libpq URI), shared by a
+ *                                  fleet of servers; needs key_file or keys_json;
+ *   anything else                  the path of a SQLite database, created and migrated as needed
+ *                                  (an optional "sqlite:" prefix is removed).
+ * `options` may be NULL (the defaults).
+ * CUSTAUTH_ENOTFOUND when the key file does not exist; CUSTAUTH_EINVALID for bad keys or options;
+ * CUSTAUTH_EFORBIDDEN when the key file is readable by group or others; CUSTAUTH_ESTORAGE when
+ * the database cannot be opened; CUSTAUTH_EUNSUPPORTED for PostgreSQL in a build without libpq.
+ * Close *out with custauth_close(). */
+CUSTAUTH_C_EXPORT int custauth_open(custauth_t** out, const char* storage,
+                                    const custauth_options* options);
+
+/* The same, with the options as a JSON object whose members are the fields of custauth_options
+ * (all optional; "version" is implied): {"keys_json": "...", "token_format": "opaque",
+ * "argon2_opslimit": 1, ...}. "keys" may also give the key-file object itself, and
+ * "token_format" may be "jwt" or "opaque". Unknown members are refused. For FFI hosts. */
+CUSTAUTH_C_EXPORT int custauth_open_json(custauth_t** out, const char* storage,
+                                         const char* options_json);
+
+/* Closes a handle. NULL: nothing happens. REQUIRES: no other call on it is running. */
+CUSTAUTH_C_EXPORT void custauth_close(custauth_t* db);
+
+/* ---------------------------------------------------------------------------------------------
+ * Who is asking: passed to most operations, for rate limits, the audit trail and the website.
+ * May be NULL (no client IP, no actor, the default website). Versioned like the options. */
+#define CUSTAUTH_CONTEXT_VERSION 1
+
+typedef struct custauth_context {
+  unsigned int version;   /* CUSTAUTH_CONTEXT_VERSION */
+  const char* client_ip;  /* e.g. "203.0.113.7"; NULL: unknown */
+  const char* user_agent; /* NULL: unknown */
+  const char* actor;      /* who acts, for the audit trail: "admin:7", "checkout", ...; NULL */
+  int64_t website_id;     /* the website whose customers are meant; 0: the default (1) */
+} custauth_context;
+
+#define CUSTAUTH_CONTEXT_INIT \
+  { CUSTAUTH_CONTEXT_VERSION, NULL, NULL, NULL, 0 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Customers. *out receives the customer as JSON: {"id", "website_id", "email", "firstname",
+ * "lastname", "is_subscribed", "confirmed", "is_active", "allow_remote_shopping_assistance",
+ * "created_at", "updated_at", "has_password", "failures_num", "first_failure", "lock_expires",
+ * "tokens_revoked_at"}. */
+
+/* Flags of custauth_customer_create. */
+#define CUSTAUTH_CUSTOMER_SUBSCRIBED 0x1u  /* is_subscribed */
+#define CUSTAUTH_CUSTOMER_UNCONFIRMED 0x2u /* confirmed = false (the default is confirmed) */
+#define CUSTAUTH_CUSTOMER_ALLOW_REMOTE_ASSISTANCE 0x4u /* allow_remote_shopping_assistance */
+
+/* Creates a customer on ctx's website. `password` NULL: no password (the customer signs in by
+ * other means, or sets one by a reset). CUSTAUTH_EINVALID (email, names, password policy, unknown
+ * flags), CUSTAUTH_EEXISTS (the email is taken on the website). */
+CUSTAUTH_C_EXPORT int custauth_customer_create(char** out, custauth_t* db, const char* email,
+                                               const char* firstname, const char* lastname,
+                                               const char* password, unsigned int flags,
+                                               const custauth_context* ctx);
+
+/* Updates the customer with this email. `changes_json` is an object of the members to change:
+ * "firstname", "lastname" (strings), "is_subscribed", "confirmed", "is_active",
+ * "allow_remote_shopping_assistance" (booleans). Members left out stay as they are.
+ * "is_active": false revokes the customer's tokens; "allow_remote_shopping_assistance": false
+ * voids outstanding admin one-time codes at once. CUSTAUTH_EINVALID, CUSTAUTH_ENOTFOUND. */
+CUSTAUTH_C_EXPORT int custauth_customer_update(char** out, custauth_t* db, const char* email,
+                                               const char* changes_json,
+                                               const custauth_context* ctx);
+
+/* Finds the customer with this email on ctx's website. CUSTAUTH_EINVALID, CUSTAUTH_ENOTFOUND. */
+CUSTAUTH_C_EXPORT int custauth_customer_find(char** out, custauth_t* db, const char* email,
+                                             const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Sign-in and one-time secrets. Tokens and codes come back as plain strings in *out. */
+
+/* generateCustomerToken: `password` is tried as the account password, then as a password-reset
+ * token, then as an admin one-time code; the first match yields a customer token.
+ * CUSTAUTH_EINVALID (empty email or password), CUSTAUTH_EAUTH (unknown email, wrong secret, locked
+ * or inactive account: one message for all), CUSTAUTH_ENOTCONFIRMED, CUSTAUTH_EBUSY. */
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_generate_customer_token(
+    char** out, custauth_t* db, const char* email, const char* password,
+    const custauth_context* ctx);
+
+/* Issues a password-reset token for the host to mail, replacing any earlier one. For an unknown
+ * email it succeeds too, with *out = NULL (the same outward result; nothing to mail).
+ * CUSTAUTH_EINVALID, CUSTAUTH_ERATELIMITED. */
+CUSTAUTH_C_EXPORT int custauth_request_password_reset(char** out, custauth_t* db, const char* email,
+                                                      const custauth_context* ctx);
+
+/* Sets a new password with a reset token (consumed), clears the lock and revokes the customer's
+ * tokens. CUSTAUTH_EINVALID (policy; a mismatched token), CUSTAUTH_EEXPIRED. */
+CUSTAUTH_C_EXPORT int custauth_reset_password(custauth_t* db, const char* email, const char* token,
+                                              const char* new_password,
+                                              const custauth_context* ctx);
+
+/* Changes a password given the current one and revokes the customer's tokens.
+ * CUSTAUTH_EAUTH (wrong current password; counts towards the lock), CUSTAUTH_EINVALID. */
+CUSTAUTH_C_EXPORT int custauth_change_password(custauth_t* db, const char* email,
+                                               const char* current_password,
+                                               const char* new_password,
+                                               const custauth_context* ctx);
+
+/* Login as Customer: a new admin one-time code (32 lowercase hex characters) in *out, replacing
+ * the customer's earlier one. CUSTAUTH_EFORBIDDEN (the customer has not opted in),
+ * CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID (admin_id must be positive). */
+CUSTAUTH_C_EXPORT int custauth_issue_otc(char** out, custauth_t* db, const char* email,
+                                         int64_t admin_id, const char* reason,
+                                         const custauth_context* ctx);
+
+/* Exchanges an admin one-time code for a customer token (once). CUSTAUTH_EAUTH otherwise. */
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_exchange_otc(
+    char** out, custauth_t* db, const char* email, const char* code, const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Tokens */
+
+/* Verifies a customer token; *out receives its claims: {"uid", "utypid", "iat", "exp", "format"
+ * ("jwt" or "opaque"), "kid" (JWT only)}. Never writes. CUSTAUTH_EINVALIDTOKEN (malformed, bad
+ * signature, unknown key, revoked), CUSTAUTH_EEXPIRED. */
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_verify_token(char** out, custauth_t* db,
+                                                                        const char* token);
+
+/* Revokes every token issued to the customer up to now (at once through this handle; through
+ * others within revocation_refresh_ms). CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID. */
+CUSTAUTH_C_EXPORT int custauth_revoke_customer_tokens(custauth_t* db, const char* email,
+                                                      const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Audit trail: *out receives a JSON array of records, oldest first: {"id", "at", "event",
+ * "customer_id", "admin_id", "actor", "reason", "client_ip", "detail"}. `email` NULL: every
+ * customer's (and customer-less) records; else that customer's on ctx's website. Records with
+ * id > after_id, at most `limit` (0: 100; at most 100000). */
+CUSTAUTH_C_EXPORT int custauth_audit_list(char** out, custauth_t* db, const char* email,
+                                          int64_t after_id, size_t limit,
+                                          const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Integrations (OAuth 1.0a consumers) and exchangeExternalCustomerToken. The permission an
+ * integration needs for the exchange: */
+#define CUSTAUTH_PERMISSION_EXCHANGE_EXTERNAL_CUSTOMER_TOKEN "exchange_external_customer_token"
+
+/* Creates an integration with `permissions` (`count` strings); *out receives its credentials,
+ * shown this once: {"id", "name", "consumer_key", "consumer_secret", "access_token",
+ * "token_secret", "permissions", "active", "created_at"}. CUSTAUTH_EINVALID. */
+CUSTAUTH_C_EXPORT int custauth_integration_create(char** out, custauth_t* db, const char* name,
+                                                  const char* const* permissions, size_t count,
+                                                  const custauth_context* ctx);
+
+/* *out receives a JSON array of integrations, without secrets: {"id", "name", "consumer_key",
+ * "permissions", "active", "created_at", "revoked_at"}. */
+CUSTAUTH_C_EXPORT int custauth_integration_list(char** out, custauth_t* db);
+
+/* Revokes an integration: its signatures stop verifying at once. CUSTAUTH_ENOTFOUND. */
+CUSTAUTH_C_EXPORT int custauth_integration_revoke(custauth_t* db, const char* consumer_key,
+                                                  const custauth_context* ctx);
+
+/* Replaces an integration's permissions. CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID. */
+CUSTAUTH_C_EXPORT int custauth_integration_set_permissions(custauth_t* db, const char* consumer_key,
+                                                           const char* const* permissions,
+                                                           size_t count,
+                                                           const custauth_context* ctx);
+
+/* An HTTP request as the host received it: what an OAuth 1.0a signature covers. NULL members
+ * are empty. */
+typedef struct custauth_http_request {
+  const char* method;        /* "POST" */
+  const char* url;           /* absolute, as the client addressed it */
+  const char* authorization; /* the Authorization header's value */
+  const char* content_type;  /* the Content-Type header's value */
+  const char* body;          /* signed when application/x-www-form-urlencoded */
+} custauth_http_request;
+
+/* exchangeExternalCustomerToken: `request` must carry a valid OAuth 1.0a signature of an active
+ * integration that holds CUSTAUTH_PERMISSION_EXCHANGE_EXTERNAL_CUSTOMER_TOKEN; `input_json` is
+ * the mutation's input, {"customer": {"email", "firstname", "lastname", "is_subscribed"?}}. The
+ * customer is found by email or created (confirmed, no password) exactly once.
+ * *out receives the GraphQL response ON SUCCESS AND ON REFUSAL, so that a host can return it as
+ * it is: {"data":{"exchangeExternalCustomerToken":{"customer":{...},"token":"..."}}} or
+ * {"errors":[{"message":"...","extensions":{"category":"...","code":"..."}}]}; the return code
+ * says which. CUSTAUTH_EFORBIDDEN, CUSTAUTH_EUNSUPPORTED, CUSTAUTH_EINVALID. */
+CUSTAUTH_C_EXPORT int custauth_exchange_external_customer_token(
+    char** out, custauth_t* db, const custauth_http_request* request, const char* input_json,
+    const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * One JSON entry point for FFI hosts.
+ *
+ * Runs `operation` with `args_json` (a JSON object; NULL or "" is {}) and `context_json` (NULL,
+ * "" or {"client_ip", "user_agent", "actor", "website_id"}). *out_json receives a JSON object
+ * WHATEVER THE RESULT (NULL only when out_json itself is NULL or memory ran out): the result on
+ * success, {"errors":[{"message","extensions":{"category","code"}}]} on failure. The return code
+ * and custauth_error_last() are set as by the functions above. Unknown operations, unknown or
+ * mistyped arguments and malformed JSON are CUSTAUTH_EINVALID.
+ *
+ *   operation                         args                               result
+ *   customer_create                   email, firstname, lastname,        {"customer": {...}}
+ *                                     password?, is_subscribed?,
+ *                                     confirmed?, allow_remote_shopping_assistance?
+ *   customer_update                   email, + the members to change     {"customer": {...}}
+ *   customer_find                     email                              {"customer": {...}}
+ *   generate_customer_token           email, password                    {"token": "..."}
+ *   request_password_reset            email                              {"token": "..."|null}
+ *   reset_password                    email, token, new_password         {"ok": true}
+ *   change_password                   email, current_password,           {"ok": true}
+ *                                     new_password
+ *   issue_otc                         email, admin_id, reason?           {"code": "..."}
+ *   exchange_otc                      email, code                        {"token": "..."}
+ *   verify_token                      token                              {"claims": {...}}
+ *   revoke_customer_tokens            email                              {"ok": true}
+ *   audit_list                        email?, after_id?, limit?          {"audit": [...]}
+ *   integration_create                name, permissions ([strings])      {"integration": {...}}
+ *   integration_list                  -                                  {"integrations": [...]}
+ *   integration_revoke                consumer_key                       {"ok": true}
+ *   integration_set_permissions       consumer_key, permissions          {"ok": true}
+ *   exchange_external_customer_token  request {method, url,              the GraphQL response
+ *                                     authorization?, content_type?, body?}, input {customer}
+ *   keys_generate                     -                                  {"keys": {key file}}
+ *   version                           -                                  {"version", "number"}
+ *
+ * `db` may be NULL for keys_generate and version only. Every args object may also carry
+ * "website_id" (else the context's, else 1). */
+CUSTAUTH_C_EXPORT int custauth_call(custauth_t* db, const char* operation, const char* args_json,
+                                    const char* context_json, char** out_json);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CUSTAUTH_CUSTAUTH_H_ */

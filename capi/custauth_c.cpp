@@ -1,0 +1,1159 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The C ABI (custauth.h) over CustomerAuth. Every extern "C" body runs inside Guard(), which
+// catches every exception and maps it to CUSTAUTH_EINTERNAL: nothing is thrown across the
+// boundary. Results are JSON built with the shapes of src/json.h.
+#include "custauth.h"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "crypto.h"
+#include "custauth/auth.h"
+#include "custauth/keys.h"
+#include "custauth/memory_storage.h"
+#include "custauth/postgres_storage.h"
+#include "custauth/sqlite_storage.h"
+#include "custauth/status.h"
+#include "custauth/version.h"
+#include "internal.h"
+#include "json.h"
+
+// The C codes are custauth::Code's numbers.
+static_assert(CUSTAUTH_OK == static_cast<int>(custauth::Code::kOk));
+static_assert(CUSTAUTH_EINVALID == static_cast<int>(custauth::Code::kInvalidInput));
+static_assert(CUSTAUTH_ENOTFOUND == static_cast<int>(custauth::Code::kNotFound));
+static_assert(CUSTAUTH_EEXISTS == static_cast<int>(custauth::Code::kAlreadyExists));
+static_assert(CUSTAUTH_EAUTH == static_cast<int>(custauth::Code::kAuthenticationFailed));
+static_assert(CUSTAUTH_ENOTCONFIRMED == static_cast<int>(custauth::Code::kNotConfirmed));
+static_assert(CUSTAUTH_ELOCKED == static_cast<int>(custauth::Code::kLocked));
+static_assert(CUSTAUTH_EEXPIRED == static_cast<int>(custauth::Code::kExpired));
+static_assert(CUSTAUTH_EFORBIDDEN == static_cast<int>(custauth::Code::kForbidden));
+static_assert(CUSTAUTH_ERATELIMITED == static_cast<int>(custauth::Code::kRateLimited));
+static_assert(CUSTAUTH_EUNSUPPORTED == static_cast<int>(custauth::Code::kUnsupported));
+static_assert(CUSTAUTH_ESTORAGE == static_cast<int>(custauth::Code::kStorage));
+static_assert(CUSTAUTH_EBUSY == static_cast<int>(custauth::Code::kBusy));
+static_assert(CUSTAUTH_ECONFLICT == static_cast<int>(custauth::Code::kConflict));
+static_assert(CUSTAUTH_EINTERNAL == static_cast<int>(custauth::Code::kInternal));
+static_assert(CUSTAUTH_EINVALIDTOKEN == static_cast<int>(custauth::Code::kInvalidToken));
+static_assert(CUSTAUTH_TOKEN_JWT == static_cast<int>(custauth::TokenFormat::kJwt));
+static_assert(CUSTAUTH_TOKEN_OPAQUE == static_cast<int>(custauth::TokenFormat::kOpaque));
+
+// The version macros mirror custauth/version.h (both are included above: a difference would also
+// be a macro redefinition error).
+static_assert(CUSTAUTH_VERSION_NUMBER == CUSTAUTH_VERSION_MAJOR * 1000000 +
+                                             CUSTAUTH_VERSION_MINOR * 1000 +
+                                             CUSTAUTH_VERSION_PATCH);
+
+// What a custauth_t is: the facade, and the process that opened it (see fork() in custauth.h).
+struct custauth_handle {
+  std::unique_ptr<custauth::CustomerAuth> auth;
+  pid_t pid = 0;
+};
+
+namespace custauth {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMinCode = CUSTAUTH_EINVALIDTOKEN;
+
+// --- The thread's last error -------------------------------------------------------------------
+
+thread_local std::string t_error;
+thread_local int t_code = CUSTAUTH_OK;
+thread_local bool t_error_oom = false;  // the message itself could not be stored
+
+void ClearError() noexcept {
+  t_error.clear();
+  t_code = CUSTAUTH_OK;
+  t_error_oom = false;
+}
+
+int SetError(int code, std::string_view message) noexcept {
+  t_code = code;
+  try {
+    t_error.assign(message);
+    t_error_oom = false;
+  } catch (...) {
+    t_error.clear();
+    t_error_oom = true;
+  }
+  return code;
+}
+
+int Fail(const Status& s) noexcept { return SetError(s.raw_code(), s.message()); }
+
+// Raised inside the boundary for bad C arguments; Guard turns it into CUSTAUTH_EINVALID.
+struct InvalidArgument {
+  std::string message;
+};
+
+[[noreturn]] void Invalid(std::string message) { throw InvalidArgument{std::move(message)}; }
+
+// Runs `f` (which returns a code) with the thread's error cleared first; no exception escapes.
+template <class F>
+int Guard(F&& f) noexcept {
+  try {
+    ClearError();
+    return f();
+  } catch (const InvalidArgument& e) {
+    return SetError(CUSTAUTH_EINVALID, e.message);
+  } catch (const std::bad_alloc&) {
+    return SetError(CUSTAUTH_EINTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return SetError(CUSTAUTH_EINTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return SetError(CUSTAUTH_EINTERNAL, "internal error: unknown exception");
+  }
+}
+
+// --- Strings out -------------------------------------------------------------------------------
+
+// A malloc'd copy of `s` for the host (released by custauth_free).
+char* Dup(std::string_view s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+char* DupJson(const json& j) {
+  std::string s = Dump(j);
+  char* p = Dup(s);
+  sodium_memzero(s.data(), s.size());
+  return p;
+}
+
+// Checks `out` and sets *out = NULL (what it holds on failure).
+void ResetOut(char** out) {
+  if (out == nullptr) Invalid("out is NULL");
+  *out = nullptr;
+}
+
+// --- Arguments in ------------------------------------------------------------------------------
+
+// A string argument; NULL reads as "" (so that an absent email or password gets the platform's
+// own message, e.g. `Specify the "email" value.`).
+std::string_view Arg(const char* s) { return s == nullptr ? std::string_view() : s; }
+
+CustomerAuth& Auth(custauth_t* db) {
+  if (db == nullptr) Invalid("the custauth handle is NULL");
+  if (db->pid != getpid()) {
+    Invalid("this custauth handle was opened by process " + std::to_string(db->pid) +
+            "; open a new handle after fork()");
+  }
+  return *db->auth;
+}
+
+struct Context {
+  RequestContext request;
+  std::int64_t website_id = kDefaultWebsiteId;
+};
+
+std::int64_t WebsiteId(std::int64_t id) {
+  if (id < 0) Invalid("website_id must be positive");
+  return id == 0 ? kDefaultWebsiteId : id;
+}
+
+Context ToContext(const custauth_context* c) {
+  Context ctx;
+  if (c == nullptr) return ctx;
+  if (c->version != CUSTAUTH_CONTEXT_VERSION) {
+    Invalid("custauth_context version " + std::to_string(c->version) +
+            " is not supported (this library knows version " +
+            std::to_string(CUSTAUTH_CONTEXT_VERSION) + "); use CUSTAUTH_CONTEXT_INIT");
+  }
+  if (c->client_ip != nullptr) ctx.request.client_ip = c->client_ip;
+  if (c->user_agent != nullptr) ctx.request.user_agent = c->user_agent;
+  if (c->actor != nullptr) ctx.request.actor = c->actor;
+  ctx.website_id = WebsiteId(c->website_id);
+  return ctx;
+}
+
+std::vector<std::string> ToList(const char* const* items, std::size_t count) {
+  if (items == nullptr && count != 0) Invalid("permissions is NULL but count is not 0");
+  std::vector<std::string> v;
+  v.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (items[i] == nullptr) Invalid("permissions[" + std::to_string(i) + "] is NULL");
+    v.emplace_back(items[i]);
+  }
+  return v;
+}
+
+// --- Results as JSON ---------------------------------------------------------------------------
+
+json ClaimsToJson(const TokenClaims& c) {
+  json j = {{"uid", c.customer_id},
+            {"utypid", c.user_type},
+            {"iat", c.issued_at},
+            {"exp", c.expires_at},
+            {"format", c.format == TokenFormat::kJwt ? "jwt" : "opaque"}};
+  if (!c.kid.empty()) j["kid"] = c.kid;
+  return j;
+}
+
+json IntegrationToJson(const Integration& i) {
+  return {{"id", i.id},
+          {"name", i.name},
+          {"consumer_key", i.consumer_key},
+          {"permissions", i.permissions},
+          {"active", i.active},
+          {"created_at", internal::FormatTime(i.created_at)},
+          {"revoked_at", i.revoked_at ? json(internal::FormatTime(*i.revoked_at)) : json(nullptr)}};
+}
+
+json CredentialsToJson(const IntegrationCredentials& c) {
+  json j = IntegrationToJson(c.integration);
+  j.erase("revoked_at");
+  j["consumer_secret"] = c.consumer_secret;
+  j["access_token"] = c.access_token;
+  j["token_secret"] = c.token_secret;
+  return j;
+}
+
+json KeysToJson(const Keys& keys) {
+  json j;
+  j["version"] = 1;
+  j["secret_key"] = internal::Base64Encode(keys.secret_key);
+  j["seal_key"] = internal::Base64Encode(keys.seal_key);
+  j["jwt_keys"] = json::array();
+  for (const auto& k : keys.jwt_keys) {
+    j["jwt_keys"].push_back({{"kid", k.kid}, {"secret", internal::Base64Encode(k.secret)}});
+  }
+  return j;
+}
+
+// The key-file JSON of keys.h, given as a string rather than a file.
+Result<Keys> ParseKeys(std::string_view text) {
+  auto invalid = [](const std::string& what) {
+    return Status(Code::kInvalidInput, "keys_json: " + what);
+  };
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return invalid("not a JSON object");
+  if (!j.contains("version") || j["version"] != 1) return invalid("unsupported version");
+  Keys keys;
+  for (const char* name : {"secret_key", "seal_key"}) {
+    if (!j.contains(name) || !j[name].is_string()) return invalid(std::string("no ") + name);
+    auto d = internal::Base64Decode(j[name].get<std::string>());
+    if (!d) return invalid(std::string(name) + " is not base64");
+    (std::string_view(name) == "secret_key" ? keys.secret_key : keys.seal_key) = std::move(*d);
+  }
+  if (!j.contains("jwt_keys") || !j["jwt_keys"].is_array()) return invalid("no jwt_keys");
+  for (const auto& e : j["jwt_keys"]) {
+    if (!e.is_object() || !e.contains("kid") || !e["kid"].is_string()) {
+      return invalid("a jwt_keys entry has no kid");
+    }
+    JwtKey k;
+    k.kid = e["kid"].get<std::string>();
+    if (e.contains("secret") && e["secret"].is_string()) {
+      auto d = internal::Base64Decode(e["secret"].get<std::string>());
+      if (!d) return invalid("JWT key '" + k.kid + "' secret is not base64");
+      k.secret = std::move(*d);
+    } else if (e.contains("platform_crypt_key") && e["platform_crypt_key"].is_string()) {
+      k.secret = PlatformJwtSecret(e["platform_crypt_key"].get<std::string>());
+    } else {
+      return invalid("JWT key '" + k.kid + "' has neither secret nor platform_crypt_key");
+    }
+    keys.jwt_keys.push_back(std::move(k));
+  }
+  Status valid = ValidateKeys(keys);
+  if (!valid.ok()) return invalid(valid.message());
+  return keys;
+}
+
+// --- Opening -----------------------------------------------------------------------------------
+
+constexpr std::string_view kMemory = "memory:";
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+
+// Seconds (0: `def`) as TimeMs, refusing what would overflow.
+TimeMs Seconds(std::int64_t s, TimeMs def, const char* name) {
+  if (s == 0) return def;
+  if (s < 0) Invalid(std::string(name) + " must not be negative");
+  if (s > std::numeric_limits<std::int64_t>::max() / 1000)
+    Invalid(std::string(name) + " is too large");
+  return s * kSecond;
+}
+
+int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
+  if (out == nullptr) Invalid("out is NULL");
+  *out = nullptr;
+  if (storage_arg == nullptr || *storage_arg == '\0') {
+    Invalid("storage is empty: give \"memory:\" or the path of a SQLite database");
+  }
+  custauth_options defaults;
+  custauth_options_init(&defaults, CUSTAUTH_OPTIONS_VERSION);
+  if (o == nullptr) o = &defaults;
+  if (o->version != CUSTAUTH_OPTIONS_VERSION) {
+    Invalid("custauth_options version " + std::to_string(o->version) +
+            " is not supported (this library knows version " +
+            std::to_string(CUSTAUTH_OPTIONS_VERSION) + "); use CUSTAUTH_OPTIONS_INIT");
+  }
+  std::string path(storage_arg);
+  const bool memory = path == kMemory;
+  const bool postgres = path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
+  if (!memory && path.rfind(kSqlitePrefix, 0) == 0) path.erase(0, kSqlitePrefix.size());
+  if (!memory && path.empty()) Invalid("storage names no SQLite database path");
+  if (postgres && o->key_file == nullptr && o->keys_json == nullptr) {
+    Invalid("a PostgreSQL storage needs key_file or keys_json");
+  }
+
+  AuthOptions a;
+  // Keys.
+  if (o->key_file != nullptr && o->keys_json != nullptr) {
+    Invalid("give key_file or keys_json, not both");
+  }
+  if (o->keys_json != nullptr) {
+    auto keys = ParseKeys(o->keys_json);
+    if (!keys.ok()) return Fail(keys.status());
+    a.keys = std::move(keys).value();
+  } else if (o->key_file != nullptr || !memory) {
+    const std::string file =
+        o->key_file != nullptr ? std::string(o->key_file) : DefaultKeyFilePath(path);
+    auto keys = LoadKeyFile(file);
+    if (!keys.ok()) {
+      if (keys.code() == Code::kNotFound) {
+        return SetError(CUSTAUTH_ENOTFOUND,
+                        keys.status().message() +
+                            "; create it with custauth_keys_generate() or `custauth init`, or "
+                            "pass keys_json");
+      }
+      return Fail(keys.status());
+    }
+    a.keys = std::move(keys).value();
+  } else {
+    EnsureSodium();
+    a.keys = GenerateKeys(*SystemRandom::Shared());
+  }
+  // Tokens.
+  if (o->token_format != CUSTAUTH_TOKEN_JWT && o->token_format != CUSTAUTH_TOKEN_OPAQUE) {
+    Invalid("token_format must be CUSTAUTH_TOKEN_JWT or CUSTAUTH_TOKEN_OPAQUE");
+  }
+  a.tokens.format = static_cast<TokenFormat>(o->token_format);
+  a.tokens.lifetime = Seconds(o->token_lifetime_s, a.tokens.lifetime, "token_lifetime_s");
+  a.tokens.leeway =
+      o->token_leeway_s < 0 ? 0 : Seconds(o->token_leeway_s, a.tokens.leeway, "token_leeway_s");
+  if (o->revocation_refresh_ms < 0) {
+    a.tokens.revocation_refresh = 0;
+  } else if (o->revocation_refresh_ms > 0) {
+    a.tokens.revocation_refresh = o->revocation_refresh_ms;
+  }
+  // Lockout.
+  if (o->lockout_max_failures < 0) {
+    a.lockout.max_failures = 0;
+  } else if (o->lockout_max_failures > 0) {
+    a.lockout.max_failures = o->lockout_max_failures;
+  }
+  a.lockout.lock_duration =
+      Seconds(o->lockout_duration_s, a.lockout.lock_duration, "lockout_duration_s");
+  a.lockout.window = Seconds(o->lockout_window_s, a.lockout.window, "lockout_window_s");
+  // One-time secrets.
+  a.reset_token_lifetime =
+      Seconds(o->reset_token_lifetime_s, a.reset_token_lifetime, "reset_token_lifetime_s");
+  a.otc_lifetime = Seconds(o->otc_lifetime_s, a.otc_lifetime, "otc_lifetime_s");
+  // Argon2id.
+  if (o->argon2_opslimit != 0) a.argon2.opslimit = o->argon2_opslimit;
+  if (o->argon2_memlimit != 0) {
+    if (o->argon2_memlimit > std::numeric_limits<std::size_t>::max()) {
+      Invalid("argon2_memlimit is too large");
+    }
+    a.argon2.memlimit = static_cast<std::size_t>(o->argon2_memlimit);
+  }
+  if (o->argon2_max_concurrent < 0) Invalid("argon2_max_concurrent must not be negative");
+  if (o->argon2_max_concurrent > 0) a.argon2.max_concurrent = o->argon2_max_concurrent;
+  // Storage.
+  if (o->sqlite_synchronous != CUSTAUTH_SYNCHRONOUS_FULL &&
+      o->sqlite_synchronous != CUSTAUTH_SYNCHRONOUS_NORMAL) {
+    Invalid("sqlite_synchronous must be CUSTAUTH_SYNCHRONOUS_FULL or CUSTAUTH_SYNCHRONOUS_NORMAL");
+  }
+  if (o->sqlite_busy_timeout_ms < 0) Invalid("sqlite_busy_timeout_ms must not be negative");
+
+  std::shared_ptr<Storage> storage;
+  if (memory) {
+    storage = MakeMemoryStorage();
+  } else if (postgres) {
+    auto s = OpenPostgresStorage(path);
+    if (!s.ok()) return Fail(s.status());
+    storage = std::move(s).value();
+  } else {
+    SqliteOptions so;
+    so.synchronous_full = o->sqlite_synchronous == CUSTAUTH_SYNCHRONOUS_FULL;
+    if (o->sqlite_busy_timeout_ms > 0) so.busy_timeout_ms = o->sqlite_busy_timeout_ms;
+    auto s = OpenSqliteStorage(path, so);
+    if (!s.ok()) return Fail(s.status());
+    storage = std::move(s).value();
+  }
+  auto auth = CustomerAuth::Open(std::move(storage), std::move(a));
+  if (!auth.ok()) return Fail(auth.status());
+  auto handle = std::make_unique<custauth_handle>();
+  handle->auth = std::move(auth).value();
+  handle->pid = getpid();
+  *out = handle.release();
+  return CUSTAUTH_OK;
+}
+
+// --- custauth_call -----------------------------------------------------------------------------
+
+// The members of a JSON object argument, each read at most once; unknown members are refused.
+class Args {
+ public:
+  Args(const json& j, std::string_view where) : j_(j), where_(where) {}
+
+  bool has(const char* name) const { return j_.contains(name) && !j_.at(name).is_null(); }
+
+  // A string member; absent reads as "" (the operation then reports what is missing).
+  std::string str(const char* name) {
+    seen_.insert(name);
+    if (!has(name)) return {};
+    const json& v = j_.at(name);
+    if (!v.is_string()) Invalid(Where(name) + " must be a string");
+    return v.get<std::string>();
+  }
+  std::optional<std::string> opt_str(const char* name) {
+    if (!has(name)) {
+      seen_.insert(name);
+      return std::nullopt;
+    }
+    return str(name);
+  }
+  std::optional<bool> opt_bool(const char* name) {
+    seen_.insert(name);
+    if (!has(name)) return std::nullopt;
+    const json& v = j_.at(name);
+    if (!v.is_boolean()) Invalid(Where(name) + " must be true or false");
+    return v.get<bool>();
+  }
+  std::optional<std::int64_t> opt_int(const char* name) {
+    seen_.insert(name);
+    if (!has(name)) return std::nullopt;
+    const json& v = j_.at(name);
+    if (!v.is_number_integer()) Invalid(Where(name) + " must be an integer");
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      Invalid(Where(name) + " is too large");
+    }
+    return v.get<std::int64_t>();
+  }
+  std::vector<std::string> str_list(const char* name) {
+    seen_.insert(name);
+    if (!has(name)) return {};
+    const json& v = j_.at(name);
+    if (!v.is_array()) Invalid(Where(name) + " must be an array of strings");
+    std::vector<std::string> out;
+    for (const auto& e : v) {
+      if (!e.is_string()) Invalid(Where(name) + " must be an array of strings");
+      out.push_back(e.get<std::string>());
+    }
+    return out;
+  }
+  const json& object(const char* name) {
+    seen_.insert(name);
+    if (!has(name) || !j_.at(name).is_object()) Invalid(Where(name) + " must be an object");
+    return j_.at(name);
+  }
+  // Refuses members that were not read.
+  void done() const {
+    for (const auto& [key, value] : j_.items()) {
+      if (!seen_.count(key)) Invalid("unknown argument '" + key + "' for " + where_);
+    }
+  }
+
+ private:
+  std::string Where(const char* name) const {
+    return "argument '" + std::string(name) + "' of " + where_;
+  }
+
+  const json& j_;
+  std::string where_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+json ParseObject(const char* text, const char* what) {
+  if (text == nullptr || *text == '\0') return json::object();
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) Invalid(std::string(what) + " is not valid JSON");
+  if (!j.is_object()) Invalid(std::string(what) + " must be a JSON object");
+  return j;
+}
+
+Context ContextFromJson(const json& j) {
+  Context ctx;
+  Args a(j, "the context");
+  ctx.request.client_ip = a.str("client_ip");
+  ctx.request.user_agent = a.str("user_agent");
+  ctx.request.actor = a.str("actor");
+  if (auto w = a.opt_int("website_id")) ctx.website_id = WebsiteId(*w);
+  a.done();
+  return ctx;
+}
+
+// A failed status as the result of an operation of custauth_call.
+struct Refused {
+  Status status;
+};
+
+template <class T>
+T Take(Result<T> r) {
+  if (!r.ok()) throw Refused{r.status()};
+  return std::move(r).value();
+}
+void Check(const Status& s) {
+  if (!s.ok()) throw Refused{s};
+}
+
+json Ok() { return {{"ok", true}}; }
+
+// The status of a GraphQL error response {"errors":[{"message","extensions":{"code"}}]}.
+Status StatusFromErrors(const json& response) {
+  std::string message = "the operation was refused";
+  Code code = Code::kInternal;
+  const json& errors = response.at("errors");
+  if (errors.is_array() && !errors.empty() && errors[0].is_object()) {
+    const json& e = errors[0];
+    if (e.contains("message") && e["message"].is_string())
+      message = e["message"].get<std::string>();
+    if (e.contains("extensions") && e["extensions"].is_object() &&
+        e["extensions"].contains("code") && e["extensions"]["code"].is_string()) {
+      const std::string name = e["extensions"]["code"].get<std::string>();
+      for (int c = kMinCode; c < 0; ++c) {
+        if (name == code_name(static_cast<Code>(c))) code = static_cast<Code>(c);
+      }
+    }
+  }
+  return Status(code, std::move(message));
+}
+
+// Runs one operation of custauth_call and returns its result; throws Refused or InvalidArgument.
+// A response shaped elsewhere (the GraphQL one of the exchange) comes back in *verbatim instead,
+// so that its members keep their order.
+json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::string* verbatim) {
+  if (op == "version") {
+    a.done();
+    return {{"version", VersionString()}, {"number", VersionNumber()}};
+  }
+  if (op == "keys_generate") {
+    a.done();
+    EnsureSodium();
+    return {{"keys", KeysToJson(GenerateKeys(*SystemRandom::Shared()))}};
+  }
+  CustomerAuth& auth = Auth(db);
+  if (auto w = a.opt_int("website_id")) ctx.website_id = WebsiteId(*w);
+  const RequestContext& rc = ctx.request;
+  const std::int64_t website = ctx.website_id;
+
+  if (op == "customer_create") {
+    CustomerInput in;
+    in.website_id = website;
+    in.email = a.str("email");
+    in.firstname = a.str("firstname");
+    in.lastname = a.str("lastname");
+    in.password = a.opt_str("password");
+    in.is_subscribed = a.opt_bool("is_subscribed").value_or(false);
+    in.confirmed = a.opt_bool("confirmed").value_or(true);
+    in.allow_remote_shopping_assistance =
+        a.opt_bool("allow_remote_shopping_assistance").value_or(false);
+    a.done();
+    return {{"customer", internal::CustomerToJson(Take(auth.create_customer(in, rc)), true)}};
+  }
+  if (op == "customer_update") {
+    const std::string email = a.str("email");
+    CustomerUpdate u;
+    u.firstname = a.opt_str("firstname");
+    u.lastname = a.opt_str("lastname");
+    u.is_subscribed = a.opt_bool("is_subscribed");
+    u.confirmed = a.opt_bool("confirmed");
+    u.is_active = a.opt_bool("is_active");
+    u.allow_remote_shopping_assistance = a.opt_bool("allow_remote_shopping_assistance");
+    a.done();
+    return {{"customer",
+             internal::CustomerToJson(Take(auth.update_customer(email, u, rc, website)), true)}};
+  }
+  if (op == "customer_find") {
+    const std::string email = a.str("email");
+    a.done();
+    return {{"customer", internal::CustomerToJson(Take(auth.find_customer(email, website)), true)}};
+  }
+  if (op == "generate_customer_token") {
+    const std::string email = a.str("email");
+    std::string password = a.str("password");
+    a.done();
+    auto token = auth.generate_customer_token(email, password, rc, website);
+    sodium_memzero(password.data(), password.size());
+    return {{"token", Take(std::move(token))}};
+  }
+  if (op == "request_password_reset") {
+    const std::string email = a.str("email");
+    a.done();
+    auto token = Take(auth.request_password_reset(email, rc, website));
+    return {{"token", token ? json(*token) : json(nullptr)}};
+  }
+  if (op == "reset_password") {
+    const std::string email = a.str("email");
+    const std::string token = a.str("token");
+    std::string password = a.str("new_password");
+    a.done();
+    Status s = auth.reset_password(email, token, password, rc, website);
+    sodium_memzero(password.data(), password.size());
+    Check(s);
+    return Ok();
+  }
+  if (op == "change_password") {
+    const std::string email = a.str("email");
+    std::string current = a.str("current_password");
+    std::string password = a.str("new_password");
+    a.done();
+    Status s = auth.change_password(email, current, password, rc, website);
+    sodium_memzero(current.data(), current.size());
+    sodium_memzero(password.data(), password.size());
+    Check(s);
+    return Ok();
+  }
+  if (op == "issue_otc") {
+    const std::string email = a.str("email");
+    const std::int64_t admin = a.opt_int("admin_id").value_or(0);
+    const std::string reason = a.str("reason");
+    a.done();
+    return {{"code", Take(auth.issue_otc(email, admin, reason, rc, website))}};
+  }
+  if (op == "exchange_otc") {
+    const std::string email = a.str("email");
+    const std::string code = a.str("code");
+    a.done();
+    return {{"token", Take(auth.exchange_otc(email, code, rc, website))}};
+  }
+  if (op == "verify_token") {
+    const std::string token = a.str("token");
+    a.done();
+    return {{"claims", ClaimsToJson(Take(auth.verify_token(token)))}};
+  }
+  if (op == "revoke_customer_tokens") {
+    const std::string email = a.str("email");
+    a.done();
+    Check(auth.revoke_customer_tokens(email, rc, website));
+    return Ok();
+  }
+  if (op == "audit_list") {
+    AuditQuery q;
+    const auto email = a.opt_str("email");
+    q.after_id = a.opt_int("after_id").value_or(0);
+    const std::int64_t limit = a.opt_int("limit").value_or(0);
+    a.done();
+    if (limit < 0 || limit > 100000) Invalid("limit must be 0..100000");
+    if (limit > 0) q.limit = static_cast<std::size_t>(limit);
+    if (email) q.customer_id = Take(auth.find_customer(*email, website)).id;
+    json list = json::array();
+    for (const auto& r : Take(auth.list_audit(q))) list.push_back(internal::AuditToJson(r));
+    return {{"audit", std::move(list)}};
+  }
+  if (op == "integration_create") {
+    const std::string name = a.str("name");
+    const auto permissions = a.str_list("permissions");
+    a.done();
+    return {
+        {"integration", CredentialsToJson(Take(auth.create_integration(name, permissions, rc)))}};
+  }
+  if (op == "integration_list") {
+    a.done();
+    json list = json::array();
+    for (const auto& i : Take(auth.list_integrations())) list.push_back(IntegrationToJson(i));
+    return {{"integrations", std::move(list)}};
+  }
+  if (op == "integration_revoke") {
+    const std::string key = a.str("consumer_key");
+    a.done();
+    Check(auth.revoke_integration(key, rc));
+    return Ok();
+  }
+  if (op == "integration_set_permissions") {
+    const std::string key = a.str("consumer_key");
+    const auto permissions = a.str_list("permissions");
+    a.done();
+    Check(auth.set_integration_permissions(key, permissions, rc));
+    return Ok();
+  }
+  if (op == "exchange_external_customer_token") {
+    Args r(a.object("request"), "request");
+    HttpRequest req;
+    req.method = r.str("method");
+    req.url = r.str("url");
+    req.authorization = r.str("authorization");
+    req.content_type = r.str("content_type");
+    req.body = r.str("body");
+    r.done();
+    const std::string input = Dump(a.object("input"));
+    a.done();
+    // CustomerAuth shapes the GraphQL response (fields in the platform's order); a refusal comes
+    // back as {"errors":[...]} and is turned back into its status here.
+    std::string response = auth.exchange_external_customer_token_graphql(req, input, rc, website);
+    const json parsed = json::parse(response, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object() && parsed.contains("errors")) throw Refused{StatusFromErrors(parsed)};
+    *verbatim = std::move(response);
+    return nullptr;
+  }
+  Invalid("unknown operation '" + std::string(op) + "'");
+}
+
+// Runs an operation and stores its JSON result in *out; a refusal is returned as its code.
+int RunOperation(custauth_t* db, std::string_view op, Args& a, const Context& ctx, char** out) {
+  try {
+    std::string verbatim;
+    json result = Dispatch(db, op, a, ctx, &verbatim);
+    *out = verbatim.empty() ? DupJson(result) : Dup(verbatim);
+    sodium_memzero(verbatim.data(), verbatim.size());
+    return CUSTAUTH_OK;
+  } catch (const Refused& r) {
+    return Fail(r.status);
+  }
+}
+
+// Puts the thread's last error into *out as a GraphQL error response, keeping the error.
+void ErrorResponse(char** out) {
+  const int code = t_code;
+  const std::string message = t_error_oom ? std::string("out of memory") : t_error;
+  *out = DupJson(internal::ErrorToJson(Status(static_cast<Code>(code), message)));
+  SetError(code, message);
+}
+
+}  // namespace
+}  // namespace custauth
+
+// =============================================================================================
+// The C ABI.
+
+using custauth::Auth;
+using custauth::Context;
+using custauth::Dup;
+using custauth::DupJson;
+using custauth::Fail;
+using custauth::Guard;
+using custauth::ResetOut;
+using custauth::ToContext;
+using custauth::internal::CustomerToJson;
+namespace ca = custauth;
+
+extern "C" {
+
+const char* custauth_libversion(void) { return ca::VersionString(); }
+int custauth_libversion_number(void) { return ca::VersionNumber(); }
+
+const char* custauth_code_name(int code) {
+  if (code > 0 || code < ca::kMinCode) return "unknown";
+  return ca::code_name(static_cast<ca::Code>(code));
+}
+
+const char* custauth_code_category(int code) {
+  if (code > 0 || code < ca::kMinCode) return "internal";
+  return ca::code_category(static_cast<ca::Code>(code));
+}
+
+const char* custauth_error_last(void) {
+  return ca::t_error_oom ? "out of memory" : ca::t_error.c_str();
+}
+
+int custauth_error_last_code(void) { return ca::t_code; }
+
+void custauth_free(void* ptr) {
+  if (ptr == nullptr) return;
+  // Every allocation handed out is a NUL-terminated string; some hold tokens and codes.
+  sodium_memzero(ptr, std::strlen(static_cast<const char*>(ptr)));
+  std::free(ptr);
+}
+
+int custauth_options_init(custauth_options* opts, unsigned int version) {
+  return Guard([&] {
+    if (opts == nullptr) ca::Invalid("opts is NULL");
+    if (version != CUSTAUTH_OPTIONS_VERSION) {
+      ca::Invalid("custauth_options version " + std::to_string(version) +
+                  " is not supported (this library knows version " +
+                  std::to_string(CUSTAUTH_OPTIONS_VERSION) + ")");
+    }
+    const custauth_options defaults = CUSTAUTH_OPTIONS_INIT;
+    *opts = defaults;
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_keys_generate(char** out) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::EnsureSodium();
+    *out = DupJson(ca::KeysToJson(ca::GenerateKeys(*ca::SystemRandom::Shared())));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_open(custauth_t** out, const char* storage, const custauth_options* options) {
+  return Guard([&] { return ca::Open(out, storage, options); });
+}
+
+int custauth_open_json(custauth_t** out, const char* storage, const char* options_json) {
+  return Guard([&] {
+    if (out == nullptr) ca::Invalid("out is NULL");
+    *out = nullptr;
+    const nlohmann::json j = ca::ParseObject(options_json, "options_json");
+    ca::Args a(j, "the options");
+    custauth_options o;
+    custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION);
+    if (auto v = a.opt_int("version"); v && *v != CUSTAUTH_OPTIONS_VERSION) {
+      ca::Invalid("options version " + std::to_string(*v) + " is not supported");
+    }
+    const auto key_file = a.opt_str("key_file");
+    auto keys_json = a.opt_str("keys_json");
+    if (a.has("keys")) {
+      if (keys_json) ca::Invalid("give keys or keys_json, not both");
+      keys_json = ca::Dump(a.object("keys"));
+    }
+    if (key_file) o.key_file = key_file->c_str();
+    if (keys_json) o.keys_json = keys_json->c_str();
+    if (a.has("token_format") && j.at("token_format").is_string()) {
+      const std::string f = a.str("token_format");
+      if (f == "jwt") {
+        o.token_format = CUSTAUTH_TOKEN_JWT;
+      } else if (f == "opaque") {
+        o.token_format = CUSTAUTH_TOKEN_OPAQUE;
+      } else {
+        ca::Invalid("token_format must be \"jwt\" or \"opaque\"");
+      }
+    } else if (auto f = a.opt_int("token_format")) {
+      o.token_format = static_cast<int>(*f);
+    }
+    auto int64 = [&](const char* name, std::int64_t& field) {
+      if (auto v = a.opt_int(name)) field = *v;
+    };
+    auto int32 = [&](const char* name, int& field) {
+      if (auto v = a.opt_int(name)) {
+        if (*v < INT32_MIN || *v > INT32_MAX) ca::Invalid(std::string(name) + " is out of range");
+        field = static_cast<int>(*v);
+      }
+    };
+    auto uint64 = [&](const char* name, std::uint64_t& field) {
+      if (auto v = a.opt_int(name)) {
+        if (*v < 0) ca::Invalid(std::string(name) + " must not be negative");
+        field = static_cast<std::uint64_t>(*v);
+      }
+    };
+    int64("token_lifetime_s", o.token_lifetime_s);
+    int64("token_leeway_s", o.token_leeway_s);
+    int64("revocation_refresh_ms", o.revocation_refresh_ms);
+    int32("lockout_max_failures", o.lockout_max_failures);
+    int64("lockout_duration_s", o.lockout_duration_s);
+    int64("lockout_window_s", o.lockout_window_s);
+    int64("reset_token_lifetime_s", o.reset_token_lifetime_s);
+    int64("otc_lifetime_s", o.otc_lifetime_s);
+    uint64("argon2_opslimit", o.argon2_opslimit);
+    uint64("argon2_memlimit", o.argon2_memlimit);
+    int32("argon2_max_concurrent", o.argon2_max_concurrent);
+    int32("sqlite_synchronous", o.sqlite_synchronous);
+    int32("sqlite_busy_timeout_ms", o.sqlite_busy_timeout_ms);
+    a.done();
+    const int rc = ca::Open(out, storage, &o);
+    if (keys_json) sodium_memzero(keys_json->data(), keys_json->size());
+    return rc;
+  });
+}
+
+void custauth_close(custauth_t* db) {
+  if (db == nullptr) return;
+  try {
+    if (db->pid != getpid()) {
+      // A copy inherited across fork(): its database connections are the parent's. Leak them.
+      static_cast<void>(db->auth.release());
+    }
+    delete db;
+  } catch (...) {
+    // Destructors do not throw; nothing to report from a void function.
+  }
+}
+
+int custauth_customer_create(char** out, custauth_t* db, const char* email, const char* firstname,
+                             const char* lastname, const char* password, unsigned int flags,
+                             const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    constexpr unsigned int kKnown = CUSTAUTH_CUSTOMER_SUBSCRIBED | CUSTAUTH_CUSTOMER_UNCONFIRMED |
+                                    CUSTAUTH_CUSTOMER_ALLOW_REMOTE_ASSISTANCE;
+    if ((flags & ~kKnown) != 0) ca::Invalid("unknown flags " + std::to_string(flags & ~kKnown));
+    ca::CustomerInput in;
+    in.website_id = c.website_id;
+    in.email = ca::Arg(email);
+    in.firstname = ca::Arg(firstname);
+    in.lastname = ca::Arg(lastname);
+    if (password != nullptr) in.password = password;
+    in.is_subscribed = (flags & CUSTAUTH_CUSTOMER_SUBSCRIBED) != 0;
+    in.confirmed = (flags & CUSTAUTH_CUSTOMER_UNCONFIRMED) == 0;
+    in.allow_remote_shopping_assistance = (flags & CUSTAUTH_CUSTOMER_ALLOW_REMOTE_ASSISTANCE) != 0;
+    auto customer = auth.create_customer(in, c.request);
+    if (in.password) sodium_memzero(in.password->data(), in.password->size());
+    if (!customer.ok()) return Fail(customer.status());
+    *out = DupJson(CustomerToJson(*customer, true));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_customer_update(char** out, custauth_t* db, const char* email,
+                             const char* changes_json, const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    const nlohmann::json j = ca::ParseObject(changes_json, "changes_json");
+    ca::Args a(j, "the changes");
+    ca::CustomerUpdate u;
+    u.firstname = a.opt_str("firstname");
+    u.lastname = a.opt_str("lastname");
+    u.is_subscribed = a.opt_bool("is_subscribed");
+    u.confirmed = a.opt_bool("confirmed");
+    u.is_active = a.opt_bool("is_active");
+    u.allow_remote_shopping_assistance = a.opt_bool("allow_remote_shopping_assistance");
+    a.done();
+    auto customer = auth.update_customer(ca::Arg(email), u, c.request, c.website_id);
+    if (!customer.ok()) return Fail(customer.status());
+    *out = DupJson(CustomerToJson(*customer, true));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_customer_find(char** out, custauth_t* db, const char* email,
+                           const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto customer = auth.find_customer(ca::Arg(email), c.website_id);
+    if (!customer.ok()) return Fail(customer.status());
+    *out = DupJson(CustomerToJson(*customer, true));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_generate_customer_token(char** out, custauth_t* db, const char* email,
+                                     const char* password, const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto token =
+        auth.generate_customer_token(ca::Arg(email), ca::Arg(password), c.request, c.website_id);
+    if (!token.ok()) return Fail(token.status());
+    *out = Dup(*token);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_request_password_reset(char** out, custauth_t* db, const char* email,
+                                    const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto token = auth.request_password_reset(ca::Arg(email), c.request, c.website_id);
+    if (!token.ok()) return Fail(token.status());
+    if (token->has_value()) *out = Dup(**token);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_reset_password(custauth_t* db, const char* email, const char* token,
+                            const char* new_password, const custauth_context* ctx) {
+  return Guard([&] {
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    ca::Status s = auth.reset_password(ca::Arg(email), ca::Arg(token), ca::Arg(new_password),
+                                       c.request, c.website_id);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_change_password(custauth_t* db, const char* email, const char* current_password,
+                             const char* new_password, const custauth_context* ctx) {
+  return Guard([&] {
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    ca::Status s = auth.change_password(ca::Arg(email), ca::Arg(current_password),
+                                        ca::Arg(new_password), c.request, c.website_id);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_issue_otc(char** out, custauth_t* db, const char* email, int64_t admin_id,
+                       const char* reason, const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto code = auth.issue_otc(ca::Arg(email), admin_id, ca::Arg(reason), c.request, c.website_id);
+    if (!code.ok()) return Fail(code.status());
+    *out = Dup(*code);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_exchange_otc(char** out, custauth_t* db, const char* email, const char* code,
+                          const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto token = auth.exchange_otc(ca::Arg(email), ca::Arg(code), c.request, c.website_id);
+    if (!token.ok()) return Fail(token.status());
+    *out = Dup(*token);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_verify_token(char** out, custauth_t* db, const char* token) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    auto claims = auth.verify_token(ca::Arg(token));
+    if (!claims.ok()) return Fail(claims.status());
+    *out = DupJson(ca::ClaimsToJson(*claims));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_revoke_customer_tokens(custauth_t* db, const char* email,
+                                    const custauth_context* ctx) {
+  return Guard([&] {
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    ca::Status s = auth.revoke_customer_tokens(ca::Arg(email), c.request, c.website_id);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_audit_list(char** out, custauth_t* db, const char* email, int64_t after_id,
+                        size_t limit, const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    if (after_id < 0) ca::Invalid("after_id must not be negative");
+    if (limit > 100000) ca::Invalid("limit must be at most 100000");
+    ca::AuditQuery q;
+    q.after_id = after_id;
+    if (limit > 0) q.limit = limit;
+    if (email != nullptr) {
+      auto customer = auth.find_customer(email, c.website_id);
+      if (!customer.ok()) return Fail(customer.status());
+      q.customer_id = customer->id;
+    }
+    auto records = auth.list_audit(q);
+    if (!records.ok()) return Fail(records.status());
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : *records) list.push_back(ca::internal::AuditToJson(r));
+    *out = DupJson(list);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_integration_create(char** out, custauth_t* db, const char* name,
+                                const char* const* permissions, size_t count,
+                                const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto creds = auth.create_integration(ca::Arg(name), ca::ToList(permissions, count), c.request);
+    if (!creds.ok()) return Fail(creds.status());
+    *out = DupJson(ca::CredentialsToJson(*creds));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_integration_list(char** out, custauth_t* db) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    auto list = auth.list_integrations();
+    if (!list.ok()) return Fail(list.status());
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& i : *list) j.push_back(ca::IntegrationToJson(i));
+    *out = DupJson(j);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_integration_revoke(custauth_t* db, const char* consumer_key,
+                                const custauth_context* ctx) {
+  return Guard([&] {
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    ca::Status s = auth.revoke_integration(ca::Arg(consumer_key), c.request);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_integration_set_permissions(custauth_t* db, const char* consumer_key,
+                                         const char* const* permissions, size_t count,
+                                         const custauth_context* ctx) {
+  return Guard([&] {
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    ca::Status s = auth.set_integration_permissions(ca::Arg(consumer_key),
+                                                    ca::ToList(permissions, count), c.request);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_exchange_external_customer_token(char** out, custauth_t* db,
+                                              const custauth_http_request* request,
+                                              const char* input_json, const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    // Refusals are GraphQL responses too: *out holds {"errors":[...]} whatever the failure.
+    const int rc = Guard([&] {
+      const Context c = ToContext(ctx);
+      if (request == nullptr) ca::Invalid("request is NULL");
+      const nlohmann::json args = {{"request",
+                                    {{"method", ca::Arg(request->method)},
+                                     {"url", ca::Arg(request->url)},
+                                     {"authorization", ca::Arg(request->authorization)},
+                                     {"content_type", ca::Arg(request->content_type)},
+                                     {"body", ca::Arg(request->body)}}},
+                                   {"input", ca::ParseObject(input_json, "input_json")}};
+      ca::Args a(args, "exchange_external_customer_token");
+      return ca::RunOperation(db, "exchange_external_customer_token", a, c, out);
+    });
+    if (rc != CUSTAUTH_OK) ca::ErrorResponse(out);
+    return rc;
+  });
+}
+
+int custauth_call(custauth_t* db, const char* operation, const char* args_json,
+                  const char* context_json, char** out_json) {
+  return Guard([&] {
+    ResetOut(out_json);
+    const int rc = Guard([&] {
+      if (operation == nullptr || *operation == '\0') ca::Invalid("operation is empty");
+      const nlohmann::json args = ca::ParseObject(args_json, "args_json");
+      const Context c = ca::ContextFromJson(ca::ParseObject(context_json, "context_json"));
+      ca::Args a(args, std::string("operation '") + operation + "'");
+      return ca::RunOperation(db, operation, a, c, out_json);
+    });
+    if (rc != CUSTAUTH_OK) ca::ErrorResponse(out_json);
+    return rc;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,148 @@
+<?php
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The seed flows through the PHP binding (FFI over custauth_call). Exits non-zero on any failure.
+// Run: CUSTAUTH_LIBRARY=build/dev/libcustauth.so php -d ffi.enable=1 examples/php/test_custauth.php
+declare(strict_types=1);
+
+require __DIR__ . '/custauth.php';
+
+use Custauth\Custauth;
+
+const SIGN_IN = 'The account sign-in was incorrect or your account is disabled temporarily. '
+    . 'Please wait and try again later.';
+
+$failures = 0;
+$checks = 0;
+
+function check(bool $ok, string $what): void
+{
+    global $failures, $checks;
+    $checks++;
+    if (!$ok) {
+        $failures++;
+        fwrite(STDERR, "FAILED: $what\n");
+    }
+}
+
+/** Runs $f, which must throw $class with $message (null: any message). */
+function expect(string $class, ?string $message, callable $f, string $what): ?Throwable
+{
+    try {
+        $f();
+        check(false, "$what: no exception");
+    } catch (Throwable $e) {
+        check($e instanceof $class, "$what: " . get_class($e) . ' is not ' . $class . ': ' . $e->getMessage());
+        if ($message !== null) {
+            check($e->getMessage() === $message, "$what: message '" . $e->getMessage() . "'");
+        }
+        return $e;
+    }
+    return null;
+}
+
+try {
+    check(preg_match('/^\d+\.\d+\.\d+$/', Custauth::version()) === 1, 'version');
+    $auth = new Custauth('memory:', ['argon2_opslimit' => 1, 'argon2_memlimit' => 8192]);
+
+    // Create a customer; generateCustomerToken with the password.
+    $customer = $auth->createCustomer('roni_cost@example.com', 'Veronica', 'Costello', 'Password123');
+    check($customer['email'] === 'roni_cost@example.com', 'customer email');
+    $token = $auth->generateCustomerToken('roni_cost@example.com', 'Password123');
+    check(str_starts_with($token, 'eyJraWQiOiIxIiwiYWxnIjoiSFMyNTYifQ.'), 'JWT header');
+    $claims = $auth->verifyToken($token);
+    check($claims['uid'] === $customer['id'] && $claims['utypid'] === 3, 'claims');
+
+    // Wrong password, unknown email, empty input.
+    $e = expect(\Custauth\AuthenticationFailed::class, SIGN_IN,
+        fn() => $auth->generateCustomerToken('roni_cost@example.com', 'Wrong123!'), 'wrong password');
+    check($e !== null && $e->getCode() === -4, 'wrong password code');
+    check($e !== null && $e->category === 'graphql-authentication', 'wrong password category');
+    expect(\Custauth\AuthenticationFailed::class, SIGN_IN,
+        fn() => $auth->generateCustomerToken('nobody@example.com', 'Password123'), 'unknown email');
+    expect(\Custauth\InvalidInput::class, 'Specify the "email" value.',
+        fn() => $auth->generateCustomerToken('', 'Password123'), 'empty email');
+    expect(\Custauth\InvalidInput::class, 'Specify the "password" value.',
+        fn() => $auth->generateCustomerToken('roni_cost@example.com', ''), 'empty password');
+
+    // Unconfirmed.
+    $auth->createCustomer('new@example.com', 'N', 'C', 'Password123', ['confirmed' => false]);
+    expect(\Custauth\NotConfirmed::class, "This account isn't confirmed. Verify and try again.",
+        fn() => $auth->generateCustomerToken('new@example.com', 'Password123'), 'unconfirmed');
+
+    // A reset token signs in, once.
+    $reset = $auth->requestPasswordReset('roni_cost@example.com');
+    check(is_string($reset) && strlen($reset) === 32, 'reset token');
+    $viaReset = $auth->generateCustomerToken('roni_cost@example.com', $reset);
+    check($auth->verifyToken($viaReset)['uid'] === $customer['id'], 'reset token login');
+    expect(\Custauth\AuthenticationFailed::class, SIGN_IN,
+        fn() => $auth->generateCustomerToken('roni_cost@example.com', $reset), 'reset token reuse');
+    check($auth->requestPasswordReset('nobody@example.com') === null, 'unknown email reset');
+    expect(\Custauth\RateLimited::class,
+        'We received too many requests for password resets. Please wait and try again later.',
+        fn() => $auth->requestPasswordReset('roni_cost@example.com'), 'reset rate limit');
+
+    // Reset the password.
+    $auth->createCustomer('reset@example.com', 'R', 'S', 'Password123');
+    $reset = $auth->requestPasswordReset('reset@example.com');
+    expect(\Custauth\InvalidInput::class, 'The password token is mismatched. Reset and try again.',
+        fn() => $auth->resetPassword('reset@example.com', str_repeat('x', 32), 'NewPassword456'),
+        'mismatched reset token');
+    $auth->resetPassword('reset@example.com', $reset, 'NewPassword456');
+    $auth->generateCustomerToken('reset@example.com', 'NewPassword456');
+
+    // Admin one-time codes: issue and exchange.
+    $admin = ['actor' => 'admin:7', 'client_ip' => '203.0.113.7'];
+    expect(\Custauth\Forbidden::class, 'Login as Customer assistance is disabled for this Customer.',
+        fn() => $auth->issueOtc('roni_cost@example.com', 7, 'ticket 42', $admin), 'otc without consent');
+    $auth->updateCustomer('roni_cost@example.com', ['allow_remote_shopping_assistance' => true]);
+    $code = $auth->issueOtc('roni_cost@example.com', 7, 'ticket 42', $admin);
+    check(preg_match('/^[0-9a-f]{32}$/', $code) === 1, 'otc shape');
+    $viaOtc = $auth->exchangeOtc('roni_cost@example.com', $code);
+    check($auth->verifyToken($viaOtc)['uid'] === $customer['id'], 'otc exchange');
+    expect(\Custauth\AuthenticationFailed::class, SIGN_IN,
+        fn() => $auth->exchangeOtc('roni_cost@example.com', $code), 'otc reuse');
+    $code = $auth->issueOtc('roni_cost@example.com', 7, 'again', $admin);
+    $auth->generateCustomerToken('roni_cost@example.com', $code);
+    $events = array_column($auth->audit('roni_cost@example.com'), 'event');
+    check(count(array_filter($events, fn($e) => str_starts_with($e, 'otc.'))) > 0, 'otc audit');
+
+    // Verify and revoke.
+    $auth->revokeCustomerTokens('roni_cost@example.com');
+    expect(\Custauth\InvalidToken::class, null, fn() => $auth->verifyToken($token), 'revoked token');
+    expect(\Custauth\InvalidToken::class, null, fn() => $auth->verifyToken('garbage'), 'garbage token');
+    expect(\Custauth\NotFound::class, null,
+        fn() => $auth->revokeCustomerTokens('nobody@example.com'), 'revoke unknown');
+
+    // Malformed calls.
+    expect(\Custauth\InvalidInput::class, null, fn() => $auth->call('no_such_operation'), 'unknown op');
+    expect(\Custauth\InvalidInput::class, null,
+        fn() => $auth->call('customer_find', ['email' => 'roni_cost@example.com', 'typo' => 1]),
+        'unknown argument');
+
+    // Keys and a SQLite database.
+    $dir = sys_get_temp_dir() . '/custauth_php_' . getmypid();
+    @mkdir($dir);
+    $keys = Custauth::generateKeys();
+    $db = new Custauth("$dir/shop.db", ['keys' => $keys, 'argon2_opslimit' => 1,
+                                         'argon2_memlimit' => 8192]);
+    $db->createCustomer('sqlite@example.com', 'S', 'Q', 'Password123');
+    $db->close();
+    $db = new Custauth("$dir/shop.db", ['keys' => $keys, 'argon2_opslimit' => 1,
+                                         'argon2_memlimit' => 8192]);
+    check($db->findCustomer('sqlite@example.com')['lastname'] === 'Q', 'sqlite persists');
+    $db->close();
+    array_map('unlink', glob("$dir/*"));
+    @rmdir($dir);
+    expect(\Custauth\NotFound::class, null, fn() => new Custauth("$dir/none.db"), 'missing key file');
+    array_map('unlink', glob("$dir/*") ?: []);
+    @rmdir($dir);
+
+    $auth->close();
+} catch (Throwable $e) {
+    $failures++;
+    fwrite(STDERR, 'FAILED: unexpected ' . get_class($e) . ': ' . $e->getMessage() . "\n");
+}
+
+printf("php_ffi: %d checks, %d failures\n", $checks, $failures);
+exit($failures === 0 ? 0 : 1);

@@ -1,0 +1,266 @@
+# custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+"""The seed flows through the Python binding (ctypes over custauth_call).
+
+Run: CUSTAUTH_LIBRARY=build/dev/libcustauth.so /usr/bin/python3 examples/python/test_custauth.py
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import custauth  # noqa: E402
+
+SIGN_IN = ("The account sign-in was incorrect or your account is disabled temporarily. "
+           "Please wait and try again later.")
+CHEAP = {"argon2_opslimit": 1, "argon2_memlimit": 8192}
+
+
+def pct(s):
+    return urllib.parse.quote(s, safe="-._~")
+
+
+def oauth_header(method, url, creds, params=None, nonce=None, timestamp=None):
+    """An RFC 5849 Authorization header signed with HMAC-SHA256."""
+    oauth = {
+        "oauth_consumer_key": creds["consumer_key"],
+        "oauth_token": creds["access_token"],
+        "oauth_signature_method": "HMAC-SHA256",
+        "oauth_timestamp": str(int(timestamp if timestamp is not None else time.time())),
+        "oauth_nonce": nonce or secrets.token_hex(16),
+        "oauth_version": "1.0",
+    }
+    pairs = sorted((pct(k), pct(v)) for k, v in list(oauth.items()) + list((params or {}).items()))
+    normalized = "&".join("%s=%s" % kv for kv in pairs)
+    base = "&".join([method.upper(), pct(url), pct(normalized)])
+    key = pct(creds["consumer_secret"]) + "&" + pct(creds["token_secret"])
+    oauth["oauth_signature"] = base64.b64encode(
+        hmac.new(key.encode(), base.encode(), hashlib.sha256).digest()).decode()
+    return "OAuth " + ", ".join('%s="%s"' % (k, pct(v)) for k, v in oauth.items())
+
+
+class SeedFlows(unittest.TestCase):
+    def setUp(self):
+        self.auth = custauth.Custauth("memory:", **CHEAP)
+        self.customer = self.auth.create_customer("roni_cost@example.com", "Veronica", "Costello",
+                                                  password="Password123")
+
+    def tearDown(self):
+        self.auth.close()
+
+    def test_version(self):
+        self.assertRegex(custauth.library_version(), r"^\d+\.\d+\.\d+$")
+
+    def test_generate_customer_token_with_password(self):
+        token = self.auth.generate_customer_token("roni_cost@example.com", "Password123")
+        self.assertTrue(token.startswith("eyJraWQiOiIxIiwiYWxnIjoiSFMyNTYifQ."))
+        claims = self.auth.verify_token(token)
+        self.assertEqual(claims["uid"], self.customer["id"])
+        self.assertEqual(claims["utypid"], 3)
+        self.assertEqual(claims["exp"] - claims["iat"], 3600)
+
+    def test_wrong_password_message(self):
+        with self.assertRaises(custauth.AuthenticationFailed) as cm:
+            self.auth.generate_customer_token("roni_cost@example.com", "Wrong123!")
+        self.assertEqual(str(cm.exception), SIGN_IN)
+        self.assertEqual(cm.exception.code, -4)
+        self.assertEqual(cm.exception.category, "graphql-authentication")
+        # An unknown email gets the very same answer.
+        with self.assertRaises(custauth.AuthenticationFailed) as cm:
+            self.auth.generate_customer_token("nobody@example.com", "Password123")
+        self.assertEqual(str(cm.exception), SIGN_IN)
+
+    def test_input_messages(self):
+        with self.assertRaises(custauth.InvalidInput) as cm:
+            self.auth.generate_customer_token("", "Password123")
+        self.assertEqual(str(cm.exception), 'Specify the "email" value.')
+        with self.assertRaises(custauth.InvalidInput) as cm:
+            self.auth.generate_customer_token("roni_cost@example.com", "")
+        self.assertEqual(str(cm.exception), 'Specify the "password" value.')
+        with self.assertRaises(custauth.InvalidInput) as cm:
+            self.auth.create_customer("not an email", "A", "B")
+        self.assertEqual(str(cm.exception), '"Email" is not a valid email address.')
+        with self.assertRaises(custauth.InvalidInput):
+            self.auth.call("no_such_operation")
+        with self.assertRaises(custauth.InvalidInput):
+            self.auth.call("customer_find", email="roni_cost@example.com", typo=1)
+
+    def test_unconfirmed_message(self):
+        self.auth.create_customer("new@example.com", "N", "C", password="Password123",
+                                  confirmed=False)
+        with self.assertRaises(custauth.NotConfirmed) as cm:
+            self.auth.generate_customer_token("new@example.com", "Password123")
+        self.assertEqual(str(cm.exception), "This account isn't confirmed. Verify and try again.")
+        with self.assertRaises(custauth.AuthenticationFailed):
+            self.auth.generate_customer_token("new@example.com", "Wrong123!")
+
+    def test_reset_token_login(self):
+        reset = self.auth.request_password_reset("roni_cost@example.com")
+        self.assertEqual(len(reset), 32)
+        token = self.auth.generate_customer_token("roni_cost@example.com", reset)
+        self.assertEqual(self.auth.verify_token(token)["uid"], self.customer["id"])
+        with self.assertRaises(custauth.AuthenticationFailed):  # one-time
+            self.auth.generate_customer_token("roni_cost@example.com", reset)
+        self.assertIsNone(self.auth.request_password_reset("nobody@example.com"))
+        with self.assertRaises(custauth.RateLimited):
+            self.auth.request_password_reset("roni_cost@example.com")
+
+    def test_reset_password(self):
+        self.auth.create_customer("reset@example.com", "R", "S", password="Password123")
+        old = self.auth.generate_customer_token("reset@example.com", "Password123")
+        reset = self.auth.request_password_reset("reset@example.com")
+        with self.assertRaises(custauth.InvalidInput) as cm:
+            self.auth.reset_password("reset@example.com", "x" * 32, "NewPassword456")
+        self.assertEqual(str(cm.exception),
+                         "The password token is mismatched. Reset and try again.")
+        self.auth.reset_password("reset@example.com", reset, "NewPassword456")
+        with self.assertRaises(custauth.InvalidToken):  # reset revokes the old tokens
+            self.auth.verify_token(old)
+        self.auth.generate_customer_token("reset@example.com", "NewPassword456")
+        self.auth.change_password("reset@example.com", "NewPassword456", "Changed789x")
+        self.auth.generate_customer_token("reset@example.com", "Changed789x")
+
+    def test_otc_issue_and_exchange(self):
+        admin = {"actor": "admin:7", "client_ip": "203.0.113.7"}
+        with self.assertRaises(custauth.Forbidden) as cm:
+            self.auth.issue_otc("roni_cost@example.com", 7, "ticket 42", context=admin)
+        self.assertEqual(str(cm.exception),
+                         "Login as Customer assistance is disabled for this Customer.")
+        self.auth.update_customer("roni_cost@example.com", allow_remote_shopping_assistance=True)
+        code = self.auth.issue_otc("roni_cost@example.com", 7, "ticket 42", context=admin)
+        self.assertRegex(code, r"^[0-9a-f]{32}$")
+        token = self.auth.exchange_otc("roni_cost@example.com", code)
+        self.assertEqual(self.auth.verify_token(token)["uid"], self.customer["id"])
+        with self.assertRaises(custauth.AuthenticationFailed):
+            self.auth.exchange_otc("roni_cost@example.com", code)
+        # Through generateCustomerToken too; a newer code voids the older one.
+        older = self.auth.issue_otc("roni_cost@example.com", 7, "again", context=admin)
+        newer = self.auth.issue_otc("roni_cost@example.com", 7, "again", context=admin)
+        with self.assertRaises(custauth.AuthenticationFailed):
+            self.auth.generate_customer_token("roni_cost@example.com", older)
+        self.auth.generate_customer_token("roni_cost@example.com", newer)
+        events = [r["event"] for r in self.auth.audit("roni_cost@example.com")]
+        self.assertTrue(any(e.startswith("otc.") for e in events), events)
+
+    def test_verify_and_revoke(self):
+        token = self.auth.generate_customer_token("roni_cost@example.com", "Password123")
+        self.auth.verify_token(token)
+        self.auth.revoke_customer_tokens("roni_cost@example.com")
+        with self.assertRaises(custauth.InvalidToken):
+            self.auth.verify_token(token)
+        with self.assertRaises(custauth.InvalidToken):
+            self.auth.verify_token("garbage")
+        with self.assertRaises(custauth.NotFound):
+            self.auth.revoke_customer_tokens("nobody@example.com")
+        fresh = self.auth.generate_customer_token("roni_cost@example.com", "Password123")
+        self.auth.verify_token(fresh)
+
+    def test_threads_share_one_handle(self):
+        errors = []
+
+        def work():
+            try:
+                for _ in range(10):
+                    t = self.auth.generate_customer_token("roni_cost@example.com", "Password123")
+                    self.auth.verify_token(t)
+                    with self.assertRaises(custauth.InvalidToken):
+                        self.auth.verify_token("garbage")
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+
+
+class ExternalCustomerToken(unittest.TestCase):
+    URL = "https://shop.example/graphql"
+
+    def setUp(self):
+        self.auth = custauth.Custauth("memory:", **CHEAP)
+        self.creds = self.auth.create_integration(
+            "social login", ["exchange_external_customer_token"])
+
+    def tearDown(self):
+        self.auth.close()
+
+    def request(self, creds=None, **kw):
+        return {"method": "POST", "url": self.URL, "content_type": "application/json",
+                "authorization": oauth_header("POST", self.URL, creds or self.creds, **kw)}
+
+    def test_exchange_creates_then_finds(self):
+        customer = {"email": "social@example.com", "firstname": "So", "lastname": "Cial"}
+        response = self.auth.exchange_external_customer_token(self.request(),
+                                                              {"customer": customer})
+        result = response["data"]["exchangeExternalCustomerToken"]
+        self.assertEqual(result["customer"]["email"], "social@example.com")
+        self.assertEqual(result["customer"]["is_subscribed"], False)
+        claims = self.auth.verify_token(result["token"])
+        self.assertEqual(claims["uid"], self.auth.find_customer("social@example.com")["id"])
+        again = self.auth.exchange_external_customer_token(self.request(), {"customer": customer})
+        self.assertEqual(self.auth.verify_token(
+            again["data"]["exchangeExternalCustomerToken"]["token"])["uid"], claims["uid"])
+
+    def test_refusals(self):
+        customer = {"email": "social@example.com", "firstname": "So", "lastname": "Cial"}
+        # A replayed nonce.
+        request = self.request(nonce="n" * 16)
+        self.auth.exchange_external_customer_token(request, {"customer": customer})
+        with self.assertRaises(custauth.Forbidden) as cm:
+            self.auth.exchange_external_customer_token(request, {"customer": customer})
+        self.assertIn("errors", cm.exception.response)
+        # A wrong secret.
+        wrong = dict(self.creds, consumer_secret="x" * 32)
+        with self.assertRaises(custauth.Forbidden):
+            self.auth.exchange_external_customer_token(self.request(wrong), {"customer": customer})
+        # The input's own messages.
+        with self.assertRaises(custauth.InvalidInput) as cm:
+            self.auth.exchange_external_customer_token(
+                self.request(), {"customer": {"email": "a@example.com", "firstname": "A"}})
+        self.assertEqual(str(cm.exception), "Field CustomerCreateInput.lastname of required type "
+                                            "String! was not provided")
+        # Without the permission.
+        self.auth.set_integration_permissions(self.creds["consumer_key"], [])
+        with self.assertRaises(custauth.Forbidden) as cm:
+            self.auth.exchange_external_customer_token(self.request(), {"customer": customer})
+        self.assertEqual(str(cm.exception), "You do not have permission to access this resource.")
+        listed = self.auth.list_integrations()
+        self.assertEqual(listed[0]["consumer_key"], self.creds["consumer_key"])
+        self.auth.revoke_integration(self.creds["consumer_key"])
+        self.assertFalse(self.auth.list_integrations()[0]["active"])
+
+
+class SqliteHandles(unittest.TestCase):
+    def test_two_handles_share_a_database(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "shop.db")
+            keys = custauth.generate_keys()
+            self.assertEqual(keys["version"], 1)
+            with self.assertRaises(custauth.NotFound):  # no key file beside the database
+                custauth.Custauth(path, **CHEAP)
+            options = dict(CHEAP, keys=keys, revocation_refresh_ms=-1, sqlite_synchronous=1)
+            with custauth.Custauth(path, **options) as a, custauth.Custauth(path, **options) as b:
+                a.create_customer("roni_cost@example.com", "Veronica", "Costello",
+                                  password="Password123")
+                token = b.generate_customer_token("roni_cost@example.com", "Password123")
+                a.verify_token(token)
+                a.revoke_customer_tokens("roni_cost@example.com")
+                with self.assertRaises(custauth.InvalidToken):
+                    b.verify_token(token)
+            with self.assertRaises(custauth.InvalidInput):
+                custauth.Custauth(path, keys=keys, no_such_option=1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,434 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Integrations (OAuth 1.0a consumers) and exchangeExternalCustomerToken: CustomerAuth's
+// operations for social login done by a trusted integration.
+//
+// An integration's consumer secret and token secret are sealed at rest with libsodium's
+// crypto_secretbox_easy under keys.seal_key: the stored bytes are a random 24-byte nonce followed
+// by the box. The consumer key and access token are identifiers, stored as they are.
+//
+// exchange_external_customer_token checks, in this order, and writes nothing until all passed:
+//   1. the OAuth request's shape, method, version and timestamp window (no I/O);
+//   2. the integration (a read): known, active, its access token, then the signature;
+//   3. the permission;
+//   4. the input (CustomerCreateInput);
+//   5. an existing customer's state (a read): active and confirmed;
+// then records the nonce (the first write: a replay stops here), finds or creates the customer
+// (exactly once under races) and issues a token.
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <set>
+#include <span>
+#include <utility>
+
+#include "auth_impl.h"
+#include "crypto.h"
+#include "custauth/oauth1.h"
+#include "internal.h"
+#include "json.h"
+
+namespace custauth {
+
+namespace {
+
+constexpr std::size_t kCredentialLength = 32;
+constexpr std::string_view kCredentialAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::size_t kMaxIntegrationName = 255;
+// The input of exchangeExternalCustomerToken is small; larger documents are refused unread.
+constexpr std::size_t kMaxInputBytes = 64 * 1024;
+constexpr std::size_t kMaxInputDepth = 8;
+
+// The permissions an integration may hold.
+bool IsKnownPermission(std::string_view p) { return p == kPermissionExchangeExternalCustomerToken; }
+
+// A secret in memory, zeroed when done.
+class SecretString {
+ public:
+  SecretString() = default;
+  explicit SecretString(std::string s) : s_(std::move(s)) {}
+  SecretString(const SecretString&) = delete;
+  SecretString& operator=(const SecretString&) = delete;
+  ~SecretString() { sodium_memzero(s_.data(), s_.size()); }
+  const std::string& get() const { return s_; }
+
+ private:
+  std::string s_;
+};
+
+std::string Seal(std::string_view key, std::string_view plain, Random& random) {
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  random.fill(std::span<std::uint8_t>(nonce, crypto_secretbox_NONCEBYTES));
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
+                        reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), nonce,
+                        reinterpret_cast<const unsigned char*>(key.data()));
+  return out;
+}
+
+Result<std::string> Unseal(std::string_view key, std::string_view sealed) {
+  if (sealed.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+    return Status(Code::kInternal, "An integration's sealed secret is truncated");
+  }
+  const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
+  const std::size_t box = sealed.size() - crypto_secretbox_NONCEBYTES;
+  std::string plain(box - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
+                                 nonce + crypto_secretbox_NONCEBYTES, box, nonce,
+                                 reinterpret_cast<const unsigned char*>(key.data())) != 0) {
+    return Status(Code::kInternal,
+                  "An integration's secret does not open under this seal_key (wrong key file?)");
+  }
+  return plain;
+}
+
+Status CheckPermissions(const std::vector<std::string>& permissions) {
+  for (const auto& p : permissions) {
+    if (!IsKnownPermission(p)) {
+      return Status(Code::kInvalidInput, fmt::format("Unknown permission \"{}\"", p));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckConsumerKey(std::string_view consumer_key) {
+  if (consumer_key.empty()) return Status(Code::kInvalidInput, "Specify the consumer key.");
+  if (consumer_key.size() > 255) {
+    return Status(Code::kInvalidInput, "The consumer key is too long");
+  }
+  return Status::Ok();
+}
+
+// --- The input: {"customer": CustomerCreateInput} -----------------------------------------------
+
+// A first pass over the input that builds nothing: refuses duplicate keys (nlohmann would keep
+// the last one silently) and deep nesting, and stops at the first problem.
+class InputChecker final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    keys_.emplace_back();
+    return Enter();
+  }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second) {
+      problem = Status(Code::kInvalidInput,
+                       fmt::format("The input has the field \"{}\" more than once", k));
+      return false;
+    }
+    return true;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    keys_.emplace_back();  // arrays hold no keys; keeps the stack in step with the depth
+    return Enter();
+  }
+  bool end_array() override {
+    keys_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    problem = Status(Code::kInvalidInput, "The input is not valid JSON");
+    return false;
+  }
+
+  Status problem;
+
+ private:
+  bool Enter() {
+    if (++depth_ > kMaxInputDepth) {
+      problem = Status(Code::kInvalidInput, "The input is nested too deeply");
+      return false;
+    }
+    return true;
+  }
+
+  std::vector<std::set<std::string>> keys_;
+  std::size_t depth_ = 0;
+};
+
+struct ExternalCustomer {
+  std::string email;
+  std::string firstname;
+  std::string lastname;
+  bool is_subscribed = false;
+};
+
+Status NotDefined(std::string_view field, std::string_view type) {
+  return Status(Code::kInvalidInput,
+                fmt::format("Field \"{}\" is not defined by type {}.", field, type));
+}
+
+Status NotProvided(std::string_view type, std::string_view field, std::string_view field_type) {
+  return Status(Code::kInvalidInput, fmt::format("Field {}.{} of required type {} was not provided",
+                                                 type, field, field_type));
+}
+
+Status WrongType(std::string_view type, std::string_view field, std::string_view field_type) {
+  return Status(Code::kInvalidInput,
+                fmt::format("Field \"{}.{}\" expects type {}", type, field, field_type));
+}
+
+// Reads and validates the mutation's input. Messages follow the platform's GraphQL layer and
+// DOMAIN.md; the first problem found is reported, in this order: unknown fields, then email,
+// firstname, lastname (missing or of the wrong type), is_subscribed's type, then the email's and
+// the names' values.
+Result<ExternalCustomer> ParseInput(std::string_view input_json) {
+  if (input_json.size() > kMaxInputBytes) {
+    return Status(Code::kInvalidInput, "The input is too large");
+  }
+  InputChecker checker;
+  const bool well_formed = nlohmann::json::sax_parse(input_json, &checker);
+  if (!checker.problem.ok()) return checker.problem;
+  if (!well_formed) return Status(Code::kInvalidInput, "The input is not valid JSON");
+  const nlohmann::json input = nlohmann::json::parse(input_json, nullptr, false);
+  if (input.is_discarded()) return Status(Code::kInvalidInput, "The input is not valid JSON");
+  if (!input.is_object()) return Status(Code::kInvalidInput, "The input must be a JSON object");
+
+  constexpr std::string_view kInputType = "ExchangeExternalCustomerTokenInput";
+  constexpr std::string_view kCustomerType = "CustomerCreateInput";
+  for (const auto& [k, v] : input.items()) {
+    if (k != "customer") return NotDefined(k, kInputType);
+  }
+  auto it = input.find("customer");
+  if (it == input.end() || it->is_null()) {
+    return NotProvided(kInputType, "customer", "CustomerCreateInput!");
+  }
+  if (!it->is_object()) return WrongType(kInputType, "customer", "CustomerCreateInput!");
+  const nlohmann::json& customer = *it;
+  for (const auto& [k, v] : customer.items()) {
+    if (k != "email" && k != "firstname" && k != "lastname" && k != "is_subscribed") {
+      return NotDefined(k, kCustomerType);
+    }
+  }
+  ExternalCustomer out;
+  const std::pair<std::string_view, std::string*> required[] = {
+      {"email", &out.email}, {"firstname", &out.firstname}, {"lastname", &out.lastname}};
+  for (const auto& [name, target] : required) {
+    auto f = customer.find(std::string(name));
+    if (f == customer.end()) return NotProvided(kCustomerType, name, "String!");
+    if (!f->is_string()) return WrongType(kCustomerType, name, "String!");
+    *target = f->get<std::string>();
+  }
+  if (auto f = customer.find("is_subscribed"); f != customer.end() && !f->is_null()) {
+    if (!f->is_boolean()) return WrongType(kCustomerType, "is_subscribed", "Boolean");
+    out.is_subscribed = f->get<bool>();
+  }
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(out.email));
+  CUSTAUTH_RETURN_IF_ERROR(ValidateName(out.firstname, "First Name"));
+  CUSTAUTH_RETURN_IF_ERROR(ValidateName(out.lastname, "Last Name"));
+  return out;
+}
+
+Status NoPermission() { return Status(Code::kForbidden, msg::kNoPermission); }
+
+}  // namespace
+
+// --- Integrations
+// ---------------------------------------------------------------------------------
+
+Result<IntegrationCredentials> CustomerAuth::create_integration(
+    std::string_view name, const std::vector<std::string>& permissions, const RequestContext& ctx) {
+  if (internal::Trim(name).empty()) {
+    return Status(Code::kInvalidInput, "Specify the integration's name.");
+  }
+  if (name.size() > kMaxIntegrationName || !internal::IsValidUtf8(name) ||
+      internal::HasControlBytes(name)) {
+    return Status(Code::kInvalidInput,
+                  fmt::format("The integration's name must be valid UTF-8 of at most {} bytes "
+                              "without control characters",
+                              kMaxIntegrationName));
+  }
+  CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
+  Impl& impl = *impl_;
+  // Fresh credentials collide with probability ~2^-165; retry a few times anyway.
+  for (int attempt = 0;; ++attempt) {
+    IntegrationCredentials creds;
+    creds.consumer_key = impl.RandomString(kCredentialAlphabet, kCredentialLength);
+    creds.consumer_secret = impl.RandomString(kCredentialAlphabet, kCredentialLength);
+    creds.access_token = impl.RandomString(kCredentialAlphabet, kCredentialLength);
+    creds.token_secret = impl.RandomString(kCredentialAlphabet, kCredentialLength);
+    Integration i;
+    i.name = std::string(name);
+    i.consumer_key = creds.consumer_key;
+    i.access_token = creds.access_token;
+    i.consumer_secret_sealed =
+        Seal(impl.options.keys.seal_key, creds.consumer_secret, *impl.options.random);
+    i.token_secret_sealed =
+        Seal(impl.options.keys.seal_key, creds.token_secret, *impl.options.random);
+    i.permissions = permissions;
+    std::sort(i.permissions.begin(), i.permissions.end());
+    i.permissions.erase(std::unique(i.permissions.begin(), i.permissions.end()),
+                        i.permissions.end());
+    i.active = true;
+    i.created_at = impl.now();
+    auto created = impl.storage->create_integration(i);
+    if (created.code() == Code::kAlreadyExists && attempt < 3) continue;
+    if (!created.ok()) return created.status();
+    creds.integration = std::move(created).value();
+    impl.audit("integration.create", nullptr, ctx,
+               nlohmann::json({{"consumer_key", creds.consumer_key},
+                               {"name", creds.integration.name},
+                               {"permissions", creds.integration.permissions}})
+                   .dump());
+    return creds;
+  }
+}
+
+Result<std::vector<Integration>> CustomerAuth::list_integrations() {
+  return impl_->storage->list_integrations();
+}
+
+Status CustomerAuth::revoke_integration(std::string_view consumer_key, const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(CheckConsumerKey(consumer_key));
+  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->revoke_integration(consumer_key, impl_->now()));
+  impl_->audit("integration.revoke", nullptr, ctx,
+               nlohmann::json({{"consumer_key", std::string(consumer_key)}}).dump());
+  return Status::Ok();
+}
+
+Status CustomerAuth::set_integration_permissions(std::string_view consumer_key,
+                                                 const std::vector<std::string>& permissions,
+                                                 const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(CheckConsumerKey(consumer_key));
+  CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
+  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->set_integration_permissions(consumer_key, permissions));
+  std::vector<std::string> sorted = permissions;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  impl_->audit(
+      "integration.permissions", nullptr, ctx,
+      nlohmann::json({{"consumer_key", std::string(consumer_key)}, {"permissions", sorted}})
+          .dump());
+  return Status::Ok();
+}
+
+// --- exchangeExternalCustomerToken
+// ----------------------------------------------------------------
+
+Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
+    const HttpRequest& request, std::string_view input_json, const RequestContext& ctx,
+    std::int64_t website_id) {
+  if (website_id <= 0) return Status(Code::kInvalidInput, "website_id must be positive");
+  Impl& impl = *impl_;
+  OAuth1Verifier verifier(*impl.storage, *impl.options.clock);
+
+  // 1. The request's shape and timestamp: no I/O.
+  auto oauth = verifier.parse(request);
+  if (!oauth.ok()) return oauth.status();
+
+  // From here on the integration is named; refusals are audited under its name.
+  RequestContext as_integration = ctx;
+  as_integration.actor = "integration:" + oauth->consumer_key;
+  auto refuse = [&](Status s, std::string_view why) -> Status {
+    impl.audit("exchange.refused", nullptr, as_integration,
+               nlohmann::json({{"why", why}, {"message", s.message()}}).dump());
+    return s;
+  };
+
+  // 2. The integration and the signature: reads only.
+  auto integration = impl.storage->find_integration(oauth->consumer_key);
+  if (!integration.ok()) {
+    // An unknown consumer key is not audited: anyone can send one.
+    return integration.code() == Code::kNotFound ? NoPermission() : integration.status();
+  }
+  if (!integration->active) return refuse(NoPermission(), "revoked");
+  if (!internal::ConstantTimeEquals(integration->access_token, oauth->token)) {
+    return refuse(NoPermission(), "unknown_token");
+  }
+  {
+    auto consumer_secret = Unseal(impl.options.keys.seal_key, integration->consumer_secret_sealed);
+    if (!consumer_secret.ok()) return consumer_secret.status();
+    SecretString cs(std::move(consumer_secret).value());
+    auto token_secret = Unseal(impl.options.keys.seal_key, integration->token_secret_sealed);
+    if (!token_secret.ok()) return token_secret.status();
+    SecretString ts(std::move(token_secret).value());
+    Status signature = verifier.check_signature(*oauth, cs.get(), ts.get());
+    if (!signature.ok()) return refuse(signature, "signature");
+  }
+
+  // 3. The permission.
+  const auto& perms = integration->permissions;
+  if (std::find(perms.begin(), perms.end(), kPermissionExchangeExternalCustomerToken) ==
+      perms.end()) {
+    return refuse(NoPermission(), "permission");
+  }
+
+  // 4. The input.
+  auto input = ParseInput(input_json);
+  if (!input.ok()) return input.status();
+
+  // 5. An existing customer must be able to sign in (read only; re-checked after the write).
+  auto check_state = [&](const Customer& c) -> Status {
+    if (!c.is_active) return refuse(SignInIncorrect(), "inactive");
+    if (!c.confirmed) return refuse(Status(Code::kNotConfirmed, msg::kNotConfirmed), "unconfirmed");
+    return Status::Ok();
+  };
+  auto existing = impl.storage->find_customer_by_email(website_id, input->email);
+  if (existing.ok()) {
+    CUSTAUTH_RETURN_IF_ERROR(check_state(*existing));
+  } else if (existing.code() != Code::kNotFound) {
+    return existing.status();
+  }
+
+  // Every check passed: the nonce is the first write, and a replay stops here.
+  Status nonce = verifier.record_nonce(*oauth);
+  if (!nonce.ok()) {
+    return nonce.code() == Code::kForbidden ? refuse(nonce, "replay") : nonce;
+  }
+
+  NewCustomer nc;
+  nc.website_id = website_id;
+  nc.email = input->email;
+  nc.firstname = input->firstname;
+  nc.lastname = input->lastname;
+  nc.is_subscribed = input->is_subscribed;
+  nc.confirmed = true;
+  auto found = impl.storage->find_or_create_customer(nc, impl.now());
+  if (!found.ok()) return found.status();
+  if (!found->created) CUSTAUTH_RETURN_IF_ERROR(check_state(found->customer));
+  if (found->created) impl.audit("customer.create", &found->customer, as_integration);
+  auto token = impl.tokens->issue(found->customer);
+  if (!token.ok()) return token.status();
+  impl.audit("exchange.success", &found->customer, as_integration,
+             nlohmann::json({{"created", found->created}}).dump());
+  ExternalLoginResult out;
+  out.customer = std::move(found->customer);
+  out.token = std::move(token).value();
+  out.created = found->created;
+  return out;
+}
+
+std::string CustomerAuth::exchange_external_customer_token_graphql(const HttpRequest& request,
+                                                                   std::string_view input_json,
+                                                                   const RequestContext& ctx,
+                                                                   std::int64_t website_id) {
+  auto r = exchange_external_customer_token(request, input_json, ctx, website_id);
+  // Messages and stored names are valid UTF-8; `replace` keeps a bug there from throwing.
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  if (!r.ok()) return internal::ErrorToJson(r.status()).dump(-1, ' ', false, kReplace);
+  // The fields in the platform's order (ordered_json keeps insertion order).
+  nlohmann::ordered_json customer;
+  customer["email"] = r->customer.email;
+  customer["firstname"] = r->customer.firstname;
+  customer["lastname"] = r->customer.lastname;
+  customer["is_subscribed"] = r->customer.is_subscribed;
+  nlohmann::ordered_json out;
+  out["data"]["exchangeExternalCustomerToken"]["customer"] = std::move(customer);
+  out["data"]["exchangeExternalCustomerToken"]["token"] = r->token;
+  return out.dump(-1, ' ', false, kReplace);
+}
+
+}  // namespace custauth

@@ -1,0 +1,1376 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// PostgresStorage: Storage over libpq.
+//
+// Connections. Each PGconn is used by one thread at a time: a Pool hands them out (checkout and
+// checkin under a mutex and condition variable) and opens up to PostgresOptions::pool_size of
+// them lazily. A connection found closed by the server when it is checked out (a restart, a
+// failover, an idle timeout) is replaced before use; one that breaks during a call is discarded.
+//
+// Statements. Every statement goes through PQexecParams: parameters travel apart from the SQL
+// text (no quoting anywhere), integers and text in text format, BYTEA in binary format (keyed
+// hashes contain NUL bytes). Results come back in text format; BYTEA through PQunescapeBytea.
+//
+// Transactions. Each Storage method is one of:
+// - Tx::kRead: one autocommit statement that only reads;
+// - Tx::kStatement: one autocommit statement that writes, atomic by itself (consume_secret's
+//   UPDATE ... RETURNING, insert_nonce's INSERT ... ON CONFLICT, put_secret's upsert, ...);
+// - Tx::kTransaction: BEGIN ISOLATION LEVEL READ COMMITTED ... COMMIT, for read-modify-write
+//   sequences, which lock the rows they change first (SELECT ... FOR NO KEY UPDATE, or the row
+//   lock of customer_ids / rate_buckets) so that concurrent callers on any server queue up
+//   instead of losing updates.
+// Any failure rolls the transaction back, so a failed call changes nothing.
+//
+// Retries. A serialization failure (40001) or deadlock (40P01) rolls back the whole statement or
+// transaction, which is then run again, with a short jittered backoff, up to max_retries times.
+// A call whose connection turns out to be broken is run once more on a fresh connection when
+// nothing can have been applied: a read, or a transaction whose BEGIN failed.
+
+#include "custauth/postgres_storage.h"
+
+#include "postgres/schema.h"
+
+#if CUSTAUTH_WITH_POSTGRES
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "custauth/customer.h"
+#include "custauth/status.h"
+#include "custauth/storage.h"
+#include "postgres/postgres_internal.h"
+
+namespace custauth {
+namespace {
+
+// Type OIDs of the parameters custauth binds (from PostgreSQL's pg_type.dat; stable).
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+
+bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+// libpq's messages end in a newline and may span lines; a Status message is one line.
+std::string OneLine(const char* text) {
+  std::string out;
+  for (const char* p = text != nullptr ? text : ""; *p != '\0'; ++p) {
+    const char ch = (*p == '\n' || *p == '\t' || *p == '\r') ? ' ' : *p;
+    if (ch == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(ch);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Params: the parameters of one statement, $1, $2, ... in the order added.
+
+class Params {
+ public:
+  Params& Int(std::int64_t v) { return Add(kInt8Oid, std::to_string(v), /*binary=*/false); }
+  Params& Bool(bool v) { return Add(kBoolOid, v ? "t" : "f", false); }
+  Params& OptInt(const std::optional<std::int64_t>& v) {
+    if (v) return Int(*v);
+    return AddNull(kInt8Oid);
+  }
+  // Text travels as a C string, so it cannot hold NUL bytes: such a value fails the statement
+  // with kInvalidInput before anything is sent.
+  Params& Text(std::string_view v) {
+    if (HasNul(v) && error_.ok()) {
+      error_ = Status(Code::kInvalidInput, "postgresql: a text value contains a NUL byte");
+    }
+    return Add(kTextOid, std::string(v), false);
+  }
+  // Any bytes, in binary format.
+  Params& Bytes(std::string_view v) { return Add(kByteaOid, std::string(v), true); }
+
+  const Status& error() const { return error_; }
+  int size() const { return static_cast<int>(values_.size()); }
+  const Oid* types() const { return types_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+  // Pointers into the values; valid while this Params is alive and unchanged.
+  std::vector<const char*> pointers() const {
+    std::vector<const char*> out;
+    out.reserve(values_.size());
+    for (std::size_t k = 0; k < values_.size(); ++k) {
+      out.push_back(nulls_[k] ? nullptr : values_[k].c_str());
+    }
+    return out;
+  }
+
+ private:
+  Params& Add(Oid type, std::string value, bool binary) {
+    lengths_.push_back(static_cast<int>(value.size()));
+    values_.push_back(std::move(value));
+    types_.push_back(type);
+    formats_.push_back(binary ? 1 : 0);
+    nulls_.push_back(false);
+    return *this;
+  }
+  Params& AddNull(Oid type) {
+    Add(type, std::string(), false);
+    nulls_.back() = true;
+    return *this;
+  }
+
+  std::vector<std::string> values_;
+  std::vector<Oid> types_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+  std::vector<bool> nulls_;
+  Status error_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rows: a successful PGresult, owned; text-format columns read by type.
+
+class Rows {
+ public:
+  explicit Rows(PGresult* r) : r_(r) {}
+  Rows(Rows&& other) noexcept : r_(std::exchange(other.r_, nullptr)) {}
+  Rows& operator=(Rows&& other) noexcept {
+    if (this != &other) {
+      if (r_ != nullptr) PQclear(r_);
+      r_ = std::exchange(other.r_, nullptr);
+    }
+    return *this;
+  }
+  Rows(const Rows&) = delete;
+  Rows& operator=(const Rows&) = delete;
+  ~Rows() {
+    if (r_ != nullptr) PQclear(r_);
+  }
+
+  int size() const { return PQntuples(r_); }
+  bool empty() const { return size() == 0; }
+  // Rows changed by an INSERT, UPDATE or DELETE.
+  std::int64_t affected() const {
+    const char* n = PQcmdTuples(r_);
+    std::int64_t v = 0;
+    if (n != nullptr) std::from_chars(n, n + std::char_traits<char>::length(n), v);
+    return v;
+  }
+
+  bool IsNull(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+  std::int64_t Int(int row, int col) const {
+    const char* p = PQgetvalue(r_, row, col);
+    std::int64_t v = 0;
+    std::from_chars(p, p + PQgetlength(r_, row, col), v);
+    return v;
+  }
+  std::optional<std::int64_t> OptInt(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Int(row, col);
+  }
+  bool Bool(int row, int col) const { return PQgetvalue(r_, row, col)[0] == 't'; }
+  std::string Text(int row, int col) const {
+    return std::string(PQgetvalue(r_, row, col),
+                       static_cast<std::size_t>(PQgetlength(r_, row, col)));
+  }
+  // A BYTEA column (text format: hex, or escape when the server is set so).
+  std::string Bytes(int row, int col) const {
+    std::size_t n = 0;
+    unsigned char* raw =
+        PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_, row, col)), &n);
+    if (raw == nullptr) return std::string();
+    std::string out(reinterpret_cast<const char*>(raw), n);
+    PQfreemem(raw);
+    return out;
+  }
+
+ private:
+  PGresult* r_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Connection: one PGconn and the SQLSTATE of its last failure.
+
+class Connection {
+ public:
+  explicit Connection(PGconn* pg) : pg_(pg) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() { PQfinish(pg_); }
+
+  PGconn* pg() const { return pg_; }
+
+  // The SQLSTATE of the last failed statement ("" when none, or when the failure was not the
+  // server's, e.g. a broken connection).
+  const std::string& sqlstate() const { return sqlstate_; }
+  void ClearError() { sqlstate_.clear(); }
+
+  // The lock_timeout this connection runs with, for messages.
+  int lock_timeout_ms = 0;
+
+  // Runs one statement with parameters. kStorage with the server's message on failure.
+  Result<Rows> Exec(const char* sql, const Params& params = Params()) {
+    if (!params.error().ok()) return params.error();
+    const std::vector<const char*> values = params.pointers();
+    PGresult* r = PQexecParams(pg_, sql, params.size(), params.types(), values.data(),
+                               params.lengths(), params.formats(), /*resultFormat=*/0);
+    return Check(r);
+  }
+  Status Run(const char* sql, const Params& params = Params()) {
+    return Exec(sql, params).status();
+  }
+
+  // Runs SQL without parameters; may hold several statements (migrations).
+  Status Script(const char* sql) { return Check(PQexec(pg_, sql)).status(); }
+
+  // Ends whatever transaction a failed call left open. False when the connection is broken or
+  // left in an unknown state, and must be closed rather than reused.
+  bool Reset() {
+    if (PQstatus(pg_) != CONNECTION_OK) return false;
+    switch (PQtransactionStatus(pg_)) {
+      case PQTRANS_IDLE:
+        return true;
+      case PQTRANS_INTRANS:
+      case PQTRANS_INERROR: {
+        PGresult* r = PQexec(pg_, "ROLLBACK");
+        PQclear(r);
+        return PQstatus(pg_) == CONNECTION_OK && PQtransactionStatus(pg_) == PQTRANS_IDLE;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // Whether an idle connection is still open: reads what the server may have sent meanwhile
+  // (e.g. a FATAL "terminating connection" before it closed the socket) without waiting.
+  bool StillOpen() {
+    if (PQstatus(pg_) != CONNECTION_OK) return false;
+    if (PQconsumeInput(pg_) == 0) return false;
+    return PQstatus(pg_) == CONNECTION_OK && PQtransactionStatus(pg_) == PQTRANS_IDLE;
+  }
+
+ private:
+  Result<Rows> Check(PGresult* r) {
+    const ExecStatusType st = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Rows(r);
+    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    sqlstate_ = state != nullptr ? state : "";
+    std::string text;
+    const char* primary = r != nullptr ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    if (primary != nullptr) {
+      text = OneLine(primary);
+    } else {
+      text = OneLine(PQerrorMessage(pg_));
+      if (text.empty()) text = fmt::format("unexpected result {}", PQresStatus(st));
+    }
+    if (r != nullptr) PQclear(r);
+    if (sqlstate_ == "55P03") {  // lock_not_available: lock_timeout expired
+      return Status(Code::kStorage,
+                    fmt::format("postgresql: a row stayed locked by another session for longer "
+                                "than lock_timeout_ms ({} ms): {}",
+                                lock_timeout_ms, text));
+    }
+    if (sqlstate_ == "22021" || sqlstate_ == "22P05") {  // bytes not valid in the encoding
+      return Status(Code::kInvalidInput, fmt::format("postgresql: {}", text));
+    }
+    return Status(Code::kStorage, fmt::format("postgresql: {}", text));
+  }
+
+  PGconn* pg_;
+  std::string sqlstate_;
+};
+
+bool IsRetryable(const std::string& sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
+
+// ---------------------------------------------------------------------------------------------
+// Pool: up to `max` connections, each checked out by one thread at a time.
+
+class Pool {
+ public:
+  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
+
+  Pool(std::size_t max, Opener opener)
+      : max_(std::max<std::size_t>(max, 1)), opener_(std::move(opener)) {}
+
+  // Adds an already opened connection (the first one, opened by OpenPostgresStorage).
+  void Adopt(std::unique_ptr<Connection> conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++open_;
+    idle_.push_back(std::move(conn));
+  }
+
+  // Waits for an idle connection that is still open, or opens one when fewer than `max` are.
+  Status Acquire(std::unique_ptr<Connection>* out) {
+    for (;;) {
+      std::unique_ptr<Connection> idle;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+        if (!idle_.empty()) {
+          idle = std::move(idle_.back());
+          idle_.pop_back();
+        } else {
+          ++open_;  // reserve the slot; open outside the lock
+        }
+      }
+      if (idle == nullptr) break;
+      if (idle->StillOpen()) {
+        *out = std::move(idle);
+        return Status::Ok();
+      }
+      // Closed by the server while idle: drop it and take or open another.
+      idle.reset();
+      Discard();
+    }
+    Result<std::unique_ptr<Connection>> opened = opener_();
+    if (!opened.ok()) {
+      Discard();
+      return opened.status();
+    }
+    *out = std::move(opened).value();
+    return Status::Ok();
+  }
+
+  // Returns a healthy connection to the pool.
+  void Release(std::unique_ptr<Connection> conn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.push_back(std::move(conn));
+    }
+    cv_.notify_one();
+  }
+
+  // Forgets a connection that was closed (or never opened), freeing its slot.
+  void Discard() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  const std::size_t max_;
+  const Opener opener_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+#define CUSTAUTH_PG_CUSTOMER_COLUMNS                                                          \
+  "id, website_id, email, firstname, lastname, is_subscribed, confirmed, "                    \
+  "allow_remote_shopping_assistance, is_active, password_hash, failures_num, first_failure, " \
+  "lock_expires, tokens_revoked_at, created_at, updated_at"
+
+constexpr const char* kSelectCustomerById =
+    "SELECT " CUSTAUTH_PG_CUSTOMER_COLUMNS " FROM customers WHERE id = $1";
+
+// Locks the row for the rest of the transaction. NO KEY UPDATE, not UPDATE: the key columns never
+// change, so concurrent inserts of secrets for this customer (whose foreign key check takes a KEY
+// SHARE lock) need not wait, and cannot deadlock with update_customer voiding a secret.
+constexpr const char* kLockCustomerById =
+    "SELECT " CUSTAUTH_PG_CUSTOMER_COLUMNS " FROM customers WHERE id = $1 FOR NO KEY UPDATE";
+
+constexpr const char* kSelectCustomerByEmailKey =
+    "SELECT " CUSTAUTH_PG_CUSTOMER_COLUMNS
+    " FROM customers WHERE website_id = $1 AND email_key = $2";
+
+#undef CUSTAUTH_PG_CUSTOMER_COLUMNS
+
+// Serializes the creation of customers (see schema.h on ids).
+constexpr const char* kLockCustomerIds = "SELECT 1 FROM customer_ids WHERE id = 1 FOR UPDATE";
+
+// Inserts unless the id or the email on the website is taken; returns the id when it inserted.
+// Run while holding kLockCustomerIds, so max(id) + 1 is free and no racing creator interleaves.
+constexpr const char* kInsertCustomer =
+    "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
+    "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
+    "created_at, updated_at) "
+    "SELECT COALESCE($1, (SELECT COALESCE(max(id), 0) + 1 FROM customers)), $2, $3, $4, $5, $6, "
+    "$7, $8, $9, $10, $11, $12, $12 "
+    "ON CONFLICT DO NOTHING RETURNING id";
+
+constexpr const char* kCustomerIdExists = "SELECT 1 FROM customers WHERE id = $1";
+
+constexpr const char* kUpdateCustomer =
+    "UPDATE customers SET firstname = $1, lastname = $2, is_subscribed = $3, confirmed = $4, "
+    "allow_remote_shopping_assistance = $5, is_active = $6, password_hash = $7, "
+    "failures_num = $8, first_failure = $9, lock_expires = $10, tokens_revoked_at = $11, "
+    "updated_at = $12 WHERE id = $13";
+
+constexpr const char* kBumpEpoch = "UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1";
+
+constexpr const char* kVoidSecret =
+    "DELETE FROM secrets WHERE customer_id = $1 AND kind = $2 AND used_at IS NULL";
+
+Customer CustomerFromRow(const Rows& rows, int row) {
+  Customer c;
+  c.id = rows.Int(row, 0);
+  c.website_id = rows.Int(row, 1);
+  c.email = rows.Text(row, 2);
+  c.firstname = rows.Text(row, 3);
+  c.lastname = rows.Text(row, 4);
+  c.is_subscribed = rows.Bool(row, 5);
+  c.confirmed = rows.Bool(row, 6);
+  c.allow_remote_shopping_assistance = rows.Bool(row, 7);
+  c.is_active = rows.Bool(row, 8);
+  c.password_hash = rows.Text(row, 9);
+  c.failures_num = static_cast<int>(rows.Int(row, 10));
+  c.first_failure = rows.OptInt(row, 11);
+  c.lock_expires = rows.OptInt(row, 12);
+  c.tokens_revoked_at = rows.Int(row, 13);
+  c.created_at = rows.Int(row, 14);
+  c.updated_at = rows.Int(row, 15);
+  return c;
+}
+
+// "No such entity with email = x", from the platform's message. (Built by appending: g++ 12 at -O2
+// warns falsely about std::string::replace here, -Wrestrict.)
+std::string NoSuchEmail(std::string_view email) {
+  constexpr std::string_view kTemplate = msg::kCustomerNotFound;
+  const std::size_t at = kTemplate.find("%s");
+  if (at == std::string_view::npos) return std::string(kTemplate);
+  std::string text;
+  text.reserve(kTemplate.size() + email.size());
+  text.append(kTemplate.substr(0, at)).append(email).append(kTemplate.substr(at + 2));
+  return text;
+}
+
+Status NoSuchCustomerId(std::int64_t id) {
+  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
+}
+
+Status NoSuchIntegration(std::string_view consumer_key) {
+  return Status(Code::kNotFound, fmt::format("No such entity with consumerKey = {}", consumer_key));
+}
+
+Status RateLimited() {
+  return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::string PermissionsToJson(const std::vector<std::string>& permissions) {
+  return nlohmann::json(SortedUnique(permissions)).dump();
+}
+
+Result<std::vector<std::string>> PermissionsFromJson(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return Status(Code::kStorage, "postgresql: corrupt integration permissions");
+  std::vector<std::string> out;
+  for (const auto& item : j) {
+    if (!item.is_string()) {
+      return Status(Code::kStorage, "postgresql: corrupt integration permissions");
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Status StatusOf(const Status& s) { return s; }
+template <class T>
+Status StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+// "postgresql://host[:port]/dbname" of an open connection; a socket directory as host is
+// percent-encoded, as libpq's URIs spell it.
+std::string DescribeConnection(PGconn* pg) {
+  std::string host = PQhost(pg) != nullptr ? PQhost(pg) : "";
+  const std::string port = PQport(pg) != nullptr ? PQport(pg) : "";
+  const std::string db = PQdb(pg) != nullptr ? PQdb(pg) : "";
+  std::string encoded;
+  for (char ch : host) {
+    if (ch == '/') {
+      encoded += "%2F";
+    } else {
+      encoded += ch;
+    }
+  }
+  if (host.find(':') != std::string::npos) encoded = "[" + encoded + "]";  // IPv6
+  std::string out = "postgresql://" + encoded;
+  if (!port.empty() && port != "5432") out += ":" + port;
+  return out + "/" + db;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+enum class Tx {
+  kRead,         // one autocommit statement that only reads
+  kStatement,    // one autocommit statement that writes
+  kTransaction,  // BEGIN ISOLATION LEVEL READ COMMITTED ... COMMIT
+};
+
+using SteadyClock = std::chrono::steady_clock;
+
+class PostgresStorage final : public Storage {
+ public:
+  PostgresStorage(std::string uri, const PostgresOptions& options)
+      : uri_(std::move(uri)),
+        options_(options),
+        pool_(options.pool_size, [this] { return OpenConnection(); }) {}
+
+  // Opens the first connection and migrates the database.
+  Status Init() {
+    Result<std::unique_ptr<Connection>> first = OpenConnection();
+    if (!first.ok()) return first.status();
+    describe_ = DescribeConnection((*first)->pg());
+    pool_.Adopt(std::move(first).value());
+    return Bootstrap();
+  }
+
+  std::string describe() const override { return describe_; }
+
+  internal::PostgresCounters counters() const {
+    internal::PostgresCounters c;
+    c.retries = retries_.load(std::memory_order_relaxed);
+    c.connections_opened = connections_opened_.load(std::memory_order_relaxed);
+    return c;
+  }
+
+  // --- Customers ---
+
+  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override {
+    if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Customer> {
+      CUSTAUTH_RETURN_IF_ERROR(conn.Run(kLockCustomerIds));
+      Result<std::optional<Customer>> inserted = Insert(conn, c, now);
+      if (!inserted.ok()) return inserted.status();
+      if (inserted->has_value()) return std::move(**inserted);
+      Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
+      if (!found.ok()) return found.status();
+      if (found->has_value()) return Status(Code::kAlreadyExists, msg::kCustomerExists);
+      return IdTaken(c.id);
+    });
+  }
+
+  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override {
+    // Most calls find a customer: one statement, no lock.
+    {
+      Result<std::optional<Customer>> found = Transact(
+          Tx::kRead, [&](Connection& conn) { return FindByEmail(conn, c.website_id, c.email); });
+      if (!found.ok()) return found.status();
+      if (found->has_value()) return FindOrCreateResult{std::move(**found), false};
+    }
+    if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<FindOrCreateResult> {
+      // Racing creators queue on this lock; each statement after it sees what the ones before
+      // committed, so the losers find the winner's customer below.
+      CUSTAUTH_RETURN_IF_ERROR(conn.Run(kLockCustomerIds));
+      Result<std::optional<Customer>> inserted = Insert(conn, c, now);
+      if (!inserted.ok()) return inserted.status();
+      if (inserted->has_value()) return FindOrCreateResult{std::move(**inserted), true};
+      Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
+      if (!found.ok()) return found.status();
+      if (found->has_value()) return FindOrCreateResult{std::move(**found), false};
+      return IdTaken(c.id);
+    });
+  }
+
+  Result<Customer> find_customer_by_email(std::int64_t website_id,
+                                          std::string_view email) override {
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<Customer> {
+      Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
+      if (!found.ok()) return found.status();
+      if (!found->has_value()) return Status(Code::kNotFound, NoSuchEmail(email));
+      return std::move(**found);
+    });
+  }
+
+  Result<Customer> find_customer_by_id(std::int64_t id) override {
+    return Transact(Tx::kRead,
+                    [&](Connection& conn) { return FindById(conn, kSelectCustomerById, id); });
+  }
+
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
+                                   TimeMs now) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Customer> {
+      Result<Customer> found = FindById(conn, kLockCustomerById, id);
+      if (!found.ok()) return found.status();
+      Customer c = std::move(found).value();
+      if (patch.expect_password_hash && *patch.expect_password_hash != c.password_hash) {
+        return Status(Code::kConflict,
+                      fmt::format("The password of customerId = {} changed concurrently", id));
+      }
+      if (patch.firstname) c.firstname = *patch.firstname;
+      if (patch.lastname) c.lastname = *patch.lastname;
+      if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
+      if (patch.confirmed) c.confirmed = *patch.confirmed;
+      if (patch.is_active) c.is_active = *patch.is_active;
+      if (patch.allow_remote_shopping_assistance) {
+        c.allow_remote_shopping_assistance = *patch.allow_remote_shopping_assistance;
+        if (!c.allow_remote_shopping_assistance) {
+          CUSTAUTH_RETURN_IF_ERROR(
+              conn.Run(kVoidSecret, Params().Int(id).Int(static_cast<int>(SecretKind::kAdminOtc))));
+        }
+      }
+      if (patch.password_hash) c.password_hash = *patch.password_hash;
+      if (patch.revoke_tokens_at && *patch.revoke_tokens_at > c.tokens_revoked_at) {
+        c.tokens_revoked_at = *patch.revoke_tokens_at;
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
+      }
+      if (patch.clear_lock) {
+        c.failures_num = 0;
+        c.first_failure.reset();
+        c.lock_expires.reset();
+      }
+      c.updated_at = now;
+      CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
+      return c;
+    });
+  }
+
+  // --- Lockout ---
+
+  Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
+                                         const LockoutPolicy& policy) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<LockState> {
+      // The row lock makes concurrent failures on every server count one after the other.
+      Result<Customer> found = FindById(conn, kLockCustomerById, customer_id);
+      if (!found.ok()) return found.status();
+      Customer c = std::move(found).value();
+      const bool was_locked = c.locked_at(now);
+      const bool lock_expired = c.lock_expires.has_value() && *c.lock_expires <= now;
+      const bool no_failure_yet = c.failures_num <= 0 || !c.first_failure.has_value();
+      const bool window_passed =
+          c.first_failure.has_value() && now - *c.first_failure >= policy.window;
+      if (lock_expired || no_failure_yet || (window_passed && !was_locked)) {
+        c.failures_num = 1;
+        c.first_failure = now;
+        c.lock_expires.reset();
+      } else {
+        ++c.failures_num;
+      }
+      if (policy.max_failures > 0 && c.failures_num >= policy.max_failures) {
+        c.lock_expires = now + policy.lock_duration;
+      }
+      CUSTAUTH_RETURN_IF_ERROR(
+          conn.Run("UPDATE customers SET failures_num = $1, first_failure = $2, "
+                   "lock_expires = $3, updated_at = $4 WHERE id = $5",
+                   Params()
+                       .Int(c.failures_num)
+                       .OptInt(c.first_failure)
+                       .OptInt(c.lock_expires)
+                       .Int(now)
+                       .Int(customer_id)));
+      LockState state;
+      state.failures_num = c.failures_num;
+      state.first_failure = c.first_failure;
+      state.lock_expires = c.lock_expires;
+      state.locked = c.locked_at(now);
+      state.newly_locked = state.locked && !was_locked;
+      return state;
+    });
+  }
+
+  // --- One-time secrets ---
+
+  Status put_secret(const SecretRecord& s) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      Status st = conn.Run(
+          "INSERT INTO secrets (customer_id, kind, hash, created_at, expires_at, admin_id, "
+          "reason, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) "
+          "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
+          "created_at = excluded.created_at, expires_at = excluded.expires_at, "
+          "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL",
+          Params()
+              .Int(s.customer_id)
+              .Int(static_cast<int>(s.kind))
+              .Bytes(s.hash)
+              .Int(s.created_at)
+              .Int(s.expires_at)
+              .OptInt(s.admin_id)
+              .Text(s.reason));
+      if (conn.sqlstate() == "23503") return NoSuchCustomerId(s.customer_id);  // foreign key
+      return st;
+    });
+  }
+
+  Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
+                                      std::string_view hash, TimeMs now) override {
+    // One statement: the UPDATE consumes the secret when it is live (racing consumers queue on
+    // the row lock; those after the winner find used_at set and update nothing), and the second
+    // branch, evaluated on the statement's snapshot, tells an expired secret from none at all.
+    static constexpr const char* kConsume =
+        "WITH consumed AS ("
+        "  UPDATE secrets SET used_at = $1 WHERE customer_id = $2 AND kind = $3 AND hash = $4 "
+        "  AND used_at IS NULL AND expires_at > $1 "
+        "  RETURNING created_at, expires_at, admin_id, reason) "
+        "SELECT true, created_at, expires_at, admin_id, reason FROM consumed "
+        "UNION ALL "
+        "SELECT false, created_at, expires_at, admin_id, reason FROM secrets "
+        "WHERE customer_id = $2 AND kind = $3 AND hash = $4 AND used_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM consumed)";
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Result<SecretRecord> {
+      Result<Rows> rows = conn.Exec(
+          kConsume, Params().Int(now).Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return Status(Code::kNotFound, "No such secret");
+      if (!rows->Bool(0, 0)) {
+        // Unused when the statement began: expired, or consumed by a racer meanwhile.
+        if (rows->Int(0, 2) <= now) return Status(Code::kExpired, "The secret is expired");
+        return Status(Code::kNotFound, "No such secret");
+      }
+      SecretRecord r;
+      r.kind = kind;
+      r.customer_id = customer_id;
+      r.hash = std::string(hash);
+      r.created_at = rows->Int(0, 1);
+      r.expires_at = rows->Int(0, 2);
+      r.admin_id = rows->OptInt(0, 3);
+      r.reason = rows->Text(0, 4);
+      r.used_at = now;
+      return r;
+    });
+  }
+
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      return conn.Run(kVoidSecret, Params().Int(customer_id).Int(static_cast<int>(kind)));
+    });
+  }
+
+  // --- Rate limits ---
+
+  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {
+    for (const RateRule& rule : rules) {
+      if (rule.max_in_window <= 0) return RateLimited();
+    }
+    if (rules.empty()) return Status::Ok();
+    // One event per bucket per request, however many rules name it; buckets in sorted order.
+    std::map<std::string_view, TimeMs> widest;
+    for (const RateRule& rule : rules) {
+      auto [it, inserted] = widest.emplace(rule.bucket, rule.window);
+      if (!inserted) it->second = std::max(it->second, rule.window);
+    }
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Status {
+      // Lock every bucket's row, in bucket order (so that requests naming several buckets never
+      // deadlock), creating it when new, and learn the widest window seen on it. A refusal rolls
+      // this back with the rest.
+      std::map<std::string_view, TimeMs> keep_window;
+      for (const auto& [bucket, window] : widest) {
+        Result<Rows> rows = conn.Exec(
+            "INSERT INTO rate_buckets (bucket, widest_window) VALUES ($1, $2) "
+            "ON CONFLICT (bucket) DO UPDATE SET "
+            "widest_window = greatest(rate_buckets.widest_window, excluded.widest_window) "
+            "RETURNING widest_window",
+            Params().Text(bucket).Int(window));
+        if (!rows.ok()) return rows.status();
+        keep_window[bucket] = rows->empty() ? window : rows->Int(0, 0);
+      }
+      // Check every rule; record only when all of them allow the request.
+      for (const RateRule& rule : rules) {
+        Result<Rows> rows = conn.Exec(
+            "SELECT count(*) FILTER (WHERE at > $2 AND at <= $3), max(at) FROM rate_events "
+            "WHERE bucket = $1",
+            Params().Text(rule.bucket).Int(now - rule.window).Int(now));
+        if (!rows.ok()) return rows.status();
+        if (rows->Int(0, 0) >= rule.max_in_window) return RateLimited();
+        if (rule.min_interval > 0 && !rows->IsNull(0, 1) &&
+            now - rows->Int(0, 1) < rule.min_interval) {
+          return RateLimited();
+        }
+      }
+      for (const auto& [bucket, keep] : keep_window) {
+        // Record the event, and prune what no window seen on this bucket can count any more,
+        // keeping the newest event for min_interval. (The DELETE does not see the row the
+        // INSERT adds: both run on the statement's snapshot.)
+        CUSTAUTH_RETURN_IF_ERROR(
+            conn.Run("WITH added AS (INSERT INTO rate_events (bucket, at) VALUES ($1, $2)) "
+                     "DELETE FROM rate_events WHERE bucket = $1 AND at <= $3 AND "
+                     "at < greatest($2, (SELECT max(at) FROM rate_events WHERE bucket = $1))",
+                     Params().Text(bucket).Int(now).Int(now - keep)));
+      }
+      return Status::Ok();
+    });
+  }
+
+  // --- OAuth nonces ---
+
+  Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,
+                      TimeMs now) override {
+    // Inserts, or replaces an expired record; a live record makes the upsert do nothing. Racing
+    // inserters queue on the unique key; after the winner commits the others see its live record.
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      Result<Rows> rows = conn.Exec(
+          "INSERT INTO nonces (consumer_key, nonce, expires_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (consumer_key, nonce) DO UPDATE SET expires_at = excluded.expires_at "
+          "WHERE nonces.expires_at <= $4 RETURNING 1",
+          Params().Text(consumer_key).Text(nonce).Int(expires_at).Int(now));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) {
+        return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::int64_t> prune_nonces(TimeMs now) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
+      Result<Rows> rows = conn.Exec("DELETE FROM nonces WHERE expires_at <= $1", Params().Int(now));
+      if (!rows.ok()) return rows.status();
+      return rows->affected();
+    });
+  }
+
+  // --- Revocation ---
+
+  Result<std::uint64_t> revocation_epoch() override {
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<std::uint64_t> {
+      Result<Rows> rows = conn.Exec("SELECT epoch FROM revocation_epoch WHERE id = 1");
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return Status(Code::kStorage, "postgresql: revocation_epoch has no row");
+      return static_cast<std::uint64_t>(rows->Int(0, 0));
+    });
+  }
+
+  // --- Opaque tokens ---
+
+  Status put_opaque_token(const OpaqueTokenRecord& t) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      Result<Rows> rows = conn.Exec(
+          "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING RETURNING 1",
+          Params().Bytes(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return Status(Code::kAlreadyExists, "The token already exists");
+      return Status::Ok();
+    });
+  }
+
+  Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) override {
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<OpaqueTokenRecord> {
+      Result<Rows> rows =
+          conn.Exec("SELECT customer_id, issued_at, expires_at FROM opaque_tokens WHERE hash = $1",
+                    Params().Bytes(hash));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return Status(Code::kNotFound, "No such token");
+      OpaqueTokenRecord t;
+      t.hash = std::string(hash);
+      t.customer_id = rows->Int(0, 0);
+      t.issued_at = rows->Int(0, 1);
+      t.expires_at = rows->Int(0, 2);
+      return t;
+    });
+  }
+
+  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
+      Result<Rows> rows =
+          conn.Exec("DELETE FROM opaque_tokens WHERE expires_at <= $1", Params().Int(before));
+      if (!rows.ok()) return rows.status();
+      return rows->affected();
+    });
+  }
+
+  // --- Integrations ---
+
+  Result<Integration> create_integration(const Integration& i) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Integration> {
+      Integration stored = i;
+      stored.permissions = SortedUnique(i.permissions);
+      Result<Rows> rows = conn.Exec(
+          "INSERT INTO integrations (name, consumer_key, access_token, consumer_secret_sealed, "
+          "token_secret_sealed, permissions, active, created_at, revoked_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id",
+          Params()
+              .Text(i.name)
+              .Text(i.consumer_key)
+              .Text(i.access_token)
+              .Bytes(i.consumer_secret_sealed)
+              .Bytes(i.token_secret_sealed)
+              .Text(PermissionsToJson(stored.permissions))
+              .Bool(i.active)
+              .Int(i.created_at)
+              .OptInt(i.revoked_at));
+      if (!rows.ok()) return rows.status();
+      if (!rows->empty()) {
+        stored.id = rows->Int(0, 0);
+        return stored;
+      }
+      Result<Rows> key = conn.Exec("SELECT 1 FROM integrations WHERE consumer_key = $1",
+                                   Params().Text(i.consumer_key));
+      if (!key.ok()) return key.status();
+      if (!key->empty()) {
+        return Status(Code::kAlreadyExists, "An integration with this consumer key already exists");
+      }
+      return Status(Code::kAlreadyExists, "An integration with this access token already exists");
+    });
+  }
+
+  Result<Integration> find_integration(std::string_view consumer_key) override {
+    if (HasNul(consumer_key)) return NoSuchIntegration(consumer_key);
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<Integration> {
+      Result<Rows> rows = conn.Exec(
+          "SELECT id, name, consumer_key, access_token, consumer_secret_sealed, "
+          "token_secret_sealed, permissions, active, created_at, revoked_at "
+          "FROM integrations WHERE consumer_key = $1",
+          Params().Text(consumer_key));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return NoSuchIntegration(consumer_key);
+      return IntegrationFromRow(*rows, 0);
+    });
+  }
+
+  Result<std::vector<Integration>> list_integrations() override {
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<std::vector<Integration>> {
+      Result<Rows> rows = conn.Exec(
+          "SELECT id, name, consumer_key, access_token, consumer_secret_sealed, "
+          "token_secret_sealed, permissions, active, created_at, revoked_at "
+          "FROM integrations ORDER BY id");
+      if (!rows.ok()) return rows.status();
+      std::vector<Integration> all;
+      all.reserve(static_cast<std::size_t>(rows->size()));
+      for (int row = 0; row < rows->size(); ++row) {
+        Result<Integration> i = IntegrationFromRow(*rows, row);
+        if (!i.ok()) return i.status();
+        all.push_back(std::move(i).value());
+      }
+      return all;
+    });
+  }
+
+  Status set_integration_permissions(std::string_view consumer_key,
+                                     const std::vector<std::string>& permissions) override {
+    if (HasNul(consumer_key)) return NoSuchIntegration(consumer_key);
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      Result<Rows> rows =
+          conn.Exec("UPDATE integrations SET permissions = $1::jsonb WHERE consumer_key = $2",
+                    Params().Text(PermissionsToJson(permissions)).Text(consumer_key));
+      if (!rows.ok()) return rows.status();
+      if (rows->affected() == 0) return NoSuchIntegration(consumer_key);
+      return Status::Ok();
+    });
+  }
+
+  Status revoke_integration(std::string_view consumer_key, TimeMs now) override {
+    if (HasNul(consumer_key)) return NoSuchIntegration(consumer_key);
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      Result<Rows> rows = conn.Exec(
+          "UPDATE integrations SET active = false, revoked_at = $1 WHERE consumer_key = $2",
+          Params().Int(now).Text(consumer_key));
+      if (!rows.ok()) return rows.status();
+      if (rows->affected() == 0) return NoSuchIntegration(consumer_key);
+      return Status::Ok();
+    });
+  }
+
+  // --- Audit ---
+
+  Result<std::int64_t> append_audit(const AuditRecord& r) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
+      Result<Rows> rows = conn.Exec(
+          "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
+          "detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+          Params()
+              .Int(r.at)
+              .Text(r.event)
+              .OptInt(r.customer_id)
+              .OptInt(r.admin_id)
+              .Text(r.actor)
+              .Text(r.reason)
+              .Text(r.client_ip)
+              .Text(r.detail));
+      if (!rows.ok()) return rows.status();
+      return rows->Int(0, 0);
+    });
+  }
+
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    static constexpr const char* kAll =
+        "SELECT id, at, event, customer_id, admin_id, actor, reason, client_ip, detail "
+        "FROM audit WHERE id > $1 ORDER BY id LIMIT $2";
+    static constexpr const char* kOfCustomer =
+        "SELECT id, at, event, customer_id, admin_id, actor, reason, client_ip, detail "
+        "FROM audit WHERE id > $1 AND customer_id = $3 ORDER BY id LIMIT $2";
+    const auto limit = static_cast<std::int64_t>(
+        std::min<std::size_t>(q.limit, std::numeric_limits<std::int64_t>::max()));
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<std::vector<AuditRecord>> {
+      Params params;
+      params.Int(q.after_id).Int(limit);
+      if (q.customer_id) params.Int(*q.customer_id);
+      Result<Rows> rows = conn.Exec(q.customer_id ? kOfCustomer : kAll, params);
+      if (!rows.ok()) return rows.status();
+      std::vector<AuditRecord> out;
+      out.reserve(static_cast<std::size_t>(rows->size()));
+      for (int row = 0; row < rows->size(); ++row) {
+        AuditRecord r;
+        r.id = rows->Int(row, 0);
+        r.at = rows->Int(row, 1);
+        r.event = rows->Text(row, 2);
+        r.customer_id = rows->OptInt(row, 3);
+        r.admin_id = rows->OptInt(row, 4);
+        r.actor = rows->Text(row, 5);
+        r.reason = rows->Text(row, 6);
+        r.client_ip = rows->Text(row, 7);
+        r.detail = rows->Text(row, 8);
+        out.push_back(std::move(r));
+      }
+      return out;
+    });
+  }
+
+ private:
+  // Runs fn(connection) as `tx` on a pooled connection: commits when fn succeeds, rolls back
+  // otherwise. Runs it again after a serialization failure or deadlock (up to max_retries times),
+  // and once on a fresh connection when the connection broke before anything could apply.
+  template <class Fn>
+  auto Transact(Tx tx, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+    using R = std::invoke_result_t<Fn&, Connection&>;
+    bool reconnected = false;
+    for (int attempt = 0;;) {
+      std::unique_ptr<Connection> conn;
+      CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
+      Connection& c = *conn;
+      c.ClearError();
+      Status failure;
+      bool failed_at_begin = false;
+      if (tx == Tx::kTransaction) {
+        failure = c.Run("BEGIN ISOLATION LEVEL READ COMMITTED");
+        failed_at_begin = !failure.ok();
+      }
+      if (failure.ok()) {
+        R r = fn(c);
+        if (r.ok()) {
+          if (tx == Tx::kTransaction) failure = c.Run("COMMIT");
+          if (failure.ok()) {
+            pool_.Release(std::move(conn));
+            return r;
+          }
+        } else {
+          failure = StatusOf(r);
+        }
+      }
+      const std::string sqlstate = c.sqlstate();
+      const bool usable = c.Reset();
+      if (usable) {
+        pool_.Release(std::move(conn));
+      } else {
+        conn.reset();
+        pool_.Discard();
+      }
+      if (!usable && !reconnected && (tx == Tx::kRead || failed_at_begin)) {
+        reconnected = true;  // nothing was applied: once more, on a fresh connection
+        continue;
+      }
+      if (!IsRetryable(sqlstate)) return failure;
+      if (attempt >= options_.max_retries) {
+        return Status(Code::kStorage, fmt::format("{} (still failing after {} retries)",
+                                                  failure.message(), options_.max_retries));
+      }
+      retries_.fetch_add(1, std::memory_order_relaxed);
+      Backoff(attempt);
+      ++attempt;
+    }
+  }
+
+  // Sleeps a little before a retry: grows with the attempt, jittered so that racing servers
+  // spread out.
+  static void Backoff(int attempt) {
+    thread_local std::minstd_rand rng(static_cast<unsigned>(
+        std::hash<std::thread::id>()(std::this_thread::get_id()) ^
+        static_cast<std::size_t>(SteadyClock::now().time_since_epoch().count())));
+    const int cap_us = 1000 << std::min(attempt, 5);  // 1 ms .. 32 ms
+    std::this_thread::sleep_for(std::chrono::microseconds(100 + static_cast<int>(rng() % cap_us)));
+  }
+
+  // Opens a connection with custauth's settings.
+  Result<std::unique_ptr<Connection>> OpenConnection() {
+    const int timeout_s = std::max(2, (std::max(options_.connect_timeout_ms, 0) + 999) / 1000);
+    const std::string timeout = std::to_string(timeout_s);
+    // Keywords after "dbname" (the URI, expanded) override what the URI says.
+    const char* const keys[] = {"fallback_application_name", "dbname", "connect_timeout",
+                                "client_encoding", nullptr};
+    const char* const values[] = {"custauth", uri_.c_str(), timeout.c_str(), "UTF8", nullptr};
+    PGconn* pg = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+    if (pg == nullptr) return Status(Code::kStorage, "postgresql: out of memory");
+    auto conn = std::make_unique<Connection>(pg);
+    if (PQstatus(pg) != CONNECTION_OK) {
+      return Status(Code::kStorage,
+                    fmt::format("postgresql: cannot connect to {}: {}", DescribeConnection(pg),
+                                OneLine(PQerrorMessage(pg))));
+    }
+    connections_opened_.fetch_add(1, std::memory_order_relaxed);
+    PQsetNoticeProcessor(
+        pg, [](void*, const char*) {}, nullptr);
+    conn->lock_timeout_ms = std::max(options_.lock_timeout_ms, 0);
+    CUSTAUTH_RETURN_IF_ERROR(
+        conn->Script(fmt::format("SET lock_timeout = {}", conn->lock_timeout_ms).c_str()));
+    return conn;
+  }
+
+  // The schema version of the database; -1 when it has no custauth_schema table.
+  static Result<int> ReadVersion(Connection& conn) {
+    Result<Rows> exists = conn.Exec("SELECT to_regclass('custauth_schema') IS NOT NULL");
+    if (!exists.ok()) return exists.status();
+    if (!exists->Bool(0, 0)) return -1;
+    Result<Rows> rows = conn.Exec("SELECT version FROM custauth_schema WHERE id = 1");
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return Status(Code::kStorage, "postgresql: custauth_schema has no row");
+    return static_cast<int>(rows->Int(0, 0));
+  }
+
+  Status CheckVersion(int version) const {
+    if (version > postgres_schema::kSchemaVersion) {
+      return Status(Code::kStorage,
+                    fmt::format("database schema version {} is newer than this custauth ({})",
+                                version, postgres_schema::kSchemaVersion));
+    }
+    if (version < 0 && !options_.create_if_missing) {
+      return Status(Code::kStorage, fmt::format("{} has no custauth tables (custauth_schema) and "
+                                                "create_if_missing is false",
+                                                describe_));
+    }
+    return Status::Ok();
+  }
+
+  // Checks the schema version and runs the missing migrations under the advisory lock.
+  Status Bootstrap() {
+    Result<int> version = Transact(Tx::kRead, [](Connection& c) { return ReadVersion(c); });
+    if (!version.ok()) return version.status();
+    CUSTAUTH_RETURN_IF_ERROR(CheckVersion(*version));
+    if (*version == postgres_schema::kSchemaVersion) return Status::Ok();
+
+    std::unique_ptr<Connection> conn;
+    CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
+    Status migrated = Migrate(*conn);
+    // Roll back what failed, release the lock and restore lock_timeout; a connection where any of
+    // that fails is closed, which releases the session lock too.
+    const bool healthy =
+        conn->Reset() &&
+        conn->Run("SELECT pg_advisory_unlock($1)", Params().Int(postgres_schema::kMigrationLockKey))
+            .ok() &&
+        conn->Script(fmt::format("SET lock_timeout = {}", conn->lock_timeout_ms).c_str()).ok();
+    if (healthy) {
+      pool_.Release(std::move(conn));
+    } else {
+      conn.reset();
+      pool_.Discard();
+    }
+    return migrated;
+  }
+
+  // Takes the migration lock for the session (waiting as long as another server migrates), then
+  // migrates in one transaction. The lock is a session lock taken BEFORE the transaction begins,
+  // not a transaction lock: a transaction that began before another server's migration committed
+  // could still see the catalog as it was (to_regclass does not re-read it).
+  Status Migrate(Connection& c) {
+    CUSTAUTH_RETURN_IF_ERROR(c.Script("SET lock_timeout = 0"));
+    CUSTAUTH_RETURN_IF_ERROR(
+        c.Run("SELECT pg_advisory_lock($1)", Params().Int(postgres_schema::kMigrationLockKey)));
+    CUSTAUTH_RETURN_IF_ERROR(c.Run("BEGIN ISOLATION LEVEL READ COMMITTED"));
+    // Another server may have migrated the database while this one waited for the lock.
+    Result<int> now = ReadVersion(c);
+    if (!now.ok()) return now.status();
+    CUSTAUTH_RETURN_IF_ERROR(CheckVersion(*now));
+    int v = *now;
+    if (v < 0) {
+      Result<Rows> taken = c.Exec("SELECT to_regclass('customers') IS NOT NULL");
+      if (!taken.ok()) return taken.status();
+      if (taken->Bool(0, 0)) {
+        return Status(Code::kStorage,
+                      fmt::format("{} has a table customers but no custauth_schema: it is not "
+                                  "a custauth database (give custauth a database or a schema "
+                                  "of its own)",
+                                  describe_));
+      }
+      CUSTAUTH_RETURN_IF_ERROR(c.Script(postgres_schema::kCreateVersionTable));
+      v = 0;
+    }
+    for (; v < postgres_schema::kSchemaVersion; ++v) {
+      CUSTAUTH_RETURN_IF_ERROR(c.Script(postgres_schema::kMigrations[v]));
+    }
+    CUSTAUTH_RETURN_IF_ERROR(c.Run("UPDATE custauth_schema SET version = $1 WHERE id = 1",
+                                   Params().Int(postgres_schema::kSchemaVersion)));
+    return c.Run("COMMIT");
+  }
+
+  // --- Helpers that run inside a transaction ---
+
+  static Result<Customer> FindById(Connection& conn, const char* sql, std::int64_t id) {
+    Result<Rows> rows = conn.Exec(sql, Params().Int(id));
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return NoSuchCustomerId(id);
+    return CustomerFromRow(*rows, 0);
+  }
+
+  static Result<std::optional<Customer>> FindByEmail(Connection& conn, std::int64_t website_id,
+                                                     std::string_view email) {
+    if (HasNul(email)) return std::optional<Customer>();  // never stored
+    Result<Rows> rows =
+        conn.Exec(kSelectCustomerByEmailKey, Params().Int(website_id).Text(EmailKey(email)));
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return std::optional<Customer>();
+    return std::optional<Customer>(CustomerFromRow(*rows, 0));
+  }
+
+  // Inserts `c` unless its id or email is taken (then nullopt). REQUIRES: kLockCustomerIds held.
+  static Result<std::optional<Customer>> Insert(Connection& conn, const NewCustomer& c,
+                                                TimeMs now) {
+    Params params;
+    params.OptInt(c.id > 0 ? std::optional<std::int64_t>(c.id) : std::nullopt)
+        .Int(c.website_id)
+        .Text(c.email)
+        .Text(EmailKey(c.email))
+        .Text(c.firstname)
+        .Text(c.lastname)
+        .Bool(c.is_subscribed)
+        .Bool(c.confirmed)
+        .Bool(c.allow_remote_shopping_assistance)
+        .Bool(c.is_active)
+        .Text(c.password_hash)
+        .Int(now);
+    Result<Rows> rows = conn.Exec(kInsertCustomer, params);
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return std::optional<Customer>();
+    Customer stored;
+    stored.id = rows->Int(0, 0);
+    stored.website_id = c.website_id;
+    stored.email = c.email;
+    stored.firstname = c.firstname;
+    stored.lastname = c.lastname;
+    stored.is_subscribed = c.is_subscribed;
+    stored.confirmed = c.confirmed;
+    stored.allow_remote_shopping_assistance = c.allow_remote_shopping_assistance;
+    stored.is_active = c.is_active;
+    stored.password_hash = c.password_hash;
+    stored.created_at = now;
+    stored.updated_at = now;
+    return std::optional<Customer>(std::move(stored));
+  }
+
+  static Status IdTaken(std::int64_t id) {
+    return Status(Code::kAlreadyExists,
+                  fmt::format("A customer with customerId = {} already exists", id));
+  }
+
+  static Status WriteCustomer(Connection& conn, const Customer& c) {
+    return conn.Run(kUpdateCustomer, Params()
+                                         .Text(c.firstname)
+                                         .Text(c.lastname)
+                                         .Bool(c.is_subscribed)
+                                         .Bool(c.confirmed)
+                                         .Bool(c.allow_remote_shopping_assistance)
+                                         .Bool(c.is_active)
+                                         .Text(c.password_hash)
+                                         .Int(c.failures_num)
+                                         .OptInt(c.first_failure)
+                                         .OptInt(c.lock_expires)
+                                         .Int(c.tokens_revoked_at)
+                                         .Int(c.updated_at)
+                                         .Int(c.id));
+  }
+
+  static Result<Integration> IntegrationFromRow(const Rows& rows, int row) {
+    Integration i;
+    i.id = rows.Int(row, 0);
+    i.name = rows.Text(row, 1);
+    i.consumer_key = rows.Text(row, 2);
+    i.access_token = rows.Text(row, 3);
+    i.consumer_secret_sealed = rows.Bytes(row, 4);
+    i.token_secret_sealed = rows.Bytes(row, 5);
+    Result<std::vector<std::string>> permissions = PermissionsFromJson(rows.Text(row, 6));
+    if (!permissions.ok()) return permissions.status();
+    i.permissions = std::move(permissions).value();
+    i.active = rows.Bool(row, 7);
+    i.created_at = rows.Int(row, 8);
+    i.revoked_at = rows.OptInt(row, 9);
+    return i;
+  }
+
+  const std::string uri_;
+  const PostgresOptions options_;
+  std::string describe_;  // set once by Init, before any other thread sees this
+  std::atomic<std::uint64_t> retries_{0};
+  std::atomic<std::uint64_t> connections_opened_{0};
+  Pool pool_;
+};
+
+}  // namespace
+
+int PostgresSchemaVersion() noexcept { return postgres_schema::kSchemaVersion; }
+
+Result<std::unique_ptr<Storage>> OpenPostgresStorage(const std::string& uri,
+                                                     const PostgresOptions& options) {
+  if (uri.empty()) return Status(Code::kInvalidInput, "The PostgreSQL connection URI is empty");
+  {
+    char* error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(uri.c_str(), &error);
+    if (parsed == nullptr) {
+      std::string why = error != nullptr ? OneLine(error) : "out of memory";
+      if (error != nullptr) PQfreemem(error);
+      return Status(Code::kInvalidInput,
+                    fmt::format("The PostgreSQL connection URI is malformed: {}", why));
+    }
+    PQconninfoFree(parsed);
+  }
+  auto storage = std::make_unique<PostgresStorage>(uri, options);
+  CUSTAUTH_RETURN_IF_ERROR(storage->Init());
+  return std::unique_ptr<Storage>(std::move(storage));
+}
+
+namespace internal {
+
+Result<PostgresCounters> PostgresCountersForTesting(Storage& storage) {
+  auto* pg = dynamic_cast<PostgresStorage*>(&storage);
+  if (pg == nullptr) return Status(Code::kInvalidInput, "not a PostgresStorage");
+  return pg->counters();
+}
+
+}  // namespace internal
+
+}  // namespace custauth
+
+#else  // !CUSTAUTH_WITH_POSTGRES
+
+#include "postgres/postgres_internal.h"
+
+namespace custauth {
+
+int PostgresSchemaVersion() noexcept { return postgres_schema::kSchemaVersion; }
+
+Result<std::unique_ptr<Storage>> OpenPostgresStorage(const std::string& /*uri*/,
+                                                     const PostgresOptions& /*options*/) {
+  return Status(Code::kUnsupported,
+                "custauth was built without PostgreSQL support (CUSTAUTH_WITH_POSTGRES is OFF)");
+}
+
+namespace internal {
+
+Result<PostgresCounters> PostgresCountersForTesting(Storage& /*storage*/) {
+  return Status(Code::kInvalidInput, "not a PostgresStorage");
+}
+
+}  // namespace internal
+
+}  // namespace custauth
+
+#endif  // CUSTAUTH_WITH_POSTGRES

@@ -1,0 +1,163 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The schema of PostgresStorage, as forward migrations. Not installed; not part of the API.
+//
+// The table custauth_schema holds one row: the schema version of the database. kMigrations[k]
+// takes a database from version k to k + 1. A released migration is never edited: a change of
+// schema is a new entry at the end. OpenPostgresStorage creates custauth_schema (version 0) and
+// runs the missing migrations in order, then records the new version, all in ONE transaction
+// (PostgreSQL's DDL is transactional, so another server never sees a half-migrated database),
+// begun after taking the session-level advisory lock kMigrationLockKey (so servers opening a new
+// database at once migrate it once, one after the other; the lock is taken before the transaction
+// begins so that the transaction sees the catalog as the previous holder left it).
+//
+// Design notes (the same data model as src/sqlite/schema.h):
+// - Times are BIGINT milliseconds since the Unix epoch (custauth::TimeMs); NULL where the C++
+//   field is std::optional. Ids are BIGINT.
+// - Keyed hashes (secrets, opaque tokens) and sealed integration secrets are BYTEA, compared by
+//   bytes (they contain NUL bytes; custauth binds them in binary format).
+// - customers.email keeps the address as given; email_key is custauth::EmailKey(email), ASCII
+//   lower case, and the unique constraint on (website_id, email_key) carries the case-insensitive
+//   uniqueness per website. A CHECK pins email_key to lower(email COLLATE "C"), which lowers ASCII
+//   letters only, exactly as EmailKey does, so no writer can store an inconsistent key.
+// - customers.id is assigned as max(id) + 1 while holding the row lock of customer_ids, the way
+//   SQLite assigns a rowid: ids are dense, an explicit (imported) id moves the next one past it,
+//   and a refused create uses no id. (A sequence would leave gaps on every refused insert.)
+// - revocation_epoch is a one-row counter bumped in the same transaction as every change of a
+//   customer's tokens_revoked_at. Token verifiers on every server poll it (one cheap SELECT) to
+//   know when their cache of revocation times is stale.
+// - rate_buckets holds one row per bucket: its row lock serializes the requests that count the
+//   bucket (taken in bucket order, so requests naming several buckets never deadlock), and it
+//   remembers the widest window any rule has used on the bucket, so that pruning never drops an
+//   event some rule still counts.
+// - integrations.permissions is a JSONB array of strings, sorted and unique.
+#ifndef CUSTAUTH_SRC_POSTGRES_SCHEMA_H_
+#define CUSTAUTH_SRC_POSTGRES_SCHEMA_H_
+
+#include <cstdint>
+#include <iterator>
+
+namespace custauth::postgres_schema {
+
+// The key of the advisory lock held while migrating: "CAUT" in ASCII, then 1.
+inline constexpr std::int64_t kMigrationLockKey = 0x4341555400000001;
+
+// Creates the version table itself, at version 0. Run before kMigrations[0], in its transaction.
+inline constexpr const char* kCreateVersionTable = R"sql(
+CREATE TABLE custauth_schema (
+  id SMALLINT PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO custauth_schema (id, version) VALUES (1, 0);
+)sql";
+
+inline constexpr const char* kMigrations[] = {
+    // 0 -> 1: the initial schema.
+    R"sql(
+CREATE TABLE customers (
+  id BIGINT NOT NULL,
+  website_id BIGINT NOT NULL,
+  email TEXT NOT NULL,
+  email_key TEXT NOT NULL,
+  firstname TEXT NOT NULL DEFAULT '',
+  lastname TEXT NOT NULL DEFAULT '',
+  is_subscribed BOOLEAN NOT NULL DEFAULT false,
+  confirmed BOOLEAN NOT NULL DEFAULT true,
+  allow_remote_shopping_assistance BOOLEAN NOT NULL DEFAULT false,
+  is_active BOOLEAN NOT NULL DEFAULT true,
+  password_hash TEXT NOT NULL DEFAULT '',
+  failures_num INTEGER NOT NULL DEFAULT 0,
+  first_failure BIGINT,
+  lock_expires BIGINT,
+  tokens_revoked_at BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  CONSTRAINT customers_pkey PRIMARY KEY (id),
+  CONSTRAINT customers_email_unique UNIQUE (website_id, email_key),
+  CONSTRAINT customers_email_key_is_lower CHECK (email_key = lower(email COLLATE "C"))
+);
+
+CREATE TABLE customer_ids (
+  id SMALLINT PRIMARY KEY CHECK (id = 1)
+);
+INSERT INTO customer_ids (id) VALUES (1);
+
+CREATE TABLE secrets (
+  customer_id BIGINT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  hash BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  admin_id BIGINT,
+  reason TEXT NOT NULL DEFAULT '',
+  used_at BIGINT,
+  PRIMARY KEY (customer_id, kind)
+);
+
+CREATE TABLE rate_events (
+  bucket TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+CREATE INDEX rate_events_bucket_at ON rate_events (bucket, at);
+
+CREATE TABLE rate_buckets (
+  bucket TEXT PRIMARY KEY,
+  widest_window BIGINT NOT NULL
+);
+
+CREATE TABLE nonces (
+  consumer_key TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (consumer_key, nonce)
+);
+CREATE INDEX nonces_expires_at ON nonces (expires_at);
+
+CREATE TABLE revocation_epoch (
+  id SMALLINT PRIMARY KEY CHECK (id = 1),
+  epoch BIGINT NOT NULL
+);
+INSERT INTO revocation_epoch (id, epoch) VALUES (1, 0);
+
+CREATE TABLE opaque_tokens (
+  hash BYTEA PRIMARY KEY,
+  customer_id BIGINT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX opaque_tokens_expires_at ON opaque_tokens (expires_at);
+
+CREATE TABLE integrations (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  name TEXT NOT NULL,
+  consumer_key TEXT NOT NULL UNIQUE,
+  access_token TEXT NOT NULL UNIQUE,
+  consumer_secret_sealed BYTEA NOT NULL,
+  token_secret_sealed BYTEA NOT NULL,
+  permissions JSONB NOT NULL DEFAULT '[]',
+  active BOOLEAN NOT NULL DEFAULT true,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+
+CREATE TABLE audit (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at BIGINT NOT NULL,
+  event TEXT NOT NULL,
+  customer_id BIGINT,
+  admin_id BIGINT,
+  actor TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  client_ip TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_customer_id ON audit (customer_id, id);
+)sql",
+};
+
+// The schema version this build writes and reads: the number of migrations.
+inline constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+}  // namespace custauth::postgres_schema
+
+#endif  // CUSTAUTH_SRC_POSTGRES_SCHEMA_H_

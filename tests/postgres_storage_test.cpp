@@ -1,0 +1,767 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// What is particular to PostgresStorage: migrations (from empty, concurrent, refusals), describe(),
+// failures that must be quick and clear (bad URI, no server, a silent server, a lock held too
+// long, a server that stops and comes back), the retry of serialization failures and deadlocks,
+// and atomicity across servers: two handles on one database stand for two nodes of a fleet, and
+// 8 threads on each race every operation whose atomicity matters. The general contracts of
+// storage.h are pinned by storage_conformance_test.cpp, which runs against this backend too.
+//
+// Each test case gets a database of its own on the test server (storage_conformance.h); ctest
+// starts that server first (tests/postgres/). Without a server the tests FAIL, never skip.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "custauth/customer.h"
+#include "custauth/postgres_storage.h"
+#include "custauth/status.h"
+#include "custauth/storage.h"
+#include "storage_conformance.h"
+
+#if CUSTAUTH_WITH_POSTGRES
+
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "postgres/postgres_internal.h"
+#include "postgres/schema.h"
+
+namespace custauth {
+namespace {
+
+using conformance::kT0;
+using conformance::Person;
+using conformance::PostgresExec;
+using conformance::TempPostgresDatabase;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kThreadsPerNode = 8;
+
+std::unique_ptr<Storage> MustOpen(const std::string& uri, const PostgresOptions& options = {}) {
+  Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(uri, options);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  return std::move(opened).value();
+}
+
+Customer MustCreate(Storage& s, const NewCustomer& c, TimeMs now = kT0) {
+  Result<Customer> r = s.create_customer(c, now);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+// A session of its own on a database, for what a test does behind custauth's back: holding
+// locks, changing the schema, reading system views.
+class Session {
+ public:
+  explicit Session(const std::string& uri) : pg_(PQconnectdb(uri.c_str())) {
+    if (PQstatus(pg_) != CONNECTION_OK) FAIL("cannot connect to " << uri << ": " << error());
+  }
+  ~Session() { PQfinish(pg_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Runs `sql`; returns the first column of the first row ("" when none). FAILs on an error.
+  std::string Exec(const std::string& sql) {
+    std::string value;
+    const bool ok = TryExec(sql, &value);
+    if (!ok) FAIL(sql << ": " << error());
+    return value;
+  }
+  // Like Exec, but reports failure instead of failing the test.
+  bool TryExec(const std::string& sql, std::string* value = nullptr) {
+    PGresult* r = PQexec(pg_, sql.c_str());
+    const ExecStatusType st = PQresultStatus(r);
+    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (ok && value != nullptr) {
+      *value = PQntuples(r) > 0 && PQnfields(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    }
+    last_error_ = ok ? "" : PQresultErrorMessage(r);
+    PQclear(r);
+    return ok;
+  }
+  std::string error() const { return last_error_.empty() ? PQerrorMessage(pg_) : last_error_; }
+
+ private:
+  PGconn* pg_;
+  std::string last_error_;
+};
+
+// Waits (at most 20 s) until `count` sessions of database `db` wait for a lock.
+bool AwaitLockWaiters(Session& watcher, const std::string& db, int count) {
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
+  while (SteadyClock::now() < deadline) {
+    const std::string n = watcher.Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                                       db + "' AND wait_event_type = 'Lock'");
+    if (std::stoi(n) >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+internal::PostgresCounters Counters(Storage& s) {
+  Result<internal::PostgresCounters> c = internal::PostgresCountersForTesting(s);
+  REQUIRE(c.ok());
+  return c.value();
+}
+
+// Two handles on one fresh database: two nodes of a fleet.
+struct TwoNodes {
+  // `prepare` runs on the fresh database before the nodes open it.
+  explicit TwoNodes(const PostgresOptions& options = {},
+                    const std::function<void(TempPostgresDatabase&)>& prepare = {}) {
+    if (prepare) prepare(db);
+    a = MustOpen(db.uri(), options);
+    b = MustOpen(db.uri(), options);
+  }
+  ~TwoNodes() {
+    a.reset();
+    b.reset();
+  }
+  Storage& node(int k) { return k % 2 == 0 ? *a : *b; }
+
+  // Runs fn(storage, thread) on 8 threads per node, all released at once.
+  void Race(const std::function<void(Storage&, int)>& fn) {
+    constexpr int kAll = 2 * kThreadsPerNode;
+    std::barrier start(kAll);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kAll; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        fn(node(t), t);
+      });
+    }
+    for (std::thread& th : threads) th.join();
+  }
+
+  TempPostgresDatabase db;  // declared first: destroyed last
+  std::unique_ptr<Storage> a;
+  std::unique_ptr<Storage> b;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Opening and migrations
+
+TEST_CASE("postgres: an empty database is migrated to the current version, once", "[postgres]") {
+  TempPostgresDatabase db;
+  Session session(db.uri());
+  CHECK(session.Exec("SELECT to_regclass('custauth_schema') IS NULL") == "t");
+
+  std::unique_ptr<Storage> s = MustOpen(db.uri());
+  CHECK(session.Exec("SELECT version FROM custauth_schema") ==
+        std::to_string(PostgresSchemaVersion()));
+  CHECK(PostgresSchemaVersion() == postgres_schema::kSchemaVersion);
+  CHECK(PostgresSchemaVersion() >= 1);
+  for (const char* table :
+       {"customers", "customer_ids", "secrets", "rate_events", "rate_buckets", "nonces",
+        "revocation_epoch", "opaque_tokens", "integrations", "audit"}) {
+    INFO(table);
+    CHECK(session.Exec(std::string("SELECT to_regclass('") + table + "') IS NOT NULL") == "t");
+  }
+  const Customer c = MustCreate(*s, Person("Roni_Cost@Example.com"));
+  s.reset();
+
+  // Reopening migrates nothing and keeps the data.
+  std::unique_ptr<Storage> again = MustOpen(db.uri());
+  Result<Customer> found =
+      again->find_customer_by_email(kDefaultWebsiteId, "roni_cost@example.com");
+  REQUIRE(found.ok());
+  CHECK(found->id == c.id);
+  CHECK(found->email == "Roni_Cost@Example.com");
+  CHECK(session.Exec("SELECT count(*) FROM custauth_schema") == "1");
+}
+
+TEST_CASE("postgres: the database enforces email uniqueness the way EmailKey does", "[postgres]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = MustOpen(db.uri());
+  MustCreate(*s, Person("Roni_Cost@Example.com"));
+  Session session(db.uri());
+  // A writer that bypasses custauth still cannot store a second spelling of the email ...
+  CHECK_FALSE(session.TryExec(
+      "INSERT INTO customers (id, website_id, email, email_key, created_at, updated_at) "
+      "VALUES (100, 1, 'RONI_COST@example.com', 'roni_cost@example.com', 0, 0)"));
+  // ... nor a key that is not the ASCII lower case of the email.
+  CHECK_FALSE(session.TryExec(
+      "INSERT INTO customers (id, website_id, email, email_key, created_at, updated_at) "
+      "VALUES (101, 1, 'Other@example.com', 'Other@example.com', 0, 0)"));
+  CHECK(session.TryExec(
+      "INSERT INTO customers (id, website_id, email, email_key, created_at, updated_at) "
+      "VALUES (102, 1, 'Other@example.com', 'other@example.com', 0, 0)"));
+  CHECK(EmailKey("Other@Example.COM") == "other@example.com");
+  CHECK(s->find_customer_by_email(kDefaultWebsiteId, "OTHER@EXAMPLE.COM")->id == 102);
+}
+
+TEST_CASE("postgres: servers opening a new database at once migrate it once", "[postgres]") {
+  TempPostgresDatabase db;
+  constexpr int kOpeners = 8;
+  std::vector<std::unique_ptr<Storage>> handles(kOpeners);
+  std::vector<Status> outcomes(kOpeners);
+  std::barrier start(kOpeners);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kOpeners; ++k) {
+    threads.emplace_back([&, k] {
+      start.arrive_and_wait();
+      Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(db.uri());
+      outcomes[k] = opened.status();
+      if (opened.ok()) handles[k] = std::move(opened).value();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& st : outcomes) {
+    INFO(st.ToString());
+    CHECK(st.ok());
+  }
+  Session session(db.uri());
+  CHECK(session.Exec("SELECT version FROM custauth_schema") ==
+        std::to_string(PostgresSchemaVersion()));
+  // Every handle works on the same tables: ids are shared and dense.
+  std::set<std::int64_t> ids;
+  for (int k = 0; k < kOpeners; ++k) {
+    REQUIRE(handles[k] != nullptr);
+    ids.insert(MustCreate(*handles[k], Person("p" + std::to_string(k) + "@example.com")).id);
+  }
+  CHECK(ids.size() == kOpeners);
+  CHECK(*ids.begin() == 1);
+  CHECK(*ids.rbegin() == kOpeners);
+}
+
+TEST_CASE("postgres: a database with a newer schema is refused and left alone", "[postgres]") {
+  TempPostgresDatabase db;
+  MustOpen(db.uri()).reset();
+  Session session(db.uri());
+  session.Exec("UPDATE custauth_schema SET version = " +
+               std::to_string(PostgresSchemaVersion() + 1));
+  Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(db.uri());
+  CHECK(opened.code() == Code::kStorage);
+  CHECK_THAT(opened.status().message(), Catch::Contains("newer than this custauth"));
+  CHECK(session.Exec("SELECT version FROM custauth_schema") ==
+        std::to_string(PostgresSchemaVersion() + 1));
+}
+
+TEST_CASE("postgres: a database whose customers table is not custauth's is refused", "[postgres]") {
+  TempPostgresDatabase db;
+  Session session(db.uri());
+  session.Exec("CREATE TABLE customers (entity_id INTEGER PRIMARY KEY, email TEXT)");
+  Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(db.uri());
+  CHECK(opened.code() == Code::kStorage);
+  CHECK_THAT(opened.status().message(), Catch::Contains("not a custauth database"));
+  // Nothing was created.
+  CHECK(session.Exec("SELECT to_regclass('custauth_schema') IS NULL") == "t");
+  CHECK(session.Exec("SELECT to_regclass('secrets') IS NULL") == "t");
+}
+
+TEST_CASE("postgres: create_if_missing = false refuses an empty database and creates nothing",
+          "[postgres]") {
+  TempPostgresDatabase db;
+  PostgresOptions options;
+  options.create_if_missing = false;
+  Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(db.uri(), options);
+  CHECK(opened.code() == Code::kStorage);
+  CHECK_THAT(opened.status().message(), Catch::Contains("create_if_missing"));
+  Session session(db.uri());
+  CHECK(session.Exec("SELECT to_regclass('custauth_schema') IS NULL") == "t");
+  // A migrated database opens with it.
+  MustOpen(db.uri()).reset();
+  CHECK(OpenPostgresStorage(db.uri(), options).ok());
+}
+
+TEST_CASE("postgres: custauth may live in a schema of its own", "[postgres]") {
+  TempPostgresDatabase db;
+  Session session(db.uri());
+  session.Exec("CREATE SCHEMA shop_auth");
+  session.Exec("CREATE TABLE public.customers (entity_id INTEGER)");  // the host's own table
+  const std::string uri = db.uri() + "&options=-csearch_path%3Dshop_auth";
+  std::unique_ptr<Storage> s = MustOpen(uri);
+  MustCreate(*s, Person("roni@example.com"));
+  CHECK(session.Exec("SELECT count(*) FROM shop_auth.customers") == "1");
+  CHECK(session.Exec("SELECT count(*) FROM public.customers") == "0");
+}
+
+TEST_CASE("postgres: describe() names host and database, never the password", "[postgres]") {
+  TempPostgresDatabase db;
+  const std::string uri = db.uri() + "&password=s3cr3t-pw";
+  std::unique_ptr<Storage> s = MustOpen(uri);
+  const std::string d = s->describe();
+  CHECK_THAT(d, Catch::StartsWith("postgresql://"));
+  CHECK_THAT(d, Catch::EndsWith("/" + db.name()));
+  CHECK(d.find("s3cr3t") == std::string::npos);
+  CHECK(d.find("password") == std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures: quick, clear, kStorage
+
+TEST_CASE("postgres: an empty or malformed URI is kInvalidInput", "[postgres][failure]") {
+  CHECK(OpenPostgresStorage("").code() == Code::kInvalidInput);
+  for (const char* uri : {"postgresql://host/db?nonsense_option=1", "host=x port", "dbname"}) {
+    INFO(uri);
+    Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(uri);
+    CHECK(opened.code() == Code::kInvalidInput);
+    CHECK_THAT(opened.status().message(), Catch::Contains("malformed"));
+  }
+}
+
+TEST_CASE("postgres: no server at the address is kStorage at once, with libpq's reason",
+          "[postgres][failure]") {
+  const auto start = SteadyClock::now();
+  SECTION("TCP, nothing listening") {
+    Result<std::unique_ptr<Storage>> opened =
+        OpenPostgresStorage("postgresql://custauth:pw@127.0.0.1:1/shop");
+    CHECK(opened.code() == Code::kStorage);
+    CHECK_THAT(opened.status().message(), Catch::Contains("cannot connect to"));
+    CHECK_THAT(opened.status().message(), Catch::Contains("127.0.0.1"));
+    CHECK(opened.status().message().find("pw@") == std::string::npos);
+  }
+  SECTION("a unix socket directory without a server") {
+    Result<std::unique_ptr<Storage>> opened =
+        OpenPostgresStorage("postgresql:///shop?host=/nonexistent-custauth-dir");
+    CHECK(opened.code() == Code::kStorage);
+    CHECK_THAT(opened.status().message(), Catch::Contains("nonexistent-custauth-dir"));
+  }
+  CHECK(SteadyClock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("postgres: a server that accepts but never answers fails within connect_timeout",
+          "[postgres][failure]") {
+  // A listening socket nobody accepts on: the kernel completes the handshake, then silence.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(fd, 16) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const int port = ntohs(addr.sin_port);
+
+  PostgresOptions options;
+  options.connect_timeout_ms = 2000;
+  const auto start = SteadyClock::now();
+  Result<std::unique_ptr<Storage>> opened =
+      OpenPostgresStorage("postgresql://127.0.0.1:" + std::to_string(port) + "/shop", options);
+  const auto elapsed = SteadyClock::now() - start;
+  close(fd);
+  CHECK(opened.code() == Code::kStorage);
+  CHECK_THAT(opened.status().message(), Catch::Contains("cannot connect to"));
+  CHECK(elapsed >= std::chrono::milliseconds(1500));
+  CHECK(elapsed < std::chrono::seconds(8));
+}
+
+TEST_CASE("postgres: a row lock held past lock_timeout_ms is kStorage and changes nothing",
+          "[postgres][failure]") {
+  TempPostgresDatabase db;
+  PostgresOptions options;
+  options.lock_timeout_ms = 300;
+  std::unique_ptr<Storage> s = MustOpen(db.uri(), options);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+
+  Session holder(db.uri());
+  holder.Exec("BEGIN");
+  holder.Exec("SELECT 1 FROM customers WHERE id = " + std::to_string(c.id) + " FOR UPDATE");
+  const auto start = SteadyClock::now();
+  Result<LockState> st = s->record_login_failure(c.id, kT0 + 1, LockoutPolicy{});
+  const auto elapsed = SteadyClock::now() - start;
+  CHECK(st.code() == Code::kStorage);
+  CHECK_THAT(st.status().message(), Catch::Contains("lock_timeout_ms (300 ms)"));
+  CHECK(elapsed < std::chrono::seconds(3));
+  // Reads do not wait for row locks.
+  CHECK(s->find_customer_by_id(c.id)->failures_num == 0);
+  holder.Exec("ROLLBACK");
+  // The handle is fine afterwards.
+  Result<LockState> after = s->record_login_failure(c.id, kT0 + 2, LockoutPolicy{});
+  REQUIRE(after.ok());
+  CHECK(after->failures_num == 1);
+}
+
+TEST_CASE("postgres: connections the server drops are replaced", "[postgres][failure]") {
+  TempPostgresDatabase db;
+  PostgresOptions options;
+  options.pool_size = 2;
+  std::unique_ptr<Storage> s = MustOpen(db.uri(), options);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  const std::uint64_t opened_before = Counters(*s).connections_opened;
+
+  // Kill every session of the database but the killer's own (a restart or failover looks so).
+  Session killer(db.server_uri());
+  killer.Exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '" +
+              db.name() + "' AND pid <> pg_backend_pid()");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  // Idle connections found dead are replaced before use: no call fails.
+  for (int k = 0; k < 4; ++k) {
+    Result<Customer> found = s->find_customer_by_id(c.id);
+    INFO(found.status().ToString());
+    CHECK(found.ok());
+    CustomerPatch patch;
+    patch.firstname = "Round " + std::to_string(k);
+    CHECK(s->update_customer(c.id, patch, kT0 + k).ok());
+    CHECK(s->insert_nonce(std::string(32, 'k'), "n" + std::to_string(k), kT0 + kHour, kT0).ok());
+  }
+  CHECK(Counters(*s).connections_opened > opened_before);
+}
+
+// Reads the first line of a file ("" when it cannot be read).
+std::string FirstLine(const std::string& path) {
+  std::string line;
+  std::ifstream in(path);
+  std::getline(in, line);
+  return line;
+}
+
+TEST_CASE("postgres: a server that stops fails calls quickly; when it is back they work",
+          "[postgres][failure]") {
+  // A cluster of this test's own (tests/postgres/), so that stopping it disturbs nobody.
+  const std::string scripts = std::string(CUSTAUTH_SOURCE_DIR) + "/tests/postgres/";
+  conformance::TempDir state;
+  const auto sh = [&](const std::string& command) {
+    return std::system((scripts + command + " " + state.path() + " > /dev/null").c_str());
+  };
+  REQUIRE(sh("start_server.sh") == 0);
+  struct Stop {
+    std::function<void()> fn;
+    ~Stop() { fn(); }
+  } stop{[&] { sh("stop_server.sh"); }};
+  const std::string uri = FirstLine(state.path() + "/uri");
+  REQUIRE_FALSE(uri.empty());
+
+  PostgresOptions options;
+  options.connect_timeout_ms = 2000;
+  std::unique_ptr<Storage> s = MustOpen(uri, options);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+
+  REQUIRE(std::system((scripts + "server_ctl.sh " + state.path() + " stop").c_str()) == 0);
+  const auto start = SteadyClock::now();
+  for (int k = 0; k < 3; ++k) {
+    Result<Customer> found = s->find_customer_by_id(c.id);
+    CHECK(found.code() == Code::kStorage);
+    CHECK_THAT(found.status().message(), Catch::StartsWith("postgresql: "));
+    CustomerPatch patch;
+    patch.firstname = "Lost";
+    CHECK(s->update_customer(c.id, patch, kT0).code() == Code::kStorage);
+  }
+  CHECK(SteadyClock::now() - start < std::chrono::seconds(10));
+
+  REQUIRE(std::system((scripts + "server_ctl.sh " + state.path() + " start").c_str()) == 0);
+  Result<Customer> found = s->find_customer_by_id(c.id);
+  INFO(found.status().ToString());
+  REQUIRE(found.ok());
+  CHECK(found->firstname == c.firstname);  // the failed updates changed nothing
+  CustomerPatch patch;
+  patch.firstname = "Back";
+  CHECK(s->update_customer(c.id, patch, kT0).ok());
+}
+
+TEST_CASE("postgres: text with a NUL byte is refused before it reaches the server", "[postgres]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = MustOpen(db.uri());
+  AuditRecord r;
+  r.at = kT0;
+  r.event = std::string("otc.use\0evil", 12);
+  CHECK(s->append_audit(r).code() == Code::kInvalidInput);
+  CHECK(s->list_audit(AuditQuery{})->empty());
+  Integration i;
+  i.name = "x";
+  i.consumer_key = std::string(32, 'k');
+  i.access_token = std::string(32, 't');
+  REQUIRE(s->create_integration(i).ok());
+  // A key with a NUL never matches a stored one (text comparison would stop at the NUL).
+  CHECK(s->find_integration(std::string(32, 'k') + std::string("\0x", 2)).code() ==
+        Code::kNotFound);
+  CHECK(s->find_customer_by_email(kDefaultWebsiteId, std::string("a@b.co\0m", 8)).code() ==
+        Code::kNotFound);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retries
+
+TEST_CASE("postgres: a deadlock is retried and never reaches the caller", "[postgres][retry]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = MustOpen(db.uri());
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  const std::uint64_t epoch = s->revocation_epoch().value();
+
+  // The other session takes the epoch row first; custauth's revocation then locks the customer
+  // and waits for the epoch row; the other session then asks for the customer row: a cycle.
+  Session other(db.uri());
+  other.TryExec("SET deadlock_timeout = '20s'");  // so that custauth's side is the victim
+  other.Exec("BEGIN");
+  other.Exec("UPDATE revocation_epoch SET epoch = epoch WHERE id = 1");
+
+  Result<Customer> revoked = Status(Code::kInternal, "not run");
+  std::thread revoker([&] {
+    CustomerPatch patch;
+    patch.revoke_tokens_at = kT0 + 5;
+    revoked = s->update_customer(c.id, patch, kT0 + 5);
+  });
+  Session watcher(db.server_uri());
+  REQUIRE(AwaitLockWaiters(watcher, db.name(), 1));
+  // Blocks until the server breaks the deadlock by failing custauth's transaction (40P01);
+  // custauth then runs it again and waits for this session to finish.
+  other.Exec("SELECT 1 FROM customers WHERE id = " + std::to_string(c.id) + " FOR UPDATE");
+  REQUIRE(AwaitLockWaiters(watcher, db.name(), 1));
+  other.Exec("COMMIT");
+  revoker.join();
+
+  INFO(revoked.status().ToString());
+  REQUIRE(revoked.ok());
+  CHECK(revoked->tokens_revoked_at == kT0 + 5);
+  CHECK(s->revocation_epoch().value() == epoch + 1);
+  CHECK(Counters(*s).retries >= 1);
+}
+
+TEST_CASE("postgres: serialization failures are retried: races stay exactly-once",
+          "[postgres][retry]") {
+  // Under SERIALIZABLE by default, the single-statement writes (consume_secret, insert_nonce)
+  // meet 40001 "could not serialize access due to concurrent update" when they race.
+  PostgresOptions options;
+  options.max_retries = 50;
+  TwoNodes nodes(options, [](TempPostgresDatabase& db) {
+    REQUIRE(PostgresExec(db.server_uri(), "ALTER DATABASE " + db.name() +
+                                              " SET default_transaction_isolation = "
+                                              "'serializable'") == "");
+  });
+  CHECK(Session(nodes.db.uri()).Exec("SHOW default_transaction_isolation") == "serializable");
+  const Customer c = MustCreate(*nodes.a, Person("roni@example.com"));
+  constexpr int kRounds = 20;
+
+  int bad_rounds = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    const std::string code = "code-" + std::to_string(r);
+    SecretRecord secret;
+    secret.kind = SecretKind::kAdminOtc;
+    secret.customer_id = c.id;
+    secret.hash = code;
+    secret.created_at = kT0;
+    secret.expires_at = kT0 + kHour;
+    REQUIRE(nodes.a->put_secret(secret).ok());
+    std::vector<Code> consumed(2 * kThreadsPerNode, Code::kInternal);
+    std::vector<Code> nonces(2 * kThreadsPerNode, Code::kInternal);
+    nodes.Race([&](Storage& s, int t) {
+      consumed[t] = s.consume_secret(SecretKind::kAdminOtc, c.id, code, kT0 + 1).code();
+      nonces[t] = s.insert_nonce(std::string(32, 'k'), code, kT0 + kHour, kT0).code();
+    });
+    if (std::count(consumed.begin(), consumed.end(), Code::kOk) != 1 ||
+        std::count(consumed.begin(), consumed.end(), Code::kNotFound) != 2 * kThreadsPerNode - 1 ||
+        std::count(nonces.begin(), nonces.end(), Code::kOk) != 1 ||
+        std::count(nonces.begin(), nonces.end(), Code::kAlreadyExists) != 2 * kThreadsPerNode - 1) {
+      ++bad_rounds;
+    }
+  }
+  CHECK(bad_rounds == 0);
+  CHECK(Counters(*nodes.a).retries + Counters(*nodes.b).retries > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two nodes, 8 threads each
+
+TEST_CASE("postgres: a revocation on one node moves the epoch the other node reads",
+          "[postgres][nodes]") {
+  TwoNodes nodes;
+  const Customer c = MustCreate(*nodes.a, Person("roni@example.com"));
+  const std::uint64_t seen_by_b = nodes.b->revocation_epoch().value();
+  CHECK(nodes.a->revocation_epoch().value() == seen_by_b);
+
+  CustomerPatch revoke;
+  revoke.revoke_tokens_at = kT0 + 1000;
+  REQUIRE(nodes.a->update_customer(c.id, revoke, kT0 + 1000).ok());
+  const std::uint64_t after = nodes.b->revocation_epoch().value();
+  CHECK(after != seen_by_b);
+  CHECK(nodes.b->find_customer_by_id(c.id)->tokens_revoked_at == kT0 + 1000);
+
+  // Patches that do not raise the revocation time leave the epoch alone.
+  CustomerPatch other;
+  other.firstname = "Ronnie";
+  other.revoke_tokens_at = kT0 + 10;  // lower: ignored
+  REQUIRE(nodes.b->update_customer(c.id, other, kT0 + 2000).ok());
+  CHECK(nodes.a->revocation_epoch().value() == after);
+
+  // Racing revocations on both nodes: every raise is counted.
+  std::atomic<int> raised{0};
+  nodes.Race([&](Storage& s, int t) {
+    CustomerPatch p;
+    p.revoke_tokens_at = kT0 + 5000 + t;
+    if (s.update_customer(c.id, p, kT0 + 5000 + t).ok()) ++raised;
+  });
+  CHECK(raised == 2 * kThreadsPerNode);
+  CHECK(nodes.a->find_customer_by_id(c.id)->tokens_revoked_at ==
+        kT0 + 5000 + 2 * kThreadsPerNode - 1);
+  CHECK(nodes.b->revocation_epoch().value() > after);
+}
+
+TEST_CASE("postgres: two nodes racing consume_secret: exactly one winner per code",
+          "[postgres][nodes]") {
+  TwoNodes nodes;
+  const Customer c = MustCreate(*nodes.a, Person("roni@example.com"));
+  constexpr int kRounds = 50;
+  int bad_rounds = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    SecretRecord secret;
+    secret.kind = r % 2 == 0 ? SecretKind::kAdminOtc : SecretKind::kPasswordReset;
+    secret.customer_id = c.id;
+    secret.hash = std::string("\0code-", 6) + std::to_string(r);
+    secret.created_at = kT0 + r;
+    secret.expires_at = kT0 + r + kHour;
+    REQUIRE(nodes.node(r).put_secret(secret).ok());
+    std::vector<Code> codes(2 * kThreadsPerNode, Code::kInternal);
+    nodes.Race([&](Storage& s, int t) {
+      codes[t] = s.consume_secret(secret.kind, c.id, secret.hash, kT0 + r + 1).code();
+    });
+    if (std::count(codes.begin(), codes.end(), Code::kOk) != 1 ||
+        std::count(codes.begin(), codes.end(), Code::kNotFound) != 2 * kThreadsPerNode - 1) {
+      ++bad_rounds;
+    }
+  }
+  CHECK(bad_rounds == 0);
+}
+
+TEST_CASE("postgres: two nodes racing find_or_create_customer create each customer once",
+          "[postgres][nodes]") {
+  TwoNodes nodes;
+  constexpr int kRounds = 20;
+  std::set<std::int64_t> all_ids;
+  int bad_rounds = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    std::vector<Code> codes(2 * kThreadsPerNode, Code::kInternal);
+    std::vector<std::int64_t> ids(2 * kThreadsPerNode, 0);
+    std::vector<char> created(2 * kThreadsPerNode, 0);
+    nodes.Race([&](Storage& s, int t) {
+      std::string email = "new-" + std::to_string(r) + "@example.com";
+      if (t % 3 == 0) email = "NEW-" + std::to_string(r) + "@Example.COM";
+      NewCustomer c = Person(email);
+      c.password_hash.clear();
+      Result<FindOrCreateResult> res = s.find_or_create_customer(c, kT0 + r);
+      codes[t] = res.code();
+      if (res.ok()) {
+        ids[t] = res->customer.id;
+        created[t] = res->created ? 1 : 0;
+      }
+    });
+    const bool same =
+        std::all_of(ids.begin(), ids.end(), [&](std::int64_t id) { return id == ids[0]; });
+    if (std::count(codes.begin(), codes.end(), Code::kOk) != 2 * kThreadsPerNode || !same ||
+        std::count(created.begin(), created.end(), 1) != 1) {
+      ++bad_rounds;
+    }
+    all_ids.insert(ids[0]);
+  }
+  CHECK(bad_rounds == 0);
+  CHECK(all_ids.size() == kRounds);
+  // Exactly kRounds customers exist, with dense ids: the next one follows them.
+  CHECK(MustCreate(*nodes.b, Person("after@example.com")).id == kRounds + 1);
+}
+
+TEST_CASE("postgres: two nodes racing insert_nonce: exactly one is accepted", "[postgres][nodes]") {
+  TwoNodes nodes;
+  constexpr int kRounds = 50;
+  const std::string key(32, 'k');
+  int bad_rounds = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    // Odd rounds race on a nonce whose earlier record has expired: exactly one renews it.
+    const std::string nonce = "nonce-" + std::to_string(r / 2);
+    const TimeMs now = kT0 + (r % 2) * kHour;
+    std::vector<Code> codes(2 * kThreadsPerNode, Code::kInternal);
+    nodes.Race([&](Storage& s, int t) {
+      codes[t] = s.insert_nonce(key, nonce, now + 10 * kMinute, now).code();
+    });
+    if (std::count(codes.begin(), codes.end(), Code::kOk) != 1 ||
+        std::count(codes.begin(), codes.end(), Code::kAlreadyExists) != 2 * kThreadsPerNode - 1) {
+      ++bad_rounds;
+    }
+  }
+  CHECK(bad_rounds == 0);
+}
+
+TEST_CASE("postgres: two nodes recording failures lose none and lock once", "[postgres][nodes]") {
+  TwoNodes nodes;
+  const Customer counted = MustCreate(*nodes.a, Person("counted@example.com"));
+  const Customer locked = MustCreate(*nodes.a, Person("locked@example.com"));
+  constexpr int kPerThread = 25;
+  LockoutPolicy never;
+  never.max_failures = 0;
+  std::atomic<int> ok{0};
+  std::vector<int> newly(2 * kThreadsPerNode, 0);
+  std::vector<int> lock_counts(2 * kThreadsPerNode, 0);
+  nodes.Race([&](Storage& s, int t) {
+    for (int k = 0; k < kPerThread; ++k) {
+      if (s.record_login_failure(counted.id, kT0 + 1, never).ok()) ++ok;
+    }
+    Result<LockState> st = s.record_login_failure(locked.id, kT0 + 1, LockoutPolicy{});
+    if (st.ok()) {
+      newly[t] = st->newly_locked ? 1 : 0;
+      lock_counts[t] = st->failures_num;
+    }
+  });
+  CHECK(ok == 2 * kThreadsPerNode * kPerThread);
+  CHECK(nodes.b->find_customer_by_id(counted.id)->failures_num == 2 * kThreadsPerNode * kPerThread);
+  std::sort(lock_counts.begin(), lock_counts.end());
+  for (int k = 0; k < 2 * kThreadsPerNode; ++k) CHECK(lock_counts[k] == k + 1);
+  CHECK(std::count(newly.begin(), newly.end(), 1) == 1);
+  CHECK(nodes.a->find_customer_by_id(locked.id)->locked_at(kT0 + 1));
+}
+
+TEST_CASE("postgres: two nodes racing take_rate_slots: exactly the limit succeeds",
+          "[postgres][nodes]") {
+  PostgresOptions small;
+  small.pool_size = 2;  // 8 threads per node queue for 2 connections
+  TwoNodes nodes(small);
+  constexpr int kRounds = 15;
+  int bad_rounds = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    std::vector<Code> codes(2 * kThreadsPerNode, Code::kInternal);
+    nodes.Race([&](Storage& s, int t) {
+      // Two buckets, named in either order, so that lock ordering is raced too.
+      std::vector<RateRule> rules(2);
+      rules[0].bucket = "race:" + std::to_string(r);
+      rules[0].max_in_window = 5;
+      rules[1].bucket = "race:shared";
+      rules[1].max_in_window = 1000000;
+      if (t % 2 == 1) std::swap(rules[0], rules[1]);
+      codes[t] = s.take_rate_slots(rules, kT0 + r).code();
+    });
+    if (std::count(codes.begin(), codes.end(), Code::kOk) != 5 ||
+        std::count(codes.begin(), codes.end(), Code::kRateLimited) != 2 * kThreadsPerNode - 5) {
+      ++bad_rounds;
+    }
+  }
+  CHECK(bad_rounds == 0);
+  // The shared bucket holds exactly the accepted requests.
+  RateRule shared;
+  shared.bucket = "race:shared";
+  shared.max_in_window = kRounds * 5 + 1;
+  const std::vector<RateRule> one = {shared};
+  CHECK(nodes.a->take_rate_slots(one, kT0 + kRounds).ok());
+  CHECK(nodes.b->take_rate_slots(one, kT0 + kRounds).code() == Code::kRateLimited);
+  CHECK(Counters(*nodes.a).connections_opened <= 2);
+}
+
+}  // namespace
+}  // namespace custauth
+
+#else  // !CUSTAUTH_WITH_POSTGRES
+
+TEST_CASE("postgres: without PostgreSQL support OpenPostgresStorage is kUnsupported",
+          "[postgres]") {
+  CHECK(custauth::OpenPostgresStorage("postgresql:///x").code() == custauth::Code::kUnsupported);
+}
+
+#endif  // CUSTAUTH_WITH_POSTGRES
