@@ -51,6 +51,9 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
       options.tokens.revocation_refresh < 0) {
     return Status(Code::kInvalidInput, "token lifetime must be at least 1 s, leeway >= 0");
   }
+  if (options.oauth_timestamp_window <= 0) {
+    return Status(Code::kInvalidInput, "oauth_timestamp_window must be positive");
+  }
   if (options.reset_token_lifetime <= 0 || options.otc_lifetime <= 0) {
     return Status(Code::kInvalidInput, "one-time secret lifetimes must be positive");
   }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +93,7 @@ struct CustomerAuth::Impl {
   AuthOptions options;
   std::unique_ptr<PasswordHasher> hasher;
   std::unique_ptr<TokenIssuer> tokens;
+  std::atomic<std::uint64_t> exchanges{0};  // exchange_external_customer_token calls, for pruning
 
   std::string SecretHash(SecretKind kind, std::int64_t customer_id, std::string_view secret) const {
     return internal::KeyedHash(options.keys.secret_key, SecretPurpose(kind, customer_id), secret);

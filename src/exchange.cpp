@@ -323,7 +323,9 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
     std::int64_t website_id) {
   if (website_id <= 0) return Status(Code::kInvalidInput, "website_id must be positive");
   Impl& impl = *impl_;
-  OAuth1Verifier verifier(*impl.storage, *impl.options.clock);
+  OAuth1Options oauth_options;
+  oauth_options.timestamp_window = impl.options.oauth_timestamp_window;
+  OAuth1Verifier verifier(*impl.storage, *impl.options.clock, oauth_options);
 
   // 1. The request's shape and timestamp: no I/O.
   auto oauth = verifier.parse(request);
@@ -387,6 +389,13 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
   Status nonce = verifier.record_nonce(*oauth);
   if (!nonce.ok()) {
     return nonce.code() == Code::kForbidden ? refuse(nonce, "replay") : nonce;
+  }
+  // Expired nonces are pruned now and then, by whichever exchange comes along.
+  if (impl.options.oauth_nonce_prune_every > 0 &&
+      impl.exchanges.fetch_add(1, std::memory_order_relaxed) %
+              static_cast<std::uint64_t>(impl.options.oauth_nonce_prune_every) ==
+          0) {
+    (void)impl.storage->prune_nonces(impl.now());
   }
 
   NewCustomer nc;

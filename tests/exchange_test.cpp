@@ -664,3 +664,15 @@ TEST_CASE("4 processes exchanging for one new email on SQLite create exactly one
     CHECK(creators == 1);
   }
 }
+
+TEST_CASE("Expired nonces are pruned by later exchanges") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  Fixture f(backend);  // the default prunes on the 1st, 257th, … exchange of a handle
+  REQUIRE(f.Exchange(kRoni).ok());  // 1st: prunes (nothing yet), then its nonce is recorded
+  for (int i = 0; i < 255; ++i) REQUIRE(f.Exchange(kRoni).ok());
+  f.clock->advance(601 * kSecond);  // every nonce so far has left the window
+  REQUIRE(f.Exchange(kRoni).ok());  // the 257th: prunes the 256 expired ones
+  CHECK(f.storage->prune_nonces(f.clock->now()).value() == 0);
+  f.clock->advance(601 * kSecond);
+  CHECK(f.storage->prune_nonces(f.clock->now()).value() == 1);  // only the 257th was left
+}

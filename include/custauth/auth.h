@@ -66,6 +66,11 @@ struct AuthOptions {
   TimeMs reset_min_interval = 10 * kMinute;
   // Lifetime of an admin one-time code. Default: 30 s.
   TimeMs otc_lifetime = 30 * kSecond;
+  // OAuth 1.0a: how far a request's oauth_timestamp may be from now, either way; nonces are kept
+  // as long. Default: 600 s.
+  TimeMs oauth_timestamp_window = 600 * kSecond;
+  // Expired OAuth nonces are pruned after every this many exchanges of a handle. Default: 256.
+  int oauth_nonce_prune_every = 256;
   // Default (null): SystemClock::Shared().
   std::shared_ptr<Clock> clock;
   // Default (null): SystemRandom::Shared().
@@ -217,9 +222,15 @@ class CUSTAUTH_EXPORT CustomerAuth {
   // active integration holding kPermissionExchangeExternalCustomerToken; `input_json` is the
   // mutation's `input` object, {"customer": CustomerCreateInput}. Finds the customer by email or
   // creates it (confirmed, no password) exactly once, and returns it with a customer token.
-  // kForbidden (DOMAIN.md's message) for any signature, credential or permission failure, except
-  // kUnsupported for an unsupported signature method; kInvalidInput with DOMAIN.md's messages for
-  // the input; kStorage.
+  // kInvalidInput for a malformed OAuth request (header syntax, percent-encoding, duplicate or
+  // missing oauth_* parameters) and, with DOMAIN.md's messages, for the input; kUnsupported for a
+  // signature method other than HMAC-SHA256/HMAC-SHA1 or an oauth_version other than "1.0";
+  // kForbidden for everything else about the caller: key or token length, timestamp outside the
+  // window, invalid signature ("The signature is invalid. Verify and try again."), a replayed
+  // nonce, an unknown or revoked integration or a missing permission ("You do not have permission
+  // to access this resource."); kAuthenticationFailed / kNotConfirmed for an existing customer who
+  // could not sign in otherwise (inactive / unconfirmed); kStorage. A refused request changes
+  // nothing, and its nonce stays unused.
   Result<ExternalLoginResult> exchange_external_customer_token(
       const HttpRequest& request, std::string_view input_json, const RequestContext& ctx = {},
       std::int64_t website_id = kDefaultWebsiteId);

@@ -1,7 +1,7 @@
 // custauth — customer authentication for commerce servers.
 // Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// PostgresStorage: Storage on a PostgreSQL database (11 or newer; tested with 15) through libpq,
+// PostgresStorage: Storage on a PostgreSQL database (10 or newer; tested with 15) through libpq,
 // for a fleet of servers sharing one customer base. Every Storage operation is atomic across all
 // the processes and servers that use the database: each is one statement or one transaction, and
 // the races the contract names (consuming a secret, finding-or-creating a customer, recording a

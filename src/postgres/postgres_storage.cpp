@@ -1082,9 +1082,9 @@ class PostgresStorage final : public Storage {
         continue;
       }
       if (!IsRetryable(sqlstate)) return failure;
-      if (attempt >= options_.max_retries) {
+      if (attempt >= std::max(options_.max_retries, 0)) {
         return Status(Code::kStorage, fmt::format("{} (still failing after {} retries)",
-                                                  failure.message(), options_.max_retries));
+                                                  failure.message(), attempt));
       }
       retries_.fetch_add(1, std::memory_order_relaxed);
       Backoff(attempt);
