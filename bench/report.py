@@ -131,6 +131,17 @@ w(f"- Peers: libjwt {pkg_version('libjwt0')}, cpp-jwt {pkg_version('libcpp-jwt-d
 w("- Database files live in build/bench, on the file system of the source tree "
   f"(`{cmd(['df', '-T', OUT]).splitlines()[-1].split()[1] if cmd(['df', '-T', OUT]) else '?'}`).")
 w("")
+try:
+    load1 = float(load_start.split("load average:")[-1].split(",")[0])
+except ValueError:
+    load1 = None
+if load1 is not None and load1 > 0.5:
+    w(f"**This machine was not quiet during this run** (1-minute load average {load1:.2f} at the "
+      "start, on 2 cores: other builds were running). The JWT figures are medians of CPU time "
+      "over repetitions, which preemption affects least, and every peer ran under the same "
+      "conditions in the same run; still, read single ratios as ±20 %, and the storage figures "
+      "(fsync-bound) as rough. Repeat on a quiet machine for figures to quote.")
+    w("")
 if failures:
     w("**Not measured in this run:**")
     w("")

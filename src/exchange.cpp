@@ -398,16 +398,25 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
     (void)impl.storage->prune_nonces(impl.now());
   }
 
-  NewCustomer nc;
-  nc.website_id = website_id;
-  nc.email = input->email;
-  nc.firstname = input->firstname;
-  nc.lastname = input->lastname;
-  nc.is_subscribed = input->is_subscribed;
-  nc.confirmed = true;
-  auto found = impl.storage->find_or_create_customer(nc, impl.now());
-  if (!found.ok()) return found.status();
-  if (!found->created) CUSTAUTH_RETURN_IF_ERROR(check_state(found->customer));
+  FindOrCreateResult found_or_created;
+  if (existing.ok()) {
+    // Found (and checked) above: no second, writing transaction for a returning customer.
+    found_or_created.customer = std::move(existing).value();
+  } else {
+    NewCustomer nc;
+    nc.website_id = website_id;
+    nc.email = input->email;
+    nc.firstname = input->firstname;
+    nc.lastname = input->lastname;
+    nc.is_subscribed = input->is_subscribed;
+    nc.confirmed = true;
+    auto created = impl.storage->find_or_create_customer(nc, impl.now());
+    if (!created.ok()) return created.status();
+    found_or_created = std::move(created).value();
+    // Another request may have created it meanwhile: its state is checked like any other's.
+    if (!found_or_created.created) CUSTAUTH_RETURN_IF_ERROR(check_state(found_or_created.customer));
+  }
+  auto* found = &found_or_created;
   if (found->created) impl.audit("customer.create", &found->customer, as_integration);
   auto token = impl.tokens->issue(found->customer);
   if (!token.ok()) return token.status();
