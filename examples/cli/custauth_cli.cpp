@@ -22,6 +22,7 @@
 
 #include "custauth/auth.h"
 #include "custauth/keys.h"
+#include "custauth/postgres_storage.h"
 #include "custauth/sqlite_storage.h"
 #include "custauth/version.h"
 #include "json.h"
@@ -40,8 +41,9 @@ const char kUsage[] =
     "usage: custauth [--db PATH] [--key-file PATH] [--argon2-opslimit N]\n"
     "                [--argon2-memlimit BYTES] [--token-format jwt|opaque] COMMAND ...\n"
     "\n"
-    "--db defaults to $CUSTAUTH_DB, else ./custauth.db. --key-file defaults to\n"
-    "$CUSTAUTH_KEY_FILE, else the database path with .key for .db (./custauth.key).\n"
+    "--db (a SQLite path or a postgresql:// URI) defaults to $CUSTAUTH_DB, else ./custauth.db.\n"
+    "--key-file defaults to $CUSTAUTH_KEY_FILE, else the database path with .key for .db\n"
+    "(./custauth.key), and ./custauth.key for a PostgreSQL URI.\n"
     "\n"
     "commands:\n"
     "  init                                   create (or migrate) the database and create\n"
@@ -263,7 +265,18 @@ class Cli {
   }
 
   // Opens the database; only `init` may create it.
+  static bool IsPostgresUri(const std::string& db) {
+    return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+  }
+
   custauth::Result<std::shared_ptr<custauth::Storage>> OpenStorage(bool create) {
+    if (IsPostgresUri(g_.db)) {
+      custauth::PostgresOptions po;
+      po.create_if_missing = create;
+      auto s = custauth::OpenPostgresStorage(g_.db, po);
+      if (!s.ok()) return s.status();
+      return std::shared_ptr<custauth::Storage>(std::move(s).value());
+    }
     custauth::SqliteOptions so;
     so.create_if_missing = create;
     if (!create && access(g_.db.c_str(), F_OK) != 0) {
@@ -309,7 +322,8 @@ class Cli {
     if (!storage.ok()) return Refuse(storage.status());
     return Print({{"database", g_.db},
                   {"backend", (*storage)->describe()},
-                  {"schema_version", custauth::SqliteSchemaVersion()},
+                  {"schema_version", IsPostgresUri(g_.db) ? custauth::PostgresSchemaVersion()
+                                                          : custauth::SqliteSchemaVersion()},
                   {"key_file", g_.key_file},
                   {"key_file_created", created_keys}});
   }
@@ -621,7 +635,11 @@ int main(int argc, char** argv) {
     args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
     if (g.key_file.empty()) {
       const char* env = std::getenv("CUSTAUTH_KEY_FILE");
-      g.key_file = env != nullptr && *env != '\0' ? env : custauth::DefaultKeyFilePath(g.db);
+      // Beside a SQLite file; for a PostgreSQL URI, ./custauth.key.
+      const bool uri = g.db.rfind("postgresql://", 0) == 0 || g.db.rfind("postgres://", 0) == 0;
+      g.key_file = env != nullptr && *env != '\0' ? env
+                   : uri                             ? std::string("./custauth.key")
+                                                     : custauth::DefaultKeyFilePath(g.db);
     }
     Cli cli(g);
     return cli.Run(args);

@@ -8,6 +8,9 @@
 // nonce, counting login failures, taking rate-limit slots) are settled by row locks and unique
 // keys in the database, never in the process.
 //
+// Thread safety: as for every Storage, any method may be called from many threads at once; the
+// handle owns its connections, and closes them when destroyed (REQUIRES: no call in progress).
+//
 // Connections. A handle keeps a small pool of connections (PostgresOptions::pool_size) shared by
 // all its threads; a call waits for a free one. Connections are opened lazily and replaced when
 // the server drops them (a restart or failover costs the calls in flight, not the handle).

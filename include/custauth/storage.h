@@ -16,8 +16,11 @@
 // beyond the backend's bound); no method ever reports a transient "busy" to its caller. Other
 // codes are named per method. A method that fails changes nothing.
 //
+// Values a backend cannot store as given (text with NUL bytes where text is kept) are refused with
+// kInvalidInput (writes) or kNotFound (lookups), never truncated.
+//
 // Backends: MakeMemoryStorage() (memory_storage.h, tests), OpenSqliteStorage() (sqlite_storage.h,
-// the embedded default). One conformance suite (tests/storage_conformance_test.cpp) pins every
+// the embedded default), OpenPostgresStorage() (postgres_storage.h, a fleet of servers). One conformance suite (tests/storage_conformance_test.cpp) pins every
 // contract below and runs against each backend.
 #ifndef CUSTAUTH_STORAGE_H_
 #define CUSTAUTH_STORAGE_H_
@@ -178,7 +181,9 @@ struct AuditRecord {
 
 struct AuditQuery {
   std::optional<std::int64_t> customer_id;
-  std::int64_t after_id = 0;  // records with id > after_id
+  // Records with id > after_id. Ids increase; with concurrent writers on PostgreSQL an id may
+  // commit after a higher one, so a reader tailing the trail should overlap by a few seconds.
+  std::int64_t after_id = 0;
   std::size_t limit = 100;    // at most this many, oldest first (0: none)
 };
 
