@@ -83,15 +83,26 @@ std::string KeyedHash(std::string_view secret_key, std::string_view purpose,
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  // Every byte is compared whatever the differences: eight at a time, then the rest.
+  std::uint64_t diff = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    diff |= x ^ y;
+  }
+  for (; i < a.size(); ++i) {
+    diff |= static_cast<std::uint8_t>(a[i] ^ b[i]);
+  }
+  // Keeps the compiler from turning the accumulation into an early exit.
+  __asm__("" : "+r"(diff));
+  return diff == 0;
 }
 
 namespace {
-constexpr char kUrlAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr char kStdAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 struct DecodeTable {
   std::int8_t url[256];
@@ -106,60 +117,137 @@ struct DecodeTable {
 };
 constexpr DecodeTable kDecode;
 
-std::string Encode(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
+// The base64url alphabet's values pre-shifted to their place in a 4-character group; an invalid
+// character sets bits above the 24 a group produces.
+struct ShiftedTable {
+  std::uint32_t t[4][256];
+  constexpr ShiftedTable() : t() {
+    for (int i = 0; i < 256; ++i) {
+      for (int k = 0; k < 4; ++k) t[k][i] = 0xFF000000u;
+    }
+    for (int i = 0; i < 64; ++i) {
+      const auto c = static_cast<unsigned char>(kUrlAlphabet[i]);
+      for (int k = 0; k < 4; ++k) t[k][c] = static_cast<std::uint32_t>(i) << (18 - 6 * k);
+    }
+  }
+};
+constexpr ShiftedTable kUrlShifted;
+
+// Writes the base64 of `in` to `out` (room for EncodedSize(in.size(), pad) characters); returns
+// the number written.
+std::size_t EncodeTo(std::string_view in, const char* alphabet, bool pad, char* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  char* o = out;
+  std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back(alphabet[v & 63]);
+    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = alphabet[(v >> 6) & 63];
+    o[3] = alphabet[v & 63];
+    o += 4;
   }
   const std::size_t rest = in.size() - i;
   if (rest == 1) {
-    const std::uint32_t v = p[i] << 16;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    if (pad) out.append("==");
+    const std::uint32_t v = std::uint32_t{p[i]} << 16;
+    *o++ = alphabet[(v >> 18) & 63];
+    *o++ = alphabet[(v >> 12) & 63];
+    if (pad) {
+      *o++ = '=';
+      *o++ = '=';
+    }
   } else if (rest == 2) {
-    const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    if (pad) out.push_back('=');
+    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
+    *o++ = alphabet[(v >> 18) & 63];
+    *o++ = alphabet[(v >> 12) & 63];
+    *o++ = alphabet[(v >> 6) & 63];
+    if (pad) *o++ = '=';
   }
+  return static_cast<std::size_t>(o - out);
+}
+
+std::size_t EncodedSize(std::size_t n, bool pad) {
+  return pad ? (n + 2) / 3 * 4 : n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+}
+
+std::string Encode(std::string_view in, const char* alphabet, bool pad) {
+  std::string out(EncodedSize(in.size(), pad), '\0');
+  EncodeTo(in, alphabet, pad, out.data());
   return out;
 }
 
-// Decodes unpadded text; nullopt on a bad character, a bad length or non-zero trailing bits.
-std::optional<std::string> DecodeUnpadded(std::string_view in, const std::int8_t* table) {
-  if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char ch : in) {
-    const std::int8_t v = table[static_cast<unsigned char>(ch)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+// Decodes unpadded text into `out`; nullopt on a bad character, a bad length, non-zero trailing
+// bits or too small an `out`. Four characters give three bytes per step.
+std::optional<std::size_t> DecodeUnpaddedTo(std::string_view in, const std::int8_t* table,
+                                            std::span<std::uint8_t> out) {
+  const std::size_t rem = in.size() % 4;
+  if (rem == 1) return std::nullopt;
+  const std::size_t size = in.size() / 4 * 3 + (rem == 0 ? 0 : rem - 1);
+  if (size > out.size()) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  std::uint8_t* o = out.data();
+  const std::size_t full = in.size() - rem;
+  if (table == kDecode.url) {
+    const auto& t = kUrlShifted.t;
+    for (std::size_t i = 0; i < full; i += 4) {
+      const std::uint32_t v = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+      if (v > 0xFFFFFFu) return std::nullopt;
+      o[0] = static_cast<std::uint8_t>(v >> 16);
+      o[1] = static_cast<std::uint8_t>(v >> 8);
+      o[2] = static_cast<std::uint8_t>(v);
+      o += 3;
+    }
+  } else {
+    for (std::size_t i = 0; i < full; i += 4) {
+      const std::int32_t a = table[p[i]], b = table[p[i + 1]], c = table[p[i + 2]],
+                         d = table[p[i + 3]];
+      if ((a | b | c | d) < 0) return std::nullopt;
+      const std::uint32_t v = (static_cast<std::uint32_t>(a) << 18) |
+                              (static_cast<std::uint32_t>(b) << 12) |
+                              (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
+      o[0] = static_cast<std::uint8_t>(v >> 16);
+      o[1] = static_cast<std::uint8_t>(v >> 8);
+      o[2] = static_cast<std::uint8_t>(v);
+      o += 3;
     }
   }
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (rem == 2) {
+    const std::int32_t a = table[p[full]], b = table[p[full + 1]];
+    if ((a | b) < 0 || (b & 0x0F) != 0) return std::nullopt;
+    *o = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+  } else if (rem == 3) {
+    const std::int32_t a = table[p[full]], b = table[p[full + 1]], c = table[p[full + 2]];
+    if ((a | b | c) < 0 || (c & 0x03) != 0) return std::nullopt;
+    o[0] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+    o[1] = static_cast<std::uint8_t>(((b & 0x0F) << 4) | (c >> 2));
+  }
+  return size;
+}
+
+std::optional<std::string> DecodeUnpadded(std::string_view in, const std::int8_t* table) {
+  if (in.size() % 4 == 1) return std::nullopt;
+  std::string out(in.size() / 4 * 3 + 2, '\0');
+  auto n = DecodeUnpaddedTo(in, table, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+  if (!n) return std::nullopt;
+  out.resize(*n);
   return out;
 }
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrlAlphabet, false); }
 
+void AppendBase64Url(std::string& out, std::string_view bytes) {
+  const std::size_t at = out.size();
+  out.resize(at + EncodedSize(bytes.size(), false));
+  EncodeTo(bytes, kUrlAlphabet, false, out.data() + at);
+}
+
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
   return DecodeUnpadded(text, kDecode.url);
+}
+
+std::optional<std::size_t> Base64UrlDecodeTo(std::string_view text, std::span<std::uint8_t> out) {
+  return DecodeUnpaddedTo(text, kDecode.url, out);
 }
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStdAlphabet, true); }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,11 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 std::string Base64UrlEncode(std::string_view bytes);  // no padding
 // Strict: the base64url alphabet only, no padding, canonical trailing bits. nullopt otherwise.
 std::optional<std::string> Base64UrlDecode(std::string_view text);
+// Appends the base64url of `bytes` (no padding) to `out`.
+void AppendBase64Url(std::string& out, std::string_view bytes);
+// Base64UrlDecode without allocation: decodes into `out` and returns the number of bytes; nullopt
+// when Base64UrlDecode would refuse `text`, or when `out` is too small for the result.
+std::optional<std::size_t> Base64UrlDecodeTo(std::string_view text, std::span<std::uint8_t> out);
 
 std::string Base64Encode(std::string_view bytes);  // standard alphabet, padded
 std::optional<std::string> Base64Decode(std::string_view text);

@@ -3,10 +3,17 @@
 
 #include <fmt/format.h>
 
+#include <time.h>
+
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cstring>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +42,11 @@ Status Invalid(std::string_view why) { return Status(Code::kInvalidToken, why); 
 struct RingKey {
   std::string kid;
   internal::HmacSha256 hmac;
+  // The base64url of the header issue() writes for this key: {"kid":"<kid>","alg":"HS256"}.
+  std::string header_b64;
+  // Whether the general checks accept header_b64 as naming this very key, so that verify may
+  // recognise it by its bytes alone.
+  bool header_is_fast = false;
 };
 
 struct Ring {
@@ -47,13 +59,58 @@ struct Ring {
     }
     return nullptr;
   }
+
+  // The key whose issued header is exactly `header_b64` (the first, as find() would choose), or
+  // nullptr: then the header takes the general checks.
+  const RingKey* find_by_header(std::string_view header_b64) const {
+    for (const auto& k : keys) {
+      if (k.header_is_fast && k.header_b64 == header_b64) return &k;
+    }
+    return nullptr;
+  }
 };
 
-std::shared_ptr<const Ring> MakeRing(const Keys& keys) {
-  auto ring = std::make_shared<Ring>();
+// The general header checks, in order: format, algorithm, crit and typ, key id. The ring key the
+// header names, or the refusal.
+Result<const RingKey*> CheckHeader(const Ring& r, std::string_view header_b64) {
+  auto header_json = internal::Base64UrlDecode(header_b64);
+  if (!header_json) return Invalid(kMalformed);
+  internal::FlatObject header;
+  if (!header.Parse(*header_json)) return Invalid(kMalformed);
+  const internal::FlatValue* alg = header.Find("alg");
+  if (alg == nullptr || alg->type != internal::FlatValue::Type::kString || alg->str != "HS256") {
+    return Invalid(kBadAlgorithm);
+  }
+  if (header.Find("crit") != nullptr) return Invalid(kMalformed);
+  if (const auto* typ = header.Find("typ");
+      typ != nullptr && (typ->type != internal::FlatValue::Type::kString || typ->str != "JWT")) {
+    return Invalid(kMalformed);
+  }
+  const internal::FlatValue* kid = header.Find("kid");
+  if (kid == nullptr || kid->type != internal::FlatValue::Type::kString) {
+    return Invalid(kUnknownKid);
+  }
+  const RingKey* key = r.find(kid->str);
+  if (key == nullptr) return Invalid(kUnknownKid);
+  return key;
+}
+
+std::string HeaderJson(std::string_view kid) {
+  return fmt::format(R"({{"kid":"{}","alg":"HS256"}})", kid);
+}
+
+std::unique_ptr<const Ring> MakeRing(const Keys& keys) {
+  auto ring = std::make_unique<Ring>();
   ring->keys.reserve(keys.jwt_keys.size());
-  for (const auto& k : keys.jwt_keys) ring->keys.push_back({k.kid, internal::HmacSha256(k.secret)});
+  for (const auto& k : keys.jwt_keys) {
+    ring->keys.push_back(
+        {k.kid, internal::HmacSha256(k.secret), internal::Base64UrlEncode(HeaderJson(k.kid))});
+  }
   ring->secret_key = keys.secret_key;
+  for (auto& k : ring->keys) {
+    auto named = CheckHeader(*ring, k.header_b64);
+    k.header_is_fast = named.ok() && *named == &k;
+  }
   return ring;
 }
 
@@ -65,19 +122,63 @@ bool IsOpaqueShape(std::string_view t) {
   return true;
 }
 
-std::int64_t SteadyNowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+// Milliseconds of a monotonic clock: `clock_id` is CLOCK_MONOTONIC, or CLOCK_MONOTONIC_COARSE when
+// its resolution is negligible against the refresh bound (see PickRefreshClock).
+std::int64_t MonotonicNowMs(clockid_t clock_id) {
+  timespec ts;
+  clock_gettime(clock_id, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-std::string SigningInput(std::string_view kid, std::int64_t uid, std::int64_t iat,
+// The cheap coarse clock when its resolution is at most 1 % of `refresh`, else the precise one.
+clockid_t PickRefreshClock(TimeMs refresh) {
+  timespec res;
+  if (refresh > 0 && clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0) {
+    const std::int64_t res_us =
+        static_cast<std::int64_t>(res.tv_sec) * 1000000 + res.tv_nsec / 1000;
+    if ((res_us + 9) / 10 <= refresh) return CLOCK_MONOTONIC_COARSE;  // res_us <= refresh_ms * 10
+  }
+  return CLOCK_MONOTONIC;
+}
+
+// The payload issue() writes: {"uid":N,"utypid":3,"iat":N,"exp":N}, into `buf`; returns its size.
+constexpr std::size_t kPayloadBufferSize = 128;
+std::size_t WritePayload(char (&buf)[kPayloadBufferSize], std::int64_t uid, std::int64_t iat,
                          std::int64_t exp) {
-  const std::string header = fmt::format(R"({{"kid":"{}","alg":"HS256"}})", kid);
-  const std::string payload =
-      fmt::format(R"({{"uid":{},"utypid":{},"iat":{},"exp":{}}})", uid, kUserTypeCustomer, iat, exp);
-  std::string out = internal::Base64UrlEncode(header);
+  char* p = buf;
+  char* const end = buf + kPayloadBufferSize;
+  // At most 93 characters are written; the bound check only satisfies the compiler.
+  auto lit = [&p, end](std::string_view s) {
+    if (s.size() > static_cast<std::size_t>(end - p)) return;
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  auto num = [&p, end](std::int64_t v) { p = std::to_chars(p, end, v).ptr; };
+  lit(R"({"uid":)");
+  num(uid);
+  lit(R"(,"utypid":)");
+  num(kUserTypeCustomer);
+  lit(R"(,"iat":)");
+  num(iat);
+  lit(R"(,"exp":)");
+  num(exp);
+  lit("}");
+  return static_cast<std::size_t>(p - buf);
+}
+
+// header_b64 "." base64url(payload) "." base64url(HMAC), in one allocation.
+std::string EncodeJwt(std::string_view header_b64, const internal::HmacSha256& hmac,
+                      std::int64_t uid, std::int64_t iat, std::int64_t exp) {
+  char payload[kPayloadBufferSize];
+  const std::size_t payload_size = WritePayload(payload, uid, iat, exp);
+  std::string out;
+  out.reserve(header_b64.size() + 1 + (payload_size + 2) / 3 * 4 + 1 + 43);
+  out.append(header_b64);
   out.push_back('.');
-  out += internal::Base64UrlEncode(payload);
+  internal::AppendBase64Url(out, {payload, payload_size});
+  const auto sig = hmac.mac(out);
+  out.push_back('.');
+  internal::AppendBase64Url(out, {reinterpret_cast<const char*>(sig.data()), sig.size()});
   return out;
 }
 
@@ -85,16 +186,48 @@ std::string_view AsView(const internal::Digest256& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
 }
 
+// Parses the digits of a claim written as issue() writes it: no sign, no leading zero, at most 18
+// digits (so no overflow), followed by `next`. Anything else is left to the general parser (false).
+bool PlainNumber(const char*& p, const char* end, char next, std::int64_t& out) {
+  const char* q = p;
+  std::int64_t v = 0;
+  while (q != end && *q >= '0' && *q <= '9') {
+    if (q - p == 18) return false;
+    v = v * 10 + (*q - '0');
+    ++q;
+  }
+  if (q == p || q == end || *q != next || (*p == '0' && q - p > 1)) return false;
+  out = v;
+  p = q + 1;
+  return true;
+}
+
+// Consumes `lit` (a string literal: its size is known, so the comparison is inlined).
+template <std::size_t N>
+bool Literal(const char*& p, const char* end, const char (&lit)[N]) {
+  if (static_cast<std::size_t>(end - p) < N - 1 || std::memcmp(p, lit, N - 1) != 0) return false;
+  p += N - 1;
+  return true;
+}
+
+// Reads exactly {"uid":N,"utypid":N,"iat":N,"exp":N}, as issue() writes it; false for any other
+// text, which then takes the general parser (and gets the same result it always did).
+bool MatchIssuedPayload(std::string_view json, std::int64_t& uid, std::int64_t& utypid,
+                        std::int64_t& iat, std::int64_t& exp) {
+  const char* p = json.data();
+  const char* const end = p + json.size();
+  return Literal(p, end, R"({"uid":)") && PlainNumber(p, end, ',', uid) &&
+         Literal(p, end, R"("utypid":)") && PlainNumber(p, end, ',', utypid) &&
+         Literal(p, end, R"("iat":)") && PlainNumber(p, end, ',', iat) &&
+         Literal(p, end, R"("exp":)") && PlainNumber(p, end, '}', exp) && p == end;
+}
+
 }  // namespace
 
 std::string EncodeCustomerJwt(const JwtKey& key, std::int64_t uid, std::int64_t iat,
                               std::int64_t exp) {
-  std::string input = SigningInput(key.kid, uid, iat, exp);
-  const internal::HmacSha256 hmac(key.secret);
-  const auto sig = hmac.mac(input);
-  input.push_back('.');
-  input += internal::Base64UrlEncode(AsView(sig));
-  return input;
+  return EncodeJwt(internal::Base64UrlEncode(HeaderJson(key.kid)), internal::HmacSha256(key.secret),
+                   uid, iat, exp);
 }
 
 struct TokenIssuer::Impl {
@@ -102,22 +235,42 @@ struct TokenIssuer::Impl {
   TokenOptions options;
   Clock& clock;
   Random& random;
-  std::atomic<std::shared_ptr<const Ring>> ring;
+  // The current key ring. Rings replaced by set_keys stay alive, in `rings`, until the issuer is
+  // destroyed, so that a verify holding the old pointer needs neither a lock nor a reference count.
+  std::atomic<const Ring*> ring;
+  std::mutex rings_mu;
+  std::vector<std::unique_ptr<const Ring>> rings;
+  clockid_t refresh_clock;
 
   // Revocation cache: customer id → tokens_revoked_at, valid for `epoch`.
   std::shared_mutex cache_mu;
   std::unordered_map<std::int64_t, TimeMs> revoked_at;
   std::uint64_t epoch = 0;
   bool epoch_known = false;
-  std::atomic<std::int64_t> next_refresh_ms{0};  // steady clock
+  std::atomic<std::int64_t> next_refresh_ms{0};  // refresh_clock
 
   Impl(Storage& s, const Keys& keys, TokenOptions o, Clock& c, Random& r)
-      : storage(s), options(o), clock(c), random(r), ring(MakeRing(keys)) {}
+      : storage(s),
+        options(o),
+        clock(c),
+        random(r),
+        ring(nullptr),
+        refresh_clock(PickRefreshClock(o.revocation_refresh)) {
+    SetKeys(keys);
+  }
+
+  const Ring* CurrentRing() const { return ring.load(std::memory_order_acquire); }
+
+  void SetKeys(const Keys& keys) {
+    std::lock_guard lock(rings_mu);
+    rings.push_back(MakeRing(keys));
+    ring.store(rings.back().get(), std::memory_order_release);
+  }
 
   // Brings the cache up to date with storage's revocation epoch when the refresh bound is due.
   Status Refresh() {
     if (options.revocation_refresh > 0) {
-      const std::int64_t now = SteadyNowMs();
+      const std::int64_t now = MonotonicNowMs(refresh_clock);
       std::int64_t due = next_refresh_ms.load(std::memory_order_relaxed);
       if (now < due) return Status::Ok();
       // One thread refreshes; the others keep using the cache meanwhile.
@@ -170,48 +323,56 @@ struct TokenIssuer::Impl {
     const std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
     const std::string_view sig_b64 = token.substr(dot2 + 1);
 
-    auto header_json = internal::Base64UrlDecode(header_b64);
-    if (!header_json) return Invalid(kMalformed);
-    internal::FlatObject header;
-    if (!header.Parse(*header_json)) return Invalid(kMalformed);
-    const internal::FlatValue* alg = header.Find("alg");
-    if (alg == nullptr || alg->type != internal::FlatValue::Type::kString ||
-        alg->str != "HS256") {
-      return Invalid(kBadAlgorithm);
+    const Ring* r = CurrentRing();
+    // The header issue() writes for a key of the ring names that key, HS256, no typ, no crit: it
+    // needs no decoding. Any other header takes the general checks.
+    const RingKey* key = r->find_by_header(header_b64);
+    if (key == nullptr) {
+      auto named = CheckHeader(*r, header_b64);
+      if (!named.ok()) return named.status();
+      key = *named;
     }
-    if (header.Find("crit") != nullptr) return Invalid(kMalformed);
-    if (const auto* typ = header.Find("typ");
-        typ != nullptr && (typ->type != internal::FlatValue::Type::kString || typ->str != "JWT")) {
-      return Invalid(kMalformed);
-    }
-    const internal::FlatValue* kid = header.Find("kid");
-    if (kid == nullptr || kid->type != internal::FlatValue::Type::kString) {
-      return Invalid(kUnknownKid);
-    }
-    std::shared_ptr<const Ring> r = ring.load(std::memory_order_acquire);
-    const RingKey* key = r->find(kid->str);
-    if (key == nullptr) return Invalid(kUnknownKid);
 
-    auto sig = internal::Base64UrlDecode(sig_b64);
-    if (!sig || sig->size() != 32) return Invalid(kBadSignature);
+    // 32 bytes are exactly 43 base64url characters.
+    std::array<std::uint8_t, 32> sig;
+    if (sig_b64.size() != 43 || !internal::Base64UrlDecodeTo(sig_b64, sig)) {
+      return Invalid(kBadSignature);
+    }
     const auto expected = key->hmac.mac(token.substr(0, dot2));
-    if (!internal::ConstantTimeEquals(AsView(expected), *sig)) return Invalid(kBadSignature);
+    if (!internal::ConstantTimeEquals(AsView(expected),
+                                      {reinterpret_cast<const char*>(sig.data()), sig.size()})) {
+      return Invalid(kBadSignature);
+    }
 
-    auto payload_json = internal::Base64UrlDecode(payload_b64);
-    if (!payload_json) return Invalid(kMalformed);
-    internal::FlatObject payload;
-    if (!payload.Parse(*payload_json)) return Invalid(kMalformed);
-    auto integer = [&](std::string_view name, std::int64_t& out) {
-      const internal::FlatValue* v = payload.Find(name);
-      if (v == nullptr || v->type != internal::FlatValue::Type::kInteger) return false;
-      out = v->integer;
-      return true;
-    };
+    // The payload decodes on the stack unless it is unusually large.
+    constexpr std::size_t kStackPayload = 512;
+    std::array<std::uint8_t, kStackPayload> stack_buf;
+    std::unique_ptr<std::uint8_t[]> heap_buf;
+    std::span<std::uint8_t> buf(stack_buf);
+    const std::size_t max_size = payload_b64.size() / 4 * 3 + 2;
+    if (max_size > kStackPayload) {
+      heap_buf = std::make_unique<std::uint8_t[]>(max_size);
+      buf = {heap_buf.get(), max_size};
+    }
+    const auto payload_size = internal::Base64UrlDecodeTo(payload_b64, buf);
+    if (!payload_size) return Invalid(kMalformed);
+    const std::string_view payload_json(reinterpret_cast<const char*>(buf.data()), *payload_size);
     TokenClaims claims;
     std::int64_t utypid = 0;
-    if (!integer("uid", claims.customer_id) || !integer("utypid", utypid) ||
-        !integer("iat", claims.issued_at) || !integer("exp", claims.expires_at)) {
-      return Invalid(kMalformed);
+    if (!MatchIssuedPayload(payload_json, claims.customer_id, utypid, claims.issued_at,
+                            claims.expires_at)) {
+      internal::FlatObject payload;
+      if (!payload.Parse(payload_json)) return Invalid(kMalformed);
+      auto integer = [&](std::string_view name, std::int64_t& out) {
+        const internal::FlatValue* v = payload.Find(name);
+        if (v == nullptr || v->type != internal::FlatValue::Type::kInteger) return false;
+        out = v->integer;
+        return true;
+      };
+      if (!integer("uid", claims.customer_id) || !integer("utypid", utypid) ||
+          !integer("iat", claims.issued_at) || !integer("exp", claims.expires_at)) {
+        return Invalid(kMalformed);
+      }
     }
     if (claims.customer_id <= 0 || utypid != kUserTypeCustomer) return Invalid(kMalformed);
     // Seconds beyond what milliseconds can hold are refused before any arithmetic.
@@ -222,7 +383,7 @@ struct TokenIssuer::Impl {
     }
     claims.user_type = static_cast<int>(utypid);
     claims.format = TokenFormat::kJwt;
-    claims.kid = kid->str;
+    claims.kid = key->kid;
     const TimeMs now = clock.now();
     if (now >= claims.expires_at * 1000 + options.leeway) return Status(Code::kExpired, kExpired);
     // A token may legitimately carry an iat up to two seconds ahead (see issue()).
@@ -236,7 +397,7 @@ struct TokenIssuer::Impl {
   }
 
   Result<TokenClaims> VerifyOpaque(std::string_view token) {
-    std::shared_ptr<const Ring> r = ring.load(std::memory_order_acquire);
+    const Ring* r = CurrentRing();
     const std::string hash = internal::KeyedHash(r->secret_key, kOpaquePurpose, token);
     auto rec = storage.find_opaque_token(hash);
     if (!rec.ok()) {
@@ -270,7 +431,7 @@ Result<std::string> TokenIssuer::issue(const Customer& customer) {
   const TimeMs now = impl_->clock.now();
   if (impl_->options.format == TokenFormat::kOpaque) {
     static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::shared_ptr<const Ring> r = impl_->ring.load(std::memory_order_acquire);
+    const Ring* r = impl_->CurrentRing();
     // The record's issued_at must come after any revocation of this customer.
     const TimeMs issued_at = std::max(now, customer.tokens_revoked_at + 1);
     for (int attempt = 0; attempt < 3; ++attempt) {
@@ -290,13 +451,8 @@ Result<std::string> TokenIssuer::issue(const Customer& customer) {
   std::int64_t iat = now / 1000;
   if (iat * 1000 <= customer.tokens_revoked_at) iat = customer.tokens_revoked_at / 1000 + 1;
   const std::int64_t exp = iat + impl_->options.lifetime / 1000;
-  std::shared_ptr<const Ring> r = impl_->ring.load(std::memory_order_acquire);
-  const RingKey& signer = r->keys.back();
-  std::string token = SigningInput(signer.kid, customer.id, iat, exp);
-  const auto sig = signer.hmac.mac(token);
-  token.push_back('.');
-  token += internal::Base64UrlEncode(AsView(sig));
-  return token;
+  const RingKey& signer = impl_->CurrentRing()->keys.back();
+  return EncodeJwt(signer.header_b64, signer.hmac, customer.id, iat, exp);
 }
 
 Result<TokenClaims> TokenIssuer::verify(std::string_view token) {
@@ -311,8 +467,6 @@ void TokenIssuer::note_revocation(std::int64_t customer_id, TimeMs at) {
   if (!inserted && it->second < at) it->second = at;
 }
 
-void TokenIssuer::set_keys(const Keys& keys) {
-  impl_->ring.store(MakeRing(keys), std::memory_order_release);
-}
+void TokenIssuer::set_keys(const Keys& keys) { impl_->SetKeys(keys); }
 
 }  // namespace custauth

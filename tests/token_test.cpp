@@ -491,3 +491,178 @@ TEST_CASE("Opaque tokens are revoked like JWTs") {
   REQUIRE(fresh.ok());
   CHECK(issuer.verify(*fresh).ok());
 }
+
+TEST_CASE("Base64UrlDecodeTo refuses and accepts exactly what Base64UrlDecode does") {
+  std::vector<std::string> inputs = {"",         "A",
+                                     "AA",       "AB",
+                                     "AAA",      "AAB",
+                                     "AAAA",     "QQ",
+                                     "QR",       "QUI",
+                                     "QUJ",      "QUJD",
+                                     "QUJDRA",   "QUJDRA=",
+                                     "QUJDRA==", "QU JD",
+                                     "QU+D",     "QU/D",
+                                     "QU-_",     "____",
+                                     "-_-_-",    "eyJraWQiOiIxIn0"};
+  SeededRandom random(7);
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes(static_cast<std::size_t>(i % 40), '\0');
+    random.fill({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()});
+    std::string text = B64(bytes);
+    inputs.push_back(text);
+    if (!text.empty()) {
+      text[static_cast<std::size_t>(i) % text.size()] = static_cast<char>(i % 128);
+      inputs.push_back(text);
+    }
+  }
+  for (const auto& in : inputs) {
+    INFO(in);
+    const auto want = internal::Base64UrlDecode(in);
+    std::array<std::uint8_t, 64> buf{};
+    const auto got = internal::Base64UrlDecodeTo(in, buf);
+    REQUIRE(want.has_value() == got.has_value());
+    if (want) {
+      CHECK(std::string(reinterpret_cast<const char*>(buf.data()), *got) == *want);
+      if (!want->empty()) {
+        // Too small a buffer is refused, never overrun.
+        CHECK_FALSE(internal::Base64UrlDecodeTo(in, std::span(buf).first(want->size() - 1)));
+      }
+    }
+  }
+}
+
+TEST_CASE("Issued tokens are byte-identical to the platform's layout for extreme claims") {
+  const JwtKey key{"k-1.x_Y", std::string(40, 'q')};
+  for (std::int64_t uid : {std::int64_t{1}, std::int64_t{6}, std::int64_t{1} << 40,
+                           std::int64_t{9223372036854775807}}) {
+    for (std::int64_t iat : {std::int64_t{0}, std::int64_t{1748499421}, std::int64_t{1} << 40}) {
+      const std::string payload = R"({"uid":)" + std::to_string(uid) + R"(,"utypid":3,"iat":)" +
+                                  std::to_string(iat) + R"(,"exp":)" + std::to_string(iat + 3600) +
+                                  "}";
+      CHECK(EncodeCustomerJwt(key, uid, iat, iat + 3600) ==
+            Forge(R"({"kid":"k-1.x_Y","alg":"HS256"})", payload, key.secret));
+    }
+  }
+}
+
+TEST_CASE("Issued-shape and other-shape headers and payloads verify alike") {
+  Fixture f;
+  TokenIssuer issuer = f.Issuer();
+  const std::string key(32, 'k');
+  const std::string canonical = R"({"kid":"1","alg":"HS256"})";
+  const std::string good_payload = R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021})";
+  auto issued = issuer.issue(f.customer);
+  REQUIRE(issued.ok());
+  REQUIRE(*issued == Forge(canonical, good_payload, key));
+
+  // The same claims under headers that differ from the issued bytes: the general checks.
+  for (const std::string& header :
+       {canonical, std::string(R"({"alg":"HS256","kid":"1"})"),
+        std::string(R"({ "kid":"1","alg":"HS256"})"), std::string(R"({"kid":"1","alg":"HS256"} )"),
+        std::string(R"({"kid":"\u0031","alg":"HS256"})"),
+        std::string(R"({"kid":"1","alg":"HS256","typ":"JWT"})")}) {
+    INFO(header);
+    auto claims = issuer.verify(Forge(header, good_payload, key));
+    REQUIRE(claims.ok());
+    CHECK(claims->customer_id == 6);
+    CHECK(claims->user_type == 3);
+    CHECK(claims->issued_at == 1748499421);
+    CHECK(claims->expires_at == 1748503021);
+    CHECK(claims->kid == "1");
+  }
+  // The issued header bytes with a bad signature, or a signature of the wrong length.
+  const std::string t = *issued;
+  const std::string input = t.substr(0, t.rfind('.'));
+  CHECK(issuer.verify(input + "." + B64(std::string(32, 'x'))).status().message() ==
+        "The token signature is invalid.");
+  CHECK(issuer.verify(input + "." + B64(std::string(31, 'x'))).status().message() ==
+        "The token signature is invalid.");
+  CHECK(issuer.verify(input + "." + B64(std::string(33, 'x'))).status().message() ==
+        "The token signature is invalid.");
+  std::string noncanonical = t;  // the last character carries two unused bits
+  noncanonical.back() = static_cast<char>(noncanonical.back() ^ 1);
+  if (internal::Base64UrlDecode(noncanonical.substr(noncanonical.rfind('.') + 1))) {
+    noncanonical.back() = static_cast<char>(noncanonical.back() ^ 3);
+  }
+  CHECK(issuer.verify(noncanonical).status().message() == "The token signature is invalid.");
+
+  // Payloads: each pair must give the same outcome (the first of each differs from the issued
+  // shape in a way the claims do not see).
+  struct Pair {
+    std::string a, b;
+  };
+  const std::vector<Pair> same = {
+      {R"({"utypid":3,"uid":6,"iat":1748499421,"exp":1748503021})", good_payload},
+      {R"({"uid":6, "utypid":3,"iat":1748499421,"exp":1748503021})", good_payload},
+      {R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021,"x":"y"})", good_payload},
+      {R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021,"pad":")" + std::string(2000, 'p') +
+           "\"}",
+       good_payload},
+      {R"({"uid":6,"utypid":3,"iat":-0,"exp":1748503021})",
+       R"({"uid":6,"utypid":3,"iat":0,"exp":1748503021})"},
+  };
+  for (const auto& p : same) {
+    INFO(p.a);
+    auto ra = issuer.verify(Forge(canonical, p.a, key));
+    auto rb = issuer.verify(Forge(canonical, p.b, key));
+    REQUIRE(ra.ok() == rb.ok());
+    if (ra.ok()) {
+      CHECK(ra->customer_id == rb->customer_id);
+      CHECK(ra->issued_at == rb->issued_at);
+      CHECK(ra->expires_at == rb->expires_at);
+    } else {
+      CHECK(ra.status().message() == rb.status().message());
+    }
+  }
+  const std::vector<std::string> malformed = {
+      R"({"uid":06,"utypid":3,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":0,"utypid":3,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":6,"utypid":03,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":6,"utypid":3,"iat":01748499421,"exp":1748503021})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":01748503021})",
+      R"({"uid":-6,"utypid":3,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":+6,"utypid":3,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":9223372036854775808})",
+      R"({"uid":92233720368547758070,"utypid":3,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021.0})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":17485030e2})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021)",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021}})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"iat":1748499421,"exp":1748503021})",
+      R"({"uid":6,"utypid":3,"iat":1748499421})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":"1748503021"})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021,"x":[]})",
+      R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021,"x":")" + std::string(600, 'p') +
+          "}",
+  };
+  for (const auto& p : malformed) {
+    INFO(p);
+    CHECK(issuer.verify(Forge(canonical, p, key)).status().message() == "The token is malformed.");
+  }
+  // A token signed with the right key but naming a kid the ring does not hold.
+  CHECK(
+      issuer.verify(Forge(R"({"kid":"2","alg":"HS256"})", good_payload, key)).status().message() ==
+      "The token key id is unknown.");
+}
+
+TEST_CASE("Issued-shape headers follow the key ring through rotations") {
+  Fixture f;
+  Keys keys = TestKeys("a", 'a');
+  TokenIssuer issuer = f.Issuer({}, keys);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 20; ++i) {
+    keys.jwt_keys.push_back({"k" + std::to_string(i), std::string(32, static_cast<char>('b' + i))});
+    issuer.set_keys(keys);
+    auto t = issuer.issue(f.customer);
+    REQUIRE(t.ok());
+    tokens.push_back(*t);
+  }
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    auto c = issuer.verify(tokens[i]);
+    REQUIRE(c.ok());
+    CHECK(c->kid == "k" + std::to_string(i));
+  }
+  issuer.set_keys(TestKeys("k3", 'Z'));  // same kid as before, another secret
+  CHECK(issuer.verify(tokens[3]).status().message() == "The token signature is invalid.");
+  CHECK(issuer.verify(tokens[4]).status().message() == "The token key id is unknown.");
+}
