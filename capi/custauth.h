@@ -132,8 +132,15 @@ CUSTAUTH_C_EXPORT void custauth_free(void* ptr);
  * fields of the version the host set.
  *
  * Every numeric field reads 0 as "the default", so a zeroed struct (with its version set) is the
- * default configuration. Where the C++ option can be switched off, a negative value does that. */
-#define CUSTAUTH_OPTIONS_VERSION 1
+ * default configuration. Where the C++ option can be switched off, a negative value does that.
+ *
+ * Version 2 appended test_flags and test_seed. A struct of version 1 (a host compiled against an
+ * older custauth.h) is still accepted: the library reads only its version-1 fields. */
+#define CUSTAUTH_OPTIONS_VERSION 2
+
+/* Bits of custauth_options.test_flags (version 2). */
+#define CUSTAUTH_TEST_HANDLE 0x1u /* a test handle: see "Test handles" below */
+#define CUSTAUTH_TEST_SEEDED 0x2u /* test_seed is given; REQUIRES CUSTAUTH_TEST_HANDLE */
 
 #define CUSTAUTH_TOKEN_JWT 0    /* platform-compatible JWT (HS256, kid "1" by default) */
 #define CUSTAUTH_TOKEN_OPAQUE 1 /* 32 characters [a-z0-9], stored as a keyed hash */
@@ -175,16 +182,24 @@ typedef struct custauth_options {
 
   int sqlite_synchronous;     /* CUSTAUTH_SYNCHRONOUS_FULL (default) or _NORMAL */
   int sqlite_busy_timeout_ms; /* how long a writer waits for a lock; default 5000 */
+
+  /* Version 2. */
+  unsigned int test_flags; /* CUSTAUTH_TEST_HANDLE, CUSTAUTH_TEST_SEEDED; default 0 (a normal
+                              handle, which refuses every custauth_test_* with
+                              CUSTAUTH_EFORBIDDEN, and a seed with CUSTAUTH_EFORBIDDEN) */
+  uint64_t test_seed;      /* with CUSTAUTH_TEST_SEEDED: every random value of the handle comes
+                              from this seed (see "Test handles") */
 } custauth_options;
 
-/* The defaults of version 1, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
+/* The defaults of the current version, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
 #define CUSTAUTH_OPTIONS_INIT                                                                    \
   {                                                                                              \
     CUSTAUTH_OPTIONS_VERSION, NULL, NULL, CUSTAUTH_TOKEN_JWT, 3600, 5, 1000, 10, 600, 600, 7200, \
-        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000                                      \
+        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u                              \
   }
 
-/* Fills `opts` with the defaults of `version` (CUSTAUTH_OPTIONS_VERSION).
+/* Fills `opts` with the defaults of `version` (1 or CUSTAUTH_OPTIONS_VERSION); for version 1 it
+ * writes only the fields of version 1 (the size of a version-1 struct).
  * CUSTAUTH_EINVALID when opts is NULL or the version is unknown to this library. */
 CUSTAUTH_C_EXPORT int custauth_options_init(custauth_options* opts, unsigned int version);
 
@@ -384,6 +399,65 @@ CUSTAUTH_C_EXPORT int custauth_exchange_external_customer_token(
     const custauth_context* ctx);
 
 /* ---------------------------------------------------------------------------------------------
+ * Test handles: custauth inside a shop's own test suite.
+ *
+ * A handle opened with test_flags = CUSTAUTH_TEST_HANDLE (custauth_open_json: {"test": true})
+ *   - has a clock that only moves when told to: it starts at 1748499421000 (2025-05-29 06:17:01
+ *     UTC), and custauth_test_set_time / custauth_test_advance move it, so that a test sees a code
+ *     expire after 30 s or a lock lift after 10 minutes without sleeping;
+ *   - with CUSTAUTH_TEST_SEEDED (JSON: "test_seed": N) draws every random value from test_seed:
+ *     reset tokens, admin codes, opaque tokens, integration credentials, legacy fixture salts and,
+ *     unless keys are given, its keys (so JWTs too). The same seed and the same calls give the
+ *     same values. Argon2id password hashes are the exception (libsodium draws their salts
+ *     itself; no result shows them);
+ *   - without key_file or keys_json, gets keys derived from the seed (random without one), on
+ *     "memory:" and on a SQLite file alike (no key file is read or needed);
+ *   - uses the cheapest Argon2id (1 pass, 8 KiB) where argon2_opslimit / argon2_memlimit are 0
+ *     or the platform's values of CUSTAUTH_OPTIONS_INIT (2, 67108864); other values apply;
+ *   - remembers the last reset token and admin code it issued per customer
+ *     (custauth_test_last_secret: what a test would otherwise fish out of a mailbox);
+ *   - creates fixture customers in bulk (custauth_test_create_customers).
+ * On a handle opened without CUSTAUTH_TEST_HANDLE every custauth_test_* function, and the
+ * "test.*" operations of custauth_call, fail with CUSTAUTH_EFORBIDDEN (e.g. "the clock can only be
+ * set on a test handle"), so production code can never move time or read a secret back. */
+
+/* Sets the test handle's clock to `now_ms` (ms since the Unix epoch; going back is allowed).
+ * CUSTAUTH_EFORBIDDEN (not a test handle), CUSTAUTH_EINVALID (negative). */
+CUSTAUTH_C_EXPORT int custauth_test_set_time(custauth_t* db, int64_t now_ms);
+
+/* Moves the test handle's clock forward by `delta_ms`. CUSTAUTH_EFORBIDDEN, CUSTAUTH_EINVALID
+ * (negative or overflowing). */
+CUSTAUTH_C_EXPORT int custauth_test_advance(custauth_t* db, int64_t delta_ms);
+
+/* *out = the test handle's current time (ms since the Unix epoch). CUSTAUTH_EFORBIDDEN. */
+CUSTAUTH_C_EXPORT int custauth_test_now(int64_t* out, custauth_t* db);
+
+/* Kinds of custauth_test_last_secret. */
+#define CUSTAUTH_SECRET_RESET_TOKEN 1 /* a password-reset token */
+#define CUSTAUTH_SECRET_ADMIN_OTC 2   /* an admin one-time code */
+
+/* *out = the last secret of `kind` this test handle issued to the customer with `email` on ctx's
+ * website, used or not. CUSTAUTH_EFORBIDDEN (not a test handle), CUSTAUTH_ENOTFOUND (no such
+ * customer, or none issued), CUSTAUTH_EINVALID (email, kind). Free *out with custauth_free(). */
+CUSTAUTH_C_EXPORT int custauth_test_last_secret(char** out, custauth_t* db, const char* email,
+                                                int kind, const custauth_context* ctx);
+
+/* Creates fixture customers at once; *out receives them as a JSON array (the shape of
+ * custauth_customer_find). `customers_json` is an array of entries, or {"customers": [entries],
+ * "password"?, "format"?, "legacy_versions"?, "firstname"?, "lastname"?, "website_id"?} whose
+ * members are defaults for the entries. An entry is an email string or an object: "email"
+ * (required), "firstname", "lastname" (default "Test" "Customer"), "password" (none when absent;
+ * no password policy applies), "format" ("current": Argon2id, the default; "legacy": the
+ * platform's HASH:SALT:VERSIONS), "legacy_salt" (default: 32 random characters), "legacy_versions"
+ * (default "1"), "website_id" (default ctx's), "id", "is_subscribed", "confirmed" (default true),
+ * "allow_remote_shopping_assistance", "is_active" (default true). Every entry is checked before
+ * anything is written. CUSTAUTH_EFORBIDDEN, CUSTAUTH_EINVALID (naming the entry),
+ * CUSTAUTH_EEXISTS. */
+CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
+                                                     const char* customers_json,
+                                                     const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
  * One JSON entry point for FFI hosts.
  *
  * Runs `operation` with `args_json` (a JSON object; NULL or "" is {}) and `context_json` (NULL,
@@ -417,6 +491,15 @@ CUSTAUTH_C_EXPORT int custauth_exchange_external_customer_token(
  *                                     authorization?, content_type?, body?}, input {customer}
  *   keys_generate                     -                                  {"keys": {key file}}
  *   version                           -                                  {"version", "number"}
+ *
+ * On test handles only (CUSTAUTH_EFORBIDDEN elsewhere; see "Test handles"):
+ *   test.set_time                     time_ms                            {"now": ms}
+ *   test.advance                      ms                                 {"now": ms}
+ *   test.now                          -                                  {"now": ms}
+ *   test.last_reset_token             email                              {"token": "..."}
+ *   test.last_otc                     email                              {"code": "..."}
+ *   test.create_customers             customers, + the defaults of       {"customers": [...]}
+ *                                     custauth_test_create_customers
  *
  * `db` may be NULL for keys_generate and version only. Every args object may also carry
  * "website_id" (else the context's, else 1). */

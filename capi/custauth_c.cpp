@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +30,7 @@
 #include "custauth/postgres_storage.h"
 #include "custauth/sqlite_storage.h"
 #include "custauth/status.h"
+#include "custauth/testing.h"
 #include "custauth/version.h"
 #include "internal.h"
 #include "json.h"
@@ -71,6 +73,12 @@ namespace {
 using nlohmann::json;
 
 constexpr int kMinCode = CUSTAUTH_EINVALIDTOKEN;
+
+// The bytes of a version-1 custauth_options: everything before the fields version 2 appended.
+constexpr std::size_t kOptionsV1Size = offsetof(custauth_options, test_flags);
+constexpr unsigned int kTestFlags = CUSTAUTH_TEST_HANDLE | CUSTAUTH_TEST_SEEDED;
+constexpr std::string_view kClockReadNeedsTestHandle =
+    "the clock can only be read on a test handle";
 
 // --- The thread's last error -------------------------------------------------------------------
 
@@ -282,6 +290,15 @@ Result<Keys> ParseKeys(std::string_view text) {
 
 // --- Opening -----------------------------------------------------------------------------------
 
+// Refuses an options version this library does not know (1 and the current one are known).
+void CheckOptionsVersion(unsigned int version, const char* what) {
+  if (version != 1 && version != CUSTAUTH_OPTIONS_VERSION) {
+    Invalid(std::string(what) + " version " + std::to_string(version) +
+            " is not supported (this library knows versions 1 to " +
+            std::to_string(CUSTAUTH_OPTIONS_VERSION) + "); use CUSTAUTH_OPTIONS_INIT");
+  }
+}
+
 constexpr std::string_view kMemory = "memory:";
 constexpr std::string_view kSqlitePrefix = "sqlite:";
 
@@ -303,21 +320,28 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
   custauth_options defaults;
   custauth_options_init(&defaults, CUSTAUTH_OPTIONS_VERSION);
   if (o == nullptr) o = &defaults;
-  if (o->version != CUSTAUTH_OPTIONS_VERSION) {
-    Invalid("custauth_options version " + std::to_string(o->version) +
-            " is not supported (this library knows version " +
-            std::to_string(CUSTAUTH_OPTIONS_VERSION) + "); use CUSTAUTH_OPTIONS_INIT");
+  CheckOptionsVersion(o->version, "custauth_options");
+  // A version-1 struct is shorter: read its fields only, the rest keeps the defaults.
+  custauth_options current = defaults;
+  std::memcpy(&current, o, o->version == 1 ? kOptionsV1Size : sizeof current);
+  o = &current;
+  if ((o->test_flags & ~kTestFlags) != 0) {
+    Invalid("unknown test_flags " + std::to_string(o->test_flags & ~kTestFlags));
   }
+  const bool test = (o->test_flags & CUSTAUTH_TEST_HANDLE) != 0;
   std::string path(storage_arg);
   const bool memory = path == kMemory;
   const bool postgres = path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
   if (!memory && path.rfind(kSqlitePrefix, 0) == 0) path.erase(0, kSqlitePrefix.size());
   if (!memory && path.empty()) Invalid("storage names no SQLite database path");
-  if (postgres && o->key_file == nullptr && o->keys_json == nullptr) {
+  if (postgres && !test && o->key_file == nullptr && o->keys_json == nullptr) {
     Invalid("a PostgreSQL storage needs key_file or keys_json");
   }
 
   AuthOptions a;
+  // A test handle (custauth.h, "Test handles"); a seed on another handle is refused by Open.
+  a.test_mode = test;
+  if ((o->test_flags & CUSTAUTH_TEST_SEEDED) != 0) a.test_seed = o->test_seed;
   // Keys.
   if (o->key_file != nullptr && o->keys_json != nullptr) {
     Invalid("give key_file or keys_json, not both");
@@ -326,7 +350,7 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
     auto keys = ParseKeys(o->keys_json);
     if (!keys.ok()) return Fail(keys.status());
     a.keys = std::move(keys).value();
-  } else if (o->key_file != nullptr || !memory) {
+  } else if (o->key_file != nullptr || (!memory && !test)) {
     const std::string file =
         o->key_file != nullptr ? std::string(o->key_file) : DefaultKeyFilePath(path);
     auto keys = LoadKeyFile(file);
@@ -340,10 +364,10 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
       return Fail(keys.status());
     }
     a.keys = std::move(keys).value();
-  } else {
+  } else if (!test) {
     EnsureSodium();
     a.keys = GenerateKeys(*SystemRandom::Shared());
-  }
+  }  // else: a test handle derives its keys from its seed (CustomerAuth::Open)
   // Tokens.
   if (o->token_format != CUSTAUTH_TOKEN_JWT && o->token_format != CUSTAUTH_TOKEN_OPAQUE) {
     Invalid("token_format must be CUSTAUTH_TOKEN_JWT or CUSTAUTH_TOKEN_OPAQUE");
@@ -371,8 +395,16 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
       Seconds(o->reset_token_lifetime_s, a.reset_token_lifetime, "reset_token_lifetime_s");
   a.otc_lifetime = Seconds(o->otc_lifetime_s, a.otc_lifetime, "otc_lifetime_s");
   // Argon2id.
-  if (o->argon2_opslimit != 0) a.argon2.opslimit = o->argon2_opslimit;
-  if (o->argon2_memlimit != 0) {
+  // A test handle reads 0 and the platform's values (what CUSTAUTH_OPTIONS_INIT holds) as "the
+  // default", which for it is the cheapest Argon2id.
+  const Argon2Options platform;
+  const bool test_default_ops =
+      test && (o->argon2_opslimit == 0 || o->argon2_opslimit == platform.opslimit);
+  const bool test_default_mem =
+      test && (o->argon2_memlimit == 0 || o->argon2_memlimit == platform.memlimit);
+  if (test) a.argon2 = CheapArgon2ForTests();
+  if (o->argon2_opslimit != 0 && !test_default_ops) a.argon2.opslimit = o->argon2_opslimit;
+  if (o->argon2_memlimit != 0 && !test_default_mem) {
     if (o->argon2_memlimit > std::numeric_limits<std::size_t>::max()) {
       Invalid("argon2_memlimit is too large");
     }
@@ -464,6 +496,11 @@ class Args {
     }
     return out;
   }
+  // A member of any type, or nullptr when absent.
+  const json* raw(const char* name) {
+    seen_.insert(name);
+    return has(name) ? &j_.at(name) : nullptr;
+  }
   const json& object(const char* name) {
     seen_.insert(name);
     if (!has(name) || !j_.at(name).is_object()) Invalid(Where(name) + " must be an object");
@@ -488,8 +525,22 @@ class Args {
 
 json ParseObject(const char* text, const char* what) {
   if (text == nullptr || *text == '\0') return json::object();
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // A member given twice is refused, not silently resolved to the last value: a host that reads
+  // the first would act on another value than custauth.
+  std::vector<std::set<std::string>> keys;
+  bool duplicate = false;
+  const json::parser_callback_t on_event = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keys.emplace_back();
+    if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+    if (event == json::parse_event_t::key && !keys.empty() &&
+        !keys.back().insert(parsed.get<std::string>()).second) {
+      duplicate = true;
+    }
+    return true;
+  };
+  json j = json::parse(text, on_event, /*allow_exceptions=*/false);
   if (j.is_discarded()) Invalid(std::string(what) + " is not valid JSON");
+  if (duplicate) Invalid(std::string(what) + " has a member more than once");
   if (!j.is_object()) Invalid(std::string(what) + " must be a JSON object");
   return j;
 }
@@ -520,6 +571,64 @@ void Check(const Status& s) {
 }
 
 json Ok() { return {{"ok", true}}; }
+
+// The operations "test.*" of custauth_call: test handles only.
+json DispatchTest(CustomerAuth& auth, std::string_view op, Args& a, const Context& ctx) {
+  const bool clock_op = op == "test.set_time" || op == "test.advance" || op == "test.now";
+  const bool secret_op = op == "test.last_reset_token" || op == "test.last_otc";
+  const bool fixture_op = op == "test.create_customers";
+  if (!clock_op && !secret_op && !fixture_op) {
+    Invalid("unknown operation '" + std::string(op) + "'");
+  }
+  if (!auth.is_test_handle()) {
+    std::string_view message = op == "test.now" ? kClockReadNeedsTestHandle
+                               : clock_op       ? testing::kClockNeedsTestHandle
+                               : secret_op      ? testing::kSecretsNeedTestHandle
+                                                : testing::kFixturesNeedTestHandle;
+    throw Refused{Status(Code::kForbidden, message)};
+  }
+  auto required = [&](const char* name) {
+    auto v = a.opt_int(name);
+    if (!v)
+      Invalid("argument '" + std::string(name) + "' of operation '" + std::string(op) +
+              "' is required");
+    return *v;
+  };
+  if (op == "test.set_time") {
+    const std::int64_t t = required("time_ms");
+    a.done();
+    Check(auth.test_set_time(t));
+  } else if (op == "test.advance") {
+    const std::int64_t ms = required("ms");
+    a.done();
+    Check(auth.test_advance(ms));
+  } else if (op == "test.now") {
+    a.done();
+  }
+  if (clock_op) return {{"now", auth.clock().now()}};
+  if (secret_op) {
+    const std::string email = a.str("email");
+    a.done();
+    const bool reset = op == "test.last_reset_token";
+    auto secret = Take(auth.test_last_secret(
+        reset ? SecretKind::kPasswordReset : SecretKind::kAdminOtc, email, ctx.website_id));
+    return {{reset ? "token" : "code", std::move(secret)}};
+  }
+  json fixture = json::object();
+  for (const char* name :
+       {"customers", "password", "format", "legacy_versions", "firstname", "lastname"}) {
+    if (const json* v = a.raw(name)) fixture[name] = *v;
+  }
+  a.done();
+  if (!fixture.contains("customers"))
+    Invalid("argument 'customers' of " + std::string(op) + " is required");
+  json list = json::array();
+  for (const auto& c :
+       Take(testing::CreateCustomersFromJson(auth, Dump(fixture), ctx.request, ctx.website_id))) {
+    list.push_back(internal::CustomerToJson(c, true));
+  }
+  return {{"customers", std::move(list)}};
+}
 
 // The status of a GraphQL error response {"errors":[{"message","extensions":{"code"}}]}.
 Status StatusFromErrors(const json& response) {
@@ -708,6 +817,7 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     *verbatim = std::move(response);
     return nullptr;
   }
+  if (op.starts_with("test.")) return DispatchTest(auth, op, a, ctx);
   Invalid("unknown operation '" + std::string(op) + "'");
 }
 
@@ -780,13 +890,11 @@ void custauth_free(void* ptr) {
 int custauth_options_init(custauth_options* opts, unsigned int version) {
   return Guard([&] {
     if (opts == nullptr) ca::Invalid("opts is NULL");
-    if (version != CUSTAUTH_OPTIONS_VERSION) {
-      ca::Invalid("custauth_options version " + std::to_string(version) +
-                  " is not supported (this library knows version " +
-                  std::to_string(CUSTAUTH_OPTIONS_VERSION) + ")");
-    }
-    const custauth_options defaults = CUSTAUTH_OPTIONS_INIT;
-    *opts = defaults;
+    ca::CheckOptionsVersion(version, "custauth_options");
+    custauth_options defaults = CUSTAUTH_OPTIONS_INIT;
+    defaults.version = version;
+    // A version-1 struct ends before the fields of version 2: write no further.
+    std::memcpy(opts, &defaults, version == 1 ? ca::kOptionsV1Size : sizeof defaults);
     return CUSTAUTH_OK;
   });
 }
@@ -812,8 +920,19 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
     ca::Args a(j, "the options");
     custauth_options o;
     custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION);
-    if (auto v = a.opt_int("version"); v && *v != CUSTAUTH_OPTIONS_VERSION) {
-      ca::Invalid("options version " + std::to_string(*v) + " is not supported");
+    const auto version = a.opt_int("version");
+    if (version && *version != 1 && *version != CUSTAUTH_OPTIONS_VERSION) {
+      ca::Invalid("options version " + std::to_string(*version) + " is not supported");
+    }
+    // Version 2: a test handle and its seed.
+    if (a.opt_bool("test").value_or(false)) o.test_flags |= CUSTAUTH_TEST_HANDLE;
+    if (auto seed = a.opt_int("test_seed")) {
+      if (*seed < 0) ca::Invalid("test_seed must not be negative");
+      o.test_flags |= CUSTAUTH_TEST_SEEDED;
+      o.test_seed = static_cast<std::uint64_t>(*seed);
+    }
+    if (version && *version == 1 && o.test_flags != 0) {
+      ca::Invalid("test and test_seed need options version 2");
     }
     const auto key_file = a.opt_str("key_file");
     auto keys_json = a.opt_str("keys_json");
@@ -1137,6 +1256,71 @@ int custauth_exchange_external_customer_token(char** out, custauth_t* db,
     });
     if (rc != CUSTAUTH_OK) ca::ErrorResponse(out);
     return rc;
+  });
+}
+
+int custauth_test_set_time(custauth_t* db, int64_t now_ms) {
+  return Guard([&] {
+    ca::Status s = Auth(db).test_set_time(now_ms);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_test_advance(custauth_t* db, int64_t delta_ms) {
+  return Guard([&] {
+    ca::Status s = Auth(db).test_advance(delta_ms);
+    return s.ok() ? CUSTAUTH_OK : Fail(s);
+  });
+}
+
+int custauth_test_now(int64_t* out, custauth_t* db) {
+  return Guard([&] {
+    if (out == nullptr) ca::Invalid("out is NULL");
+    *out = 0;
+    ca::CustomerAuth& auth = Auth(db);
+    if (!auth.is_test_handle()) {
+      return Fail(ca::Status(ca::Code::kForbidden, ca::kClockReadNeedsTestHandle));
+    }
+    *out = auth.clock().now();
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_test_last_secret(char** out, custauth_t* db, const char* email, int kind,
+                              const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    if (!auth.is_test_handle()) {
+      return Fail(ca::Status(ca::Code::kForbidden, ca::testing::kSecretsNeedTestHandle));
+    }
+    if (kind != CUSTAUTH_SECRET_RESET_TOKEN && kind != CUSTAUTH_SECRET_ADMIN_OTC) {
+      ca::Invalid("kind must be CUSTAUTH_SECRET_RESET_TOKEN or CUSTAUTH_SECRET_ADMIN_OTC");
+    }
+    auto secret =
+        auth.test_last_secret(kind == CUSTAUTH_SECRET_RESET_TOKEN ? ca::SecretKind::kPasswordReset
+                                                                  : ca::SecretKind::kAdminOtc,
+                              ca::Arg(email), c.website_id);
+    if (!secret.ok()) return Fail(secret.status());
+    *out = Dup(*secret);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_test_create_customers(char** out, custauth_t* db, const char* customers_json,
+                                   const custauth_context* ctx) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto customers = ca::testing::CreateCustomersFromJson(auth, ca::Arg(customers_json), c.request,
+                                                          c.website_id);
+    if (!customers.ok()) return Fail(customers.status());
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& customer : *customers) list.push_back(CustomerToJson(customer, true));
+    *out = DupJson(list);
+    return CUSTAUTH_OK;
   });
 }
 

@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <limits>
 #include <utility>
 
 #include "auth_impl.h"
 #include "crypto.h"
+#include "custauth/testing.h"
 #include "internal.h"
 #include "json.h"
 
@@ -32,6 +34,28 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
                                                          AuthOptions options) {
   if (!storage) return Status(Code::kInvalidInput, "CustomerAuth needs a storage");
   EnsureSodium();
+  std::shared_ptr<ManualClock> test_clock;
+  if (options.test_mode) {
+    if (options.clock) {
+      test_clock = std::dynamic_pointer_cast<ManualClock>(options.clock);
+      if (!test_clock) {
+        return Status(Code::kInvalidInput, "a test handle's clock must be a custauth::ManualClock");
+      }
+    } else {
+      test_clock = std::make_shared<ManualClock>();
+      options.clock = test_clock;
+    }
+    if (options.test_seed) {
+      if (options.random) return Status(Code::kInvalidInput, "give test_seed or random, not both");
+      options.random = std::make_shared<SeededRandom>(*options.test_seed);
+    }
+    if (options.keys.secret_key.empty() && options.keys.seal_key.empty() &&
+        options.keys.jwt_keys.empty()) {
+      options.keys = testing::TestKeys(options.test_seed);
+    }
+  } else if (options.test_seed) {
+    return Status(Code::kForbidden, testing::kSeedNeedsTestHandle);
+  }
   if (!options.clock) options.clock = SystemClock::Shared();
   if (!options.random) options.random = SystemRandom::Shared();
   if (options.password_policy.min_length > options.password_policy.max_length ||
@@ -59,6 +83,7 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   }
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
+  impl->test_clock = std::move(test_clock);
   impl->hasher = std::make_unique<PasswordHasher>(options.argon2);
   impl->options = std::move(options);
   impl->tokens =
@@ -211,6 +236,7 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
   s.created_at = now;
   s.expires_at = now + impl_->options.reset_token_lifetime;
   CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s));
+  impl_->NoteTestSecret(s.kind, s.customer_id, token);
   impl_->audit("reset.request", &found.value(), ctx);
   return std::optional<std::string>(std::move(token));
 }
@@ -319,6 +345,7 @@ Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t
   s.admin_id = admin_id;
   s.reason = std::string(reason);
   CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s));
+  impl_->NoteTestSecret(s.kind, s.customer_id, code);
   AuditRecord r;
   r.at = now;
   r.event = "otc.issue";
@@ -354,6 +381,52 @@ Status CustomerAuth::revoke_customer_tokens(std::string_view email, const Reques
 
 Result<std::vector<AuditRecord>> CustomerAuth::list_audit(const AuditQuery& query) {
   return impl_->storage->list_audit(query);
+}
+
+// --- Test handles --------------------------------------------------------------------------------
+
+bool CustomerAuth::is_test_handle() const { return impl_->options.test_mode; }
+
+Status CustomerAuth::test_set_time(TimeMs now) {
+  if (!impl_->test_clock) return Status(Code::kForbidden, testing::kClockNeedsTestHandle);
+  if (now < 0) return Status(Code::kInvalidInput, "the time must not be negative");
+  impl_->test_clock->set(now);
+  return Status::Ok();
+}
+
+Status CustomerAuth::test_advance(TimeMs delta) {
+  if (!impl_->test_clock) return Status(Code::kForbidden, testing::kClockNeedsTestHandle);
+  if (delta < 0) {
+    return Status(Code::kInvalidInput, "advance by a non-negative amount; set_time goes back");
+  }
+  if (impl_->test_clock->now() > std::numeric_limits<TimeMs>::max() - delta) {
+    return Status(Code::kInvalidInput, "the time would overflow");
+  }
+  impl_->test_clock->advance(delta);
+  return Status::Ok();
+}
+
+Result<std::string> CustomerAuth::test_last_secret(SecretKind kind, std::string_view email,
+                                                   std::int64_t website_id) {
+  if (!impl_->options.test_mode) {
+    return Status(Code::kForbidden, testing::kSecretsNeedTestHandle);
+  }
+  if (kind != SecretKind::kPasswordReset && kind != SecretKind::kAdminOtc) {
+    return Status(Code::kInvalidInput, "unknown secret kind");
+  }
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  auto found = impl_->storage->find_customer_by_email(website_id, email);
+  if (!found.ok()) return found.status();
+  std::lock_guard<std::mutex> lock(impl_->test_mu);
+  auto it = impl_->test_secrets.find({kind, found->id});
+  if (it == impl_->test_secrets.end()) {
+    return Status(
+        Code::kNotFound,
+        fmt::format("this handle issued no {} to {}",
+                    kind == SecretKind::kPasswordReset ? "reset token" : "admin code", email));
+  }
+  return it->second;
 }
 
 }  // namespace custauth

@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,8 +85,8 @@ using internal::IsResetTokenShape;
 using internal::kMaxLoginSecret;
 using internal::kOtcLength;
 using internal::kResetTokenLength;
-using internal::SecretPurpose;
 using internal::RevocationTime;
+using internal::SecretPurpose;
 using internal::SignInIncorrect;
 using internal::SourceName;
 
@@ -94,6 +96,18 @@ struct CustomerAuth::Impl {
   std::unique_ptr<PasswordHasher> hasher;
   std::unique_ptr<TokenIssuer> tokens;
   std::atomic<std::uint64_t> exchanges{0};  // exchange_external_customer_token calls, for pruning
+
+  // Test handles only (options.test_mode): the clock test_set_time moves (also options.clock),
+  // and the last one-time secret issued per (kind, customer), for test_last_secret.
+  std::shared_ptr<ManualClock> test_clock;
+  std::mutex test_mu;
+  std::map<std::pair<SecretKind, std::int64_t>, std::string> test_secrets;
+
+  void NoteTestSecret(SecretKind kind, std::int64_t customer_id, const std::string& secret) {
+    if (!options.test_mode) return;
+    std::lock_guard<std::mutex> lock(test_mu);
+    test_secrets[{kind, customer_id}] = secret;
+  }
 
   std::string SecretHash(SecretKind kind, std::int64_t customer_id, std::string_view secret) const {
     return internal::KeyedHash(options.keys.secret_key, SecretPurpose(kind, customer_id), secret);

@@ -9,6 +9,15 @@
 //   $token = $auth->generateCustomerToken('roni_cost@example.com', 'Password123');
 //   $claims = $auth->verifyToken($token);      // ['uid' => 1, 'utypid' => 3, ...]
 //
+// A test handle, for a shop's own test suite (a clock that moves only when told to, random values
+// reproducible from a seed, the secrets it issued readable back, fixtures):
+//
+//   $auth = Custauth\Custauth::forTests(seed: 7);   // 'memory:', or a throwaway SQLite path
+//   $auth->createCustomers(['roni_cost@example.com'], ['password' => 'Password123']);
+//   $auth->requestPasswordReset('roni_cost@example.com');
+//   $token = $auth->lastResetToken('roni_cost@example.com');
+//   $auth->advance(31000);
+//
 // Failures throw Custauth\CustauthException subclasses (AuthenticationFailed, InvalidInput, ...)
 // whose message is custauth's and whose getCode() is custauth.h's negative CUSTAUTH_E* code.
 //
@@ -86,6 +95,21 @@ final class Custauth
     public static function generateKeys(): array
     {
         return self::invoke(null, 'keys_generate', [], null)['keys'];
+    }
+
+    /**
+     * A test handle on 'memory:' or a throwaway SQLite path: cheap Argon2id, keys derived from
+     * $seed (random without one), a clock at 2025-05-29 06:17:01 UTC that only setTime() and
+     * advance() move, and with a seed every code and token reproducible.
+     */
+    public static function forTests(?int $seed = null, string $storage = 'memory:',
+                                    array $options = [], ?array $context = null): self
+    {
+        $options['test'] = true;
+        if ($seed !== null) {
+            $options['test_seed'] = $seed;
+        }
+        return new self($storage, $options, $context);
     }
 
     /**
@@ -238,11 +262,61 @@ final class Custauth
         return $this->call('audit_list', $args)['audit'];
     }
 
-    // --- exchangeExternalCustomerToken ---
+    // --- Integrations and exchangeExternalCustomerToken ---
+    /** A new integration's credentials (consumer_key, consumer_secret, access_token, token_secret). */
+    public function createIntegration(string $name, array $permissions = []): array
+    {
+        return $this->call('integration_create', ['name' => $name,
+                                                  'permissions' => array_values($permissions)])['integration'];
+    }
+
     /** Returns the GraphQL response; a refusal throws, with that response in ->response. */
     public function exchangeExternalCustomerToken(array $request, array $input): array
     {
         return $this->call('exchange_external_customer_token',
                            ['request' => $request, 'input' => $input]);
+    }
+
+    // --- Test handles only (Custauth::forTests); a normal handle throws Forbidden ---
+    /** The test clock, in ms since the Unix epoch. */
+    public function now(): int
+    {
+        return $this->call('test.now')['now'];
+    }
+
+    /** Sets the test clock (ms since the Unix epoch); returns it. */
+    public function setTime(int $ms): int
+    {
+        return $this->call('test.set_time', ['time_ms' => $ms])['now'];
+    }
+
+    /** Moves the test clock forward by $ms; returns it. */
+    public function advance(int $ms): int
+    {
+        return $this->call('test.advance', ['ms' => $ms])['now'];
+    }
+
+    /** The last password-reset token this handle issued to the customer (used or not). */
+    public function lastResetToken(string $email): string
+    {
+        return $this->call('test.last_reset_token', ['email' => $email])['token'];
+    }
+
+    /** The last admin one-time code this handle issued to the customer (used or not). */
+    public function lastOtc(string $email): string
+    {
+        return $this->call('test.last_otc', ['email' => $email])['code'];
+    }
+
+    /**
+     * Fixture customers at once: entries are emails or arrays ('email', 'password', 'format' =>
+     * 'current'|'legacy', 'legacy_salt', 'legacy_versions', 'firstname', 'lastname', 'confirmed',
+     * 'allow_remote_shopping_assistance', ...); $defaults ('password', 'format',
+     * 'legacy_versions', 'firstname', 'lastname') apply to entries without them.
+     */
+    public function createCustomers(array $customers, array $defaults = []): array
+    {
+        return $this->call('test.create_customers',
+                           ['customers' => array_values($customers)] + $defaults)['customers'];
     }
 }

@@ -7,6 +7,15 @@
         token = auth.generate_customer_token("roni_cost@example.com", "Password123")
         claims = auth.verify_token(token)          # {"uid": 1, "utypid": 3, "iat": ..., ...}
 
+A test handle, for a shop's own test suite (a clock that moves only when told to, random values
+reproducible from a seed, the secrets it issued readable back, fixtures):
+
+    auth = custauth.Custauth.for_tests(seed=7)      # "memory:", or a throwaway SQLite path
+    auth.create_customers(["roni_cost@example.com"], password="Password123")
+    auth.request_password_reset("roni_cost@example.com")
+    token = auth.last_reset_token("roni_cost@example.com")
+    auth.advance(seconds=31)
+
 Failures raise CustauthError subclasses (AuthenticationFailed, InvalidInput, ...) whose
 message is custauth's, e.g. the platform's "The account sign-in was incorrect or ...".
 
@@ -166,6 +175,16 @@ class Custauth:
     context (optional, per instance or per call): {"client_ip", "user_agent", "actor",
     "website_id"}."""
 
+    @classmethod
+    def for_tests(cls, storage="memory:", seed=None, context=None, **options):
+        """A test handle on "memory:" or a throwaway SQLite path: cheap Argon2id, keys derived
+        from `seed` (random without one), a clock at 2025-05-29 06:17:01 UTC that only set_time
+        and advance move, and with a seed every code and token reproducible."""
+        options["test"] = True
+        if seed is not None:
+            options["test_seed"] = seed
+        return cls(storage, context=context, **options)
+
     def __init__(self, storage="memory:", context=None, **options):
         lib = load_library()
         handle = ctypes.c_void_p()
@@ -267,3 +286,33 @@ class Custauth:
         {"customer": {...}}. Returns the GraphQL response; a refusal raises, with the GraphQL
         error response in the exception's .response."""
         return self.call("exchange_external_customer_token", context, request=request, input=input)
+
+    # --- Test handles only (Custauth.for_tests); a normal handle raises Forbidden ---
+    def now(self):
+        """The test clock, in ms since the Unix epoch."""
+        return self.call("test.now")["now"]
+
+    def set_time(self, ms):
+        """Sets the test clock (ms since the Unix epoch); returns it."""
+        return self.call("test.set_time", time_ms=int(ms))["now"]
+
+    def advance(self, ms=0, *, seconds=0, minutes=0):
+        """Moves the test clock forward; returns it."""
+        return self.call("test.advance", ms=int(ms + seconds * 1000 + minutes * 60000))["now"]
+
+    def last_reset_token(self, email, context=None):
+        """The last password-reset token this handle issued to the customer (used or not)."""
+        return self.call("test.last_reset_token", context, email=email)["token"]
+
+    def last_otc(self, email, context=None):
+        """The last admin one-time code this handle issued to the customer (used or not)."""
+        return self.call("test.last_otc", context, email=email)["code"]
+
+    def create_customers(self, customers, context=None, **defaults):
+        """Fixture customers at once: entries are emails or dicts ("email", "password", "format":
+        "current"|"legacy", "legacy_salt", "legacy_versions", "firstname", "lastname",
+        "confirmed", "allow_remote_shopping_assistance", ...); defaults (password, format,
+        legacy_versions, firstname, lastname) apply to entries without them. Returns the
+        customers."""
+        return self.call("test.create_customers", context, customers=list(customers),
+                         **defaults)["customers"]

@@ -75,6 +75,21 @@ struct AuthOptions {
   std::shared_ptr<Clock> clock;
   // Default (null): SystemRandom::Shared().
   std::shared_ptr<Random> random;
+
+  // A test handle, for a shop's own test suite (custauth/testing.h): its clock is a ManualClock
+  // that test_set_time / test_advance move (`clock`, when given, must be one; default: a
+  // ManualClock at 2025-05-29 06:17:01 UTC), test_seed makes its random values reproducible, and
+  // test_last_secret reads back the reset tokens and admin codes it issued. A handle opened
+  // without test_mode refuses all of these with kForbidden, so production code can never move
+  // time. Empty `keys` are allowed on a test handle: they are derived from test_seed (or drawn at
+  // random without one). Default: false.
+  bool test_mode = false;
+  // REQUIRES test_mode (else Open refuses with kForbidden) and no `random`: every random value of
+  // the handle (reset tokens, admin codes, opaque tokens, integration credentials and their seal
+  // nonces, legacy fixture salts, derived keys) comes from SeededRandom(*test_seed), so the same
+  // seed and the same calls give the same values. Argon2id salts are the exception: libsodium
+  // draws them itself, so password hash strings differ between runs (no result shows them).
+  std::optional<std::uint64_t> test_seed;
 };
 
 // The fields of a new customer, as a host passes them.
@@ -104,8 +119,8 @@ struct CustomerUpdate {
 
 // An HTTP request as the host received it: what OAuth 1.0a signatures cover.
 struct HttpRequest {
-  std::string method;         // e.g. "POST"
-  std::string url;            // absolute, as the client addressed it: "https://shop.example/graphql"
+  std::string method;  // e.g. "POST"
+  std::string url;     // absolute, as the client addressed it: "https://shop.example/graphql"
   std::string authorization;  // the Authorization header's value; may be empty (query/body params)
   std::string content_type;   // the Content-Type header's value
   std::string body;           // signed when content_type is application/x-www-form-urlencoded
@@ -244,6 +259,22 @@ class CUSTAUTH_EXPORT CustomerAuth {
 
   // The audit trail.
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query);
+
+  // --- Test handles only (AuthOptions::test_mode; fixtures are in custauth/testing.h) ---
+  // Each refuses with kForbidden on a handle opened without test_mode.
+
+  // Whether this handle was opened with test_mode.
+  bool is_test_handle() const;
+  // Sets the handle's clock to `now` (ms since the epoch; earlier than now is fine).
+  // kInvalidInput when negative.
+  Status test_set_time(TimeMs now);
+  // Moves the handle's clock forward by `delta` ms. kInvalidInput when negative or overflowing.
+  Status test_advance(TimeMs delta);
+  // The last password-reset token (kPasswordReset) or admin one-time code (kAdminOtc) this handle
+  // issued to the customer, used or not: what a test would otherwise fish out of a mailbox.
+  // kNotFound when the customer does not exist or this handle issued them none.
+  Result<std::string> test_last_secret(SecretKind kind, std::string_view email,
+                                       std::int64_t website_id = kDefaultWebsiteId);
 
   const AuthOptions& options() const;
   TokenIssuer& tokens();
