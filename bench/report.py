@@ -374,6 +374,26 @@ else:
         w(f"oauthlib's verification alone: {fmt_rate(oa['oauthlib_verify_per_s'])}.")
 w("")
 
+timing = read_json("timing.out")
+w("## Timing of failed logins (unknown email against wrong password)")
+w("")
+if timing:
+    w("bench/timing_logins.cpp: failed logins at the platform's Argon2id parameters on a SQLite "
+      f"file, interleaved, {timing['rounds']} rounds, median wall time. An unknown email runs a "
+      "dummy verification at the current parameters; a customer without a password too.")
+    w("")
+    w("| wrong password | unknown email | no password | unknown / wrong (bar 0.9–1.1) | "
+      "no password / wrong |")
+    w("|---|---|---|---|---|")
+    w(f"| {timing['wrong_password_us'] / 1000:.2f} ms | {timing['unknown_email_us'] / 1000:.2f} ms "
+      f"| {timing['no_password_us'] / 1000:.2f} ms | {timing['unknown_over_wrong']:.3f} | "
+      f"{timing['no_password_over_wrong']:.3f} |")
+    w("")
+    w(f"Bar (0.9 to 1.1): {verdict(0.9 <= timing['unknown_over_wrong'] <= 1.1)}.")
+else:
+    w("Not measured in this run (custauth_bench_timing did not build or run).")
+w("")
+
 w("## Repeat")
 w("")
 w("```")
