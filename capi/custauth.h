@@ -336,6 +336,26 @@ CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_exchange_otc(
 CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_verify_token(char** out, custauth_t* db,
                                                                         const char* token);
 
+/* The claims of a verified token, without JSON or allocation: the fast path for hosts that verify
+ * a token on every request (and for FFI bindings). Set `version` to CUSTAUTH_CLAIMS_VERSION. */
+#define CUSTAUTH_CLAIMS_VERSION 1
+typedef struct custauth_claims {
+  unsigned int version; /* CUSTAUTH_CLAIMS_VERSION */
+  int64_t uid;          /* the customer's id */
+  int utypid;           /* 3: customer */
+  int format;           /* 0: JWT, 1: opaque */
+  int64_t iat;          /* issued at, seconds */
+  int64_t exp;          /* expires at, seconds */
+  char kid[65];         /* the JWT's key id, NUL-terminated; "" for opaque tokens */
+} custauth_claims;
+
+/* Verifies a customer token like custauth_verify_token and fills *out. Never writes. On failure
+ * *out is zeroed (but for version). CUSTAUTH_EINVALID (NULL arguments, unknown version),
+ * CUSTAUTH_EINVALIDTOKEN, CUSTAUTH_EEXPIRED. */
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_verify_token_claims(custauth_claims* out,
+                                                                               custauth_t* db,
+                                                                               const char* token);
+
 /* Revokes every token issued to the customer up to now (at once through this handle; through
  * others within revocation_refresh_ms). CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID. */
 CUSTAUTH_C_EXPORT int custauth_revoke_customer_tokens(custauth_t* db, const char* email,

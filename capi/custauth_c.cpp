@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -1147,6 +1148,29 @@ int custauth_verify_token(char** out, custauth_t* db, const char* token) {
     auto claims = auth.verify_token(ca::Arg(token));
     if (!claims.ok()) return Fail(claims.status());
     *out = DupJson(ca::ClaimsToJson(*claims));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_verify_token_claims(custauth_claims* out, custauth_t* db, const char* token) {
+  return Guard([&] {
+    if (out == nullptr) ca::Invalid("out is NULL");
+    if (out->version != CUSTAUTH_CLAIMS_VERSION) {
+      ca::Invalid("custauth_claims.version must be CUSTAUTH_CLAIMS_VERSION");
+    }
+    const unsigned int version = out->version;
+    std::memset(out, 0, sizeof *out);
+    out->version = version;
+    ca::CustomerAuth& auth = Auth(db);
+    auto claims = auth.verify_token(ca::Arg(token));
+    if (!claims.ok()) return Fail(claims.status());
+    out->uid = claims->customer_id;
+    out->utypid = claims->user_type;
+    out->format = claims->format == ca::TokenFormat::kJwt ? 0 : 1;
+    out->iat = claims->issued_at;
+    out->exp = claims->expires_at;
+    const std::size_t n = std::min(claims->kid.size(), sizeof out->kid - 1);
+    std::memcpy(out->kid, claims->kid.data(), n);
     return CUSTAUTH_OK;
   });
 }

@@ -306,6 +306,27 @@ static void test_sign_in(custauth_t* db) {
   CHECK_RC(custauth_verify_token(&out, db, NULL), CUSTAUTH_EINVALIDTOKEN);
   CHECK_RC(custauth_verify_token(NULL, db, token), CUSTAUTH_EINVALID);
 
+  /* The allocation-free claims. */
+  {
+    custauth_claims claims;
+    memset(&claims, 0x5a, sizeof claims);
+    claims.version = CUSTAUTH_CLAIMS_VERSION;
+    CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_OK);
+    CHECK(claims.uid > 0);
+    CHECK(claims.utypid == 3);
+    CHECK(claims.format == 0);
+    CHECK(claims.exp - claims.iat == 3600);
+    CHECK(strcmp(claims.kid, "1") == 0);
+    CHECK_RC(custauth_verify_token_claims(&claims, db, "not.a.token"), CUSTAUTH_EINVALIDTOKEN);
+    CHECK(claims.uid == 0 && claims.kid[0] == '\0' && claims.version == CUSTAUTH_CLAIMS_VERSION);
+    CHECK_MSG("The token is malformed.");
+    CHECK_RC(custauth_verify_token_claims(NULL, db, token), CUSTAUTH_EINVALID);
+    claims.version = 99;
+    CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_EINVALID);
+    claims.version = CUSTAUTH_CLAIMS_VERSION;
+    CHECK_RC(custauth_verify_token_claims(&claims, NULL, token), CUSTAUTH_EINVALID);
+  }
+
   /* The platform's messages. */
   CHECK_RC(custauth_generate_customer_token(&out, db, "login@example.com", "Wrong123!", NULL),
            CUSTAUTH_EAUTH);
