@@ -15,9 +15,25 @@ bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAtext(char c) {
   if (IsAsciiAlpha(c) || IsAsciiDigit(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
-    case '|': case '}': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~':
       return true;
     default:
       return false;
@@ -92,9 +108,9 @@ Status ValidateEmail(std::string_view email) {
 Status CheckPasswordPolicy(std::string_view password, const PasswordPolicy& policy,
                            std::string_view email) {
   if (password.size() > policy.max_length) {
-    return Status(Code::kInvalidInput,
-                  fmt::format("Please enter a password with at most {} characters.",
-                              policy.max_length));
+    return Status(
+        Code::kInvalidInput,
+        fmt::format("Please enter a password with at most {} characters.", policy.max_length));
   }
   if (password.size() < policy.min_length) {
     return Status(Code::kInvalidInput,

@@ -18,9 +18,9 @@ namespace custauth::internal {
 struct FlatValue {
   enum class Type { kString, kInteger, kBool, kNull };
   Type type = Type::kNull;
-  std::string str;  // kString
+  std::string str;           // kString
   std::int64_t integer = 0;  // kInteger
-  bool boolean = false;  // kBool
+  bool boolean = false;      // kBool
 };
 
 class FlatObject {

@@ -36,24 +36,22 @@ nlohmann::json CustomerToJson(const Customer& c, bool admin) {
         c.first_failure ? nlohmann::json(FormatTime(*c.first_failure)) : nlohmann::json(nullptr);
     j["lock_expires"] =
         c.lock_expires ? nlohmann::json(FormatTime(*c.lock_expires)) : nlohmann::json(nullptr);
-    j["tokens_revoked_at"] =
-        c.tokens_revoked_at ? nlohmann::json(FormatTime(c.tokens_revoked_at)) : nlohmann::json(nullptr);
+    j["tokens_revoked_at"] = c.tokens_revoked_at ? nlohmann::json(FormatTime(c.tokens_revoked_at))
+                                                 : nlohmann::json(nullptr);
   }
   return j;
 }
 
 nlohmann::json ErrorToJson(const Status& s) {
-  return {{"errors",
-           nlohmann::json::array({{{"message", s.message()},
-                                   {"extensions",
-                                    {{"category", code_category(s.code())},
-                                     {"code", code_name(s.code())}}}}})}};
+  return {{"errors", nlohmann::json::array({{{"message", s.message()},
+                                             {"extensions",
+                                              {{"category", code_category(s.code())},
+                                               {"code", code_name(s.code())}}}}})}};
 }
 
 nlohmann::json AuditToJson(const AuditRecord& r) {
-  nlohmann::json j = {{"id", r.id},          {"at", FormatTime(r.at)},
-                      {"event", r.event},    {"actor", r.actor},
-                      {"reason", r.reason},  {"client_ip", r.client_ip}};
+  nlohmann::json j = {{"id", r.id},       {"at", FormatTime(r.at)}, {"event", r.event},
+                      {"actor", r.actor}, {"reason", r.reason},     {"client_ip", r.client_ip}};
   j["customer_id"] = r.customer_id ? nlohmann::json(*r.customer_id) : nlohmann::json(nullptr);
   j["admin_id"] = r.admin_id ? nlohmann::json(*r.admin_id) : nlohmann::json(nullptr);
   if (!r.detail.empty()) {

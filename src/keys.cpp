@@ -100,8 +100,8 @@ Result<Keys> LoadKeyFile(const std::string& path) {
   }
   if ((st.st_mode & 077) != 0) {
     close(fd);
-    return Status(Code::kForbidden, "key file " + path +
-                                        " is readable by group or others; chmod 600 it");
+    return Status(Code::kForbidden,
+                  "key file " + path + " is readable by group or others; chmod 600 it");
   }
   std::string text;
   char buf[4096];
@@ -171,8 +171,8 @@ Status SaveKeyFile(const std::string& path, const Keys& keys, bool overwrite) {
     return Status(Code::kStorage, "cannot write key file " + tmp + ": " + std::strerror(errno));
   }
   fchmod(fd, 0600);
-  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                       fsync(fd) == 0;
+  const bool written =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   close(fd);
   sodium_memzero(text.data(), text.size());
   if (!written) {
@@ -184,7 +184,8 @@ Status SaveKeyFile(const std::string& path, const Keys& keys, bool overwrite) {
     if (link(tmp.c_str(), path.c_str()) != 0) {
       const int err = errno;
       unlink(tmp.c_str());
-      if (err == EEXIST) return Status(Code::kAlreadyExists, "key file " + path + " already exists");
+      if (err == EEXIST)
+        return Status(Code::kAlreadyExists, "key file " + path + " already exists");
       return Status(Code::kStorage, "cannot create key file " + path + ": " + std::strerror(err));
     }
     unlink(tmp.c_str());

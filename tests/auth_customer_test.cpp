@@ -155,32 +155,43 @@ TEST_CASE("Refused creates carry the right code and message and write nothing") 
     mutate(in);
     cases.push_back({name, in, code, std::move(message)});
   };
-  add("duplicate email, other case", [](CustomerInput& in) { in.email = "BOBLOBLAW@example.com"; },
+  add(
+      "duplicate email, other case", [](CustomerInput& in) { in.email = "BOBLOBLAW@example.com"; },
       Code::kAlreadyExists, std::string(msg::kCustomerExists));
-  add("duplicate without password",
+  add(
+      "duplicate without password",
       [](CustomerInput& in) {
         in.email = "bobloblaw@example.com";
         in.password.reset();
       },
       Code::kAlreadyExists, std::string(msg::kCustomerExists));
-  add("invalid email", [](CustomerInput& in) { in.email = "roni_cost@"; }, Code::kInvalidInput,
+  add(
+      "invalid email", [](CustomerInput& in) { in.email = "roni_cost@"; }, Code::kInvalidInput,
       std::string(msg::kInvalidEmail));
-  add("empty email", [](CustomerInput& in) { in.email = ""; }, Code::kInvalidInput,
+  add(
+      "empty email", [](CustomerInput& in) { in.email = ""; }, Code::kInvalidInput,
       std::string(msg::kInvalidEmail));
-  add("email with SQL", [](CustomerInput& in) { in.email = "x'); DROP TABLE customers;--@a.com"; },
+  add(
+      "email with SQL", [](CustomerInput& in) { in.email = "x'); DROP TABLE customers;--@a.com"; },
       Code::kInvalidInput, std::string(msg::kInvalidEmail));
-  add("empty first name", [](CustomerInput& in) { in.firstname = ""; }, Code::kInvalidInput,
+  add(
+      "empty first name", [](CustomerInput& in) { in.firstname = ""; }, Code::kInvalidInput,
       "\"First Name\" is a required value.");
-  add("empty last name", [](CustomerInput& in) { in.lastname = " "; }, Code::kInvalidInput,
+  add(
+      "empty last name", [](CustomerInput& in) { in.lastname = " "; }, Code::kInvalidInput,
       "\"Last Name\" is a required value.");
-  add("short password", [](CustomerInput& in) { in.password = "Ab1"; }, Code::kInvalidInput,
+  add(
+      "short password", [](CustomerInput& in) { in.password = "Ab1"; }, Code::kInvalidInput,
       "The password needs at least 8 characters. Create a new password and try again.");
-  add("weak password", [](CustomerInput& in) { in.password = "abcdefghi"; }, Code::kInvalidInput,
+  add(
+      "weak password", [](CustomerInput& in) { in.password = "abcdefghi"; }, Code::kInvalidInput,
       "Minimum of different classes of characters in password is 3. Classes of characters: "
       "Lower Case, Upper Case, Digits, Special Characters.");
-  add("megabyte password", [](CustomerInput& in) { in.password = std::string(1 << 20, 'A'); },
+  add(
+      "megabyte password", [](CustomerInput& in) { in.password = std::string(1 << 20, 'A'); },
       Code::kInvalidInput, "Please enter a password with at most 256 characters.");
-  add("bad website", [](CustomerInput& in) { in.website_id = 0; }, Code::kInvalidInput,
+  add(
+      "bad website", [](CustomerInput& in) { in.website_id = 0; }, Code::kInvalidInput,
       "website_id must be positive");
 
   for (const auto& c : cases) {
@@ -212,8 +223,7 @@ TEST_CASE("Refused updates and lookups") {
   u.confirmed = false;
   CHECK(f.auth->update_customer("nobody@example.com", u).code() == Code::kNotFound);
   CHECK(f.auth->update_customer("", u).status().message() == std::string(msg::kSpecifyEmail));
-  CHECK(f.auth->update_customer("nobody", u).status().message() ==
-        std::string(msg::kInvalidEmail));
+  CHECK(f.auth->update_customer("nobody", u).status().message() == std::string(msg::kInvalidEmail));
   CustomerUpdate bad_name;
   bad_name.lastname = "";
   bad_name.confirmed = false;

@@ -297,8 +297,8 @@ TEST_CASE("Password reset requests are rate limited per email and per client IP"
   CHECK_FALSE(unknown->has_value());
   // Per IP: 5 per hour across emails.
   for (int i = 0; i < 4; ++i) {
-    REQUIRE(f.auth->request_password_reset("nobody" + std::to_string(i) + "@example.com", other)
-                .ok());
+    REQUIRE(
+        f.auth->request_password_reset("nobody" + std::to_string(i) + "@example.com", other).ok());
   }
   auto by_ip = f.auth->request_password_reset("somebody@example.com", other);
   CHECK(by_ip.status().message() == limited);
@@ -315,7 +315,8 @@ TEST_CASE("Login as Customer: consent, one-time, 30 s, only the latest code") {
   Fixture f(backend);
   auto refused = f.auth->issue_otc(f.bob.email, 7, "support");
   CHECK(refused.code() == Code::kForbidden);
-  CHECK(refused.status().message() == "Login as Customer assistance is disabled for this Customer.");
+  CHECK(refused.status().message() ==
+        "Login as Customer assistance is disabled for this Customer.");
 
   f.Consent(true);
   auto code = f.auth->issue_otc(f.bob.email, 7, "support call #42");

@@ -37,8 +37,8 @@ std::string Slurp(int fd) {
 
 // Runs the CLI with `args`, feeding `input` on stdin; the environment gets CUSTAUTH_DB=db.
 Run Cli(const std::string& db, std::vector<std::string> args, const std::string& input = "") {
-  std::vector<std::string> full = {CUSTAUTH_CLI_PATH, "--argon2-opslimit", "1",
-                                   "--argon2-memlimit", "8192"};
+  std::vector<std::string> full = {CUSTAUTH_CLI_PATH, "--argon2-opslimit", "1", "--argon2-memlimit",
+                                   "8192"};
   full.insert(full.end(), args.begin(), args.end());
   int in[2], out[2], err[2];
   REQUIRE(pipe(in) == 0);
@@ -113,15 +113,15 @@ TEST_CASE("CLI: init, create, show, update") {
         "A customer with the same email address already exists in an associated website.");
   CHECK(dup.j()["errors"][0]["extensions"]["category"] == "graphql-already-exists");
 
-  Run bad = Cli(db, {"customer", "create", "--email", "nope", "--firstname", "B", "--lastname",
-                     "L", "--password", "Password123"});
+  Run bad = Cli(db, {"customer", "create", "--email", "nope", "--firstname", "B", "--lastname", "L",
+                     "--password", "Password123"});
   CHECK(bad.exit_code == 1);
   CHECK(bad.j()["errors"][0]["message"] == "\"Email\" is not a valid email address.");
   CHECK(bad.j()["errors"][0]["extensions"]["category"] == "graphql-input");
 
-  Run unconfirmed = Cli(db, {"customer", "create", "--email", "roni_cost@example.com",
-                             "--firstname", "Roni", "--lastname", "Cost", "--unconfirmed",
-                             "--allow-remote-shopping-assistance"});
+  Run unconfirmed =
+      Cli(db, {"customer", "create", "--email", "roni_cost@example.com", "--firstname", "Roni",
+               "--lastname", "Cost", "--unconfirmed", "--allow-remote-shopping-assistance"});
   REQUIRE(unconfirmed.exit_code == 0);
   CHECK(unconfirmed.j()["customer"]["confirmed"] == false);
   CHECK(unconfirmed.j()["customer"]["has_password"] == false);
@@ -192,17 +192,17 @@ TEST_CASE("CLI: generate-customer-token, reset, otc, verify, revoke, audit") {
   REQUIRE(Cli(db, {"customer", "create", "--email", "bobloblaw@example.com", "--firstname", "Bob",
                    "--lastname", "Loblaw", "--password", "b0bl0bl@w"})
               .exit_code == 0);
-  Run login = Cli(db, {"generate-customer-token", "--email", "bobloblaw@example.com",
-                       "--password-stdin"},
-                  "b0bl0bl@w\n");
+  Run login =
+      Cli(db, {"generate-customer-token", "--email", "bobloblaw@example.com", "--password-stdin"},
+          "b0bl0bl@w\n");
   REQUIRE(login.exit_code == 0);
   const std::string token = login.j()["data"]["generateCustomerToken"]["token"];
   Run verify = Cli(db, {"token", "verify", token});
   REQUIRE(verify.exit_code == 0);
   CHECK(verify.j()["utypid"] == 3);
 
-  Run wrong = Cli(db, {"generate-customer-token", "--email", "bobloblaw@example.com",
-                       "--password", "nope"});
+  Run wrong = Cli(
+      db, {"generate-customer-token", "--email", "bobloblaw@example.com", "--password", "nope"});
   CHECK(wrong.exit_code == 1);
   CHECK(wrong.j()["errors"][0]["message"] ==
         "The account sign-in was incorrect or your account is disabled temporarily. Please wait "
@@ -219,8 +219,9 @@ TEST_CASE("CLI: generate-customer-token, reset, otc, verify, revoke, audit") {
   CHECK(again.exit_code == 1);
   CHECK(again.j()["errors"][0]["message"] ==
         "We received too many requests for password resets. Please wait and try again later.");
-  Run set = Cli(db, {"reset-password", "--email", "bobloblaw@example.com", "--token", reset_token,
-                     "--new-password-stdin"},
+  Run set = Cli(db,
+                {"reset-password", "--email", "bobloblaw@example.com", "--token", reset_token,
+                 "--new-password-stdin"},
                 "N3w-Passw0rd\n");
   REQUIRE(set.exit_code == 0);
   Run reused = Cli(db, {"reset-password", "--email", "bobloblaw@example.com", "--token",

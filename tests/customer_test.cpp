@@ -83,8 +83,8 @@ TEST_CASE("Result holds a value or a failure, never an OK status without a value
 TEST_CASE("Version macros match the runtime") {
   CHECK(std::string(VersionString()) == CUSTAUTH_VERSION_STRING);
   CHECK(VersionNumber() == CUSTAUTH_VERSION_NUMBER);
-  CHECK(VersionNumber() == CUSTAUTH_VERSION_MAJOR * 1000000 + CUSTAUTH_VERSION_MINOR * 1000 +
-                               CUSTAUTH_VERSION_PATCH);
+  CHECK(VersionNumber() ==
+        CUSTAUTH_VERSION_MAJOR * 1000000 + CUSTAUTH_VERSION_MINOR * 1000 + CUSTAUTH_VERSION_PATCH);
 }
 
 TEST_CASE("ManualClock moves only when told, from many threads") {
@@ -158,9 +158,9 @@ TEST_CASE("Invalid emails are refused with the platform's message") {
   const std::string long_email = std::string(64, 'a') + "@" + std::string(186, 'b') + ".com";
   REQUIRE(long_email.size() == 255);
   CHECK(IsValidEmail(long_email) == false);  // a 186-byte label is longer than 63
-  const std::string too_long = std::string(60, 'a') + "@" +
-                               std::string(60, 'b') + "." + std::string(60, 'c') + "." +
-                               std::string(60, 'd') + "." + std::string(9, 'e') + ".com";
+  const std::string too_long = std::string(60, 'a') + "@" + std::string(60, 'b') + "." +
+                               std::string(60, 'c') + "." + std::string(60, 'd') + "." +
+                               std::string(9, 'e') + ".com";
   REQUIRE(too_long.size() == 257);
   const std::string longest = std::string(60, 'a') + "@" + std::string(60, 'b') + "." +
                               std::string(60, 'c') + "." + std::string(60, 'd') + "." +
@@ -282,7 +282,7 @@ TEST_CASE("Names: required, bounded, printable UTF-8") {
 TEST_CASE("UTF-8 validation") {
   CHECK(internal::IsValidUtf8(""));
   CHECK(internal::IsValidUtf8("plain"));
-  CHECK(internal::IsValidUtf8("\xF0\x9F\x98\x80"));  // U+1F600
+  CHECK(internal::IsValidUtf8("\xF0\x9F\x98\x80"));    // U+1F600
   CHECK_FALSE(internal::IsValidUtf8("\xF0\x9F\x98"));  // truncated
   CHECK_FALSE(internal::IsValidUtf8("\x80"));
   CHECK_FALSE(internal::IsValidUtf8("\xFF"));

@@ -262,20 +262,25 @@ TEST_CASE("JWT verification refuses every malformed or forged token before stora
       {"truncated signature", t.substr(0, t.size() - 2), "The token signature is invalid."},
       {"signature bit flipped", t.substr(0, t.size() - 1) + (t.back() == 'A' ? "B" : "A"),
        "The token signature is invalid."},
-      {"missing uid", Forge(R"({"kid":"1","alg":"HS256"})",
-                            R"({"utypid":3,"iat":1748499421,"exp":1748503021})", key),
+      {"missing uid",
+       Forge(R"({"kid":"1","alg":"HS256"})", R"({"utypid":3,"iat":1748499421,"exp":1748503021})",
+             key),
        "The token is malformed."},
-      {"admin user type", Forge(R"({"kid":"1","alg":"HS256"})",
-                                R"({"uid":6,"utypid":2,"iat":1748499421,"exp":1748503021})", key),
+      {"admin user type",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":2,"iat":1748499421,"exp":1748503021})", key),
        "The token is malformed."},
-      {"string uid", Forge(R"({"kid":"1","alg":"HS256"})",
-                           R"({"uid":"6","utypid":3,"iat":1748499421,"exp":1748503021})", key),
+      {"string uid",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":"6","utypid":3,"iat":1748499421,"exp":1748503021})", key),
        "The token is malformed."},
-      {"negative uid", Forge(R"({"kid":"1","alg":"HS256"})",
-                             R"({"uid":-6,"utypid":3,"iat":1748499421,"exp":1748503021})", key),
+      {"negative uid",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":-6,"utypid":3,"iat":1748499421,"exp":1748503021})", key),
        "The token is malformed."},
-      {"fractional exp", Forge(R"({"kid":"1","alg":"HS256"})",
-                               R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021.5})", key),
+      {"fractional exp",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021.5})", key),
        "The token is malformed."},
       {"huge exp",
        Forge(R"({"kid":"1","alg":"HS256"})",
@@ -285,8 +290,9 @@ TEST_CASE("JWT verification refuses every malformed or forged token before stora
        Forge(R"({"kid":"1","alg":"HS256"})",
              R"({"uid":6,"utypid":3,"iat":1748499421,"exp":9223372036854775807})", key),
        "The token is malformed."},
-      {"negative exp", Forge(R"({"kid":"1","alg":"HS256"})",
-                             R"({"uid":6,"utypid":3,"iat":1748499421,"exp":-1})", key),
+      {"negative exp",
+       Forge(R"({"kid":"1","alg":"HS256"})", R"({"uid":6,"utypid":3,"iat":1748499421,"exp":-1})",
+             key),
        "The token is malformed."},
       {"duplicate uid",
        Forge(R"({"kid":"1","alg":"HS256"})",
@@ -300,12 +306,13 @@ TEST_CASE("JWT verification refuses every malformed or forged token before stora
        Forge(R"({"kid":"1","alg":"HS256"})",
              R"({"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021}x)", key),
        "The token is malformed."},
-      {"expired", Forge(R"({"kid":"1","alg":"HS256"})",
-                        R"({"uid":6,"utypid":3,"iat":1748490000,"exp":1748499400})", key),
+      {"expired",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748490000,"exp":1748499400})", key),
        "The token has expired."},
-      {"issued in the future", Forge(R"({"kid":"1","alg":"HS256"})",
-                                     R"({"uid":6,"utypid":3,"iat":1748499521,"exp":1748503021})",
-                                     key),
+      {"issued in the future",
+       Forge(R"({"kid":"1","alg":"HS256"})",
+             R"({"uid":6,"utypid":3,"iat":1748499521,"exp":1748503021})", key),
        "The token was issued in the future."},
   };
   const int calls_before = f.storage->calls.load();
@@ -314,15 +321,15 @@ TEST_CASE("JWT verification refuses every malformed or forged token before stora
     auto r = issuer.verify(c.token);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message() == c.message);
-    CHECK(r.code() == (c.message == "The token has expired." ? Code::kExpired
-                                                              : Code::kInvalidToken));
+    CHECK(r.code() ==
+          (c.message == "The token has expired." ? Code::kExpired : Code::kInvalidToken));
   }
   CHECK(f.storage->calls.load() == calls_before);  // none of these reached storage
 
   // Extra header fields (typ) and claims are tolerated; the signature covers them.
-  auto typ = issuer.verify(Forge(R"({"typ":"JWT","alg":"HS256","kid":"1"})",
-                                 R"({"exp":1748503021,"iat":1748499421,"uid":6,"utypid":3,"x":"y"})",
-                                 key));
+  auto typ = issuer.verify(
+      Forge(R"({"typ":"JWT","alg":"HS256","kid":"1"})",
+            R"({"exp":1748503021,"iat":1748499421,"uid":6,"utypid":3,"x":"y"})", key));
   CHECK(typ.ok());
   CHECK(issuer.verify(Forge(R"({"typ":"JWS","alg":"HS256","kid":"1"})", good_payload, key))
             .status()
@@ -456,8 +463,8 @@ TEST_CASE("Opaque tokens: 32 characters, stored only as a keyed hash") {
 
   // The store holds HMAC(secret_key, purpose, token), not the token.
   CHECK(f.storage->find_opaque_token(*token).code() == Code::kNotFound);
-  CHECK(f.storage->find_opaque_token(internal::KeyedHash(std::string(32, 's'), "opaque-token",
-                                                         *token))
+  CHECK(f.storage
+            ->find_opaque_token(internal::KeyedHash(std::string(32, 's'), "opaque-token", *token))
             .ok());
 
   std::string other = *token;

@@ -101,7 +101,8 @@ struct Parsed {
   }
 };
 
-Parsed ParseOptions(const std::vector<std::string>& args, std::size_t start, const OptionSpec& spec) {
+Parsed ParseOptions(const std::vector<std::string>& args, std::size_t start,
+                    const OptionSpec& spec) {
   Parsed p;
   for (std::size_t i = start; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -178,22 +179,24 @@ class Cli {
       if (sub == "show") return CustomerShow(ParseOptions(args, 2, kShowSpec));
     }
     if (cmd == "generate-customer-token") {
-      return GenerateToken(ParseOptions(args, 1, {{"email", true},
-                                                  {"password", true},
-                                                  {"password-stdin", false},
-                                                  {"website-id", true},
-                                                  {"client-ip", true}}));
+      return GenerateToken(ParseOptions(args, 1,
+                                        {{"email", true},
+                                         {"password", true},
+                                         {"password-stdin", false},
+                                         {"website-id", true},
+                                         {"client-ip", true}}));
     }
     if (cmd == "request-password-reset") {
       return RequestReset(
           ParseOptions(args, 1, {{"email", true}, {"website-id", true}, {"client-ip", true}}));
     }
     if (cmd == "reset-password") {
-      return ResetPassword(ParseOptions(args, 1, {{"email", true},
-                                                  {"token", true},
-                                                  {"new-password", true},
-                                                  {"new-password-stdin", false},
-                                                  {"website-id", true}}));
+      return ResetPassword(ParseOptions(args, 1,
+                                        {{"email", true},
+                                         {"token", true},
+                                         {"new-password", true},
+                                         {"new-password-stdin", false},
+                                         {"website-id", true}}));
     }
     if (cmd == "otc" && args.size() >= 2 && args[1] == "issue") {
       return OtcIssue(ParseOptions(
@@ -250,8 +253,9 @@ class Cli {
       {"subscribed", false},     {"allow-remote-shopping-assistance", false},
       {"website-id", true}};
   inline static const OptionSpec kUpdateSpec = {
-      {"email", true},      {"firstname", true},  {"lastname", true},
-      {"confirmed", true},  {"active", true},     {"subscribed", true},
+      {"email", true},      {"firstname", true},
+      {"lastname", true},   {"confirmed", true},
+      {"active", true},     {"subscribed", true},
       {"website-id", true}, {"allow-remote-shopping-assistance", true}};
   inline static const OptionSpec kShowSpec = {{"email", true}, {"website-id", true}};
 
@@ -294,8 +298,8 @@ class Cli {
     auto keys = custauth::LoadKeyFile(g_.key_file);
     if (!keys.ok()) {
       if (keys.code() == Code::kNotFound) {
-        return Status(Code::kNotFound, keys.status().message() +
-                                           "; run 'custauth init' or pass --key-file");
+        return Status(Code::kNotFound,
+                      keys.status().message() + "; run 'custauth init' or pass --key-file");
       }
       return keys.status();
     }
@@ -311,8 +315,8 @@ class Cli {
     bool created_keys = false;
     auto existing = custauth::LoadKeyFile(g_.key_file);
     if (existing.code() == Code::kNotFound) {
-      Status saved = custauth::SaveKeyFile(g_.key_file,
-                                           custauth::GenerateKeys(*custauth::SystemRandom::Shared()));
+      Status saved = custauth::SaveKeyFile(
+          g_.key_file, custauth::GenerateKeys(*custauth::SystemRandom::Shared()));
       if (!saved.ok()) return Refuse(saved);
       created_keys = true;
     } else if (!existing.ok()) {
@@ -365,8 +369,8 @@ class Cli {
     auto token = (*auth)->request_password_reset(email, Context(p), Website(p));
     if (!token.ok()) return Refuse(token.status());
     // What the host would mail; null for an unknown email (the customer sees the same result).
-    return Print({{"requested", true},
-                  {"token", token->has_value() ? json(**token) : json(nullptr)}});
+    return Print(
+        {{"requested", true}, {"token", token->has_value() ? json(**token) : json(nullptr)}});
   }
 
   int ResetPassword(const Parsed& p) {
@@ -475,8 +479,8 @@ class Cli {
     if (p.has("active")) u.is_active = ParseBool("active", p.get("active"));
     if (p.has("subscribed")) u.is_subscribed = ParseBool("subscribed", p.get("subscribed"));
     if (p.has("allow-remote-shopping-assistance")) {
-      u.allow_remote_shopping_assistance = ParseBool(
-          "allow-remote-shopping-assistance", p.get("allow-remote-shopping-assistance"));
+      u.allow_remote_shopping_assistance =
+          ParseBool("allow-remote-shopping-assistance", p.get("allow-remote-shopping-assistance"));
     }
     std::int64_t website = custauth::kDefaultWebsiteId;
     if (p.has("website-id")) website = ParseInt("website-id", p.get("website-id"));
@@ -520,8 +524,8 @@ class Cli {
             {"permissions", i.permissions},
             {"active", i.active},
             {"created_at", custauth::internal::FormatTime(i.created_at)},
-            {"revoked_at", i.revoked_at ? json(custauth::internal::FormatTime(*i.revoked_at))
-                                        : json(nullptr)}};
+            {"revoked_at",
+             i.revoked_at ? json(custauth::internal::FormatTime(*i.revoked_at)) : json(nullptr)}};
   }
 
   int IntegrationCreate(const Parsed& p) {
@@ -638,8 +642,8 @@ int main(int argc, char** argv) {
       // Beside a SQLite file; for a PostgreSQL URI, ./custauth.key.
       const bool uri = g.db.rfind("postgresql://", 0) == 0 || g.db.rfind("postgres://", 0) == 0;
       g.key_file = env != nullptr && *env != '\0' ? env
-                   : uri                             ? std::string("./custauth.key")
-                                                     : custauth::DefaultKeyFilePath(g.db);
+                   : uri                          ? std::string("./custauth.key")
+                                                  : custauth::DefaultKeyFilePath(g.db);
     }
     Cli cli(g);
     return cli.Run(args);
@@ -647,8 +651,7 @@ int main(int argc, char** argv) {
     std::cerr << "custauth: " << e.message << "\n\n" << kUsage;
     return kExitUsage;
   } catch (const std::exception& e) {
-    std::cout << custauth::internal::ErrorToJson(Status(Code::kInternal, e.what())).dump(2)
-              << "\n";
+    std::cout << custauth::internal::ErrorToJson(Status(Code::kInternal, e.what())).dump(2) << "\n";
     return kExitRefused;
   }
 }

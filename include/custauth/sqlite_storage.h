@@ -37,8 +37,8 @@ CUSTAUTH_EXPORT int SqliteSchemaVersion() noexcept;
 
 // Opens (creating and migrating as needed) the database at `path`. kStorage with the reason when
 // the file cannot be opened, is not a custauth database, or has a newer schema than this build.
-CUSTAUTH_EXPORT Result<std::unique_ptr<Storage>> OpenSqliteStorage(const std::string& path,
-                                                                   const SqliteOptions& options = {});
+CUSTAUTH_EXPORT Result<std::unique_ptr<Storage>> OpenSqliteStorage(
+    const std::string& path, const SqliteOptions& options = {});
 
 }  // namespace custauth
 

@@ -34,11 +34,11 @@ enum class Code : int {
   kForbidden = -8,             // the caller lacks a permission, or the customer has not consented
   kRateLimited = -9,           // too many requests
   kUnsupported = -10,          // a valid but unsupported choice (e.g. an OAuth signature method)
-  kStorage = -11,              // the storage backend failed (I/O, corruption, busy beyond the bound)
-  kBusy = -12,                 // a resource limit was reached (e.g. the Argon2 concurrency budget)
-  kConflict = -13,             // a compare-and-set lost to a concurrent change; retry
-  kInternal = -14,             // a bug or an unexpected failure inside custauth
-  kInvalidToken = -15,         // a token that does not verify (signature, format, revoked)
+  kStorage = -11,       // the storage backend failed (I/O, corruption, busy beyond the bound)
+  kBusy = -12,          // a resource limit was reached (e.g. the Argon2 concurrency budget)
+  kConflict = -13,      // a compare-and-set lost to a concurrent change; retry
+  kInternal = -14,      // a bug or an unexpected failure inside custauth
+  kInvalidToken = -15,  // a token that does not verify (signature, format, revoked)
 };
 
 // The name of a code, e.g. "invalid_input". Never null.
@@ -109,7 +109,7 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
-  Result(const T& value) : v_(std::in_place_index<0>, value) {}  // NOLINT: implicit by design
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}        // NOLINT: implicit by design
   Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
   Result(Status status) : v_(std::in_place_index<1>, std::move(status)) {  // NOLINT
     assert(!std::get<1>(v_).ok() && "Result<T> needs a failed Status or a value");
@@ -145,10 +145,10 @@ class [[nodiscard]] Result {
 }  // namespace custauth
 
 // Returns early from the enclosing function with the failure of a Status expression.
-#define CUSTAUTH_RETURN_IF_ERROR(expr)                      \
-  do {                                                      \
-    ::custauth::Status custauth_status_ = (expr);           \
-    if (!custauth_status_.ok()) return custauth_status_;    \
+#define CUSTAUTH_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::custauth::Status custauth_status_ = (expr);        \
+    if (!custauth_status_.ok()) return custauth_status_; \
   } while (0)
 
 #endif  // CUSTAUTH_STATUS_H_

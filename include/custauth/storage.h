@@ -20,8 +20,9 @@
 // kInvalidInput (writes) or kNotFound (lookups), never truncated.
 //
 // Backends: MakeMemoryStorage() (memory_storage.h, tests), OpenSqliteStorage() (sqlite_storage.h,
-// the embedded default), OpenPostgresStorage() (postgres_storage.h, a fleet of servers). One conformance suite (tests/storage_conformance_test.cpp) pins every
-// contract below and runs against each backend.
+// the embedded default), OpenPostgresStorage() (postgres_storage.h, a fleet of servers). One
+// conformance suite (tests/storage_conformance_test.cpp) pins every contract below and runs against
+// each backend.
 #ifndef CUSTAUTH_STORAGE_H_
 #define CUSTAUTH_STORAGE_H_
 
@@ -132,8 +133,8 @@ struct SecretRecord {
 // One rule of a rate limit, applied to a bucket (e.g. "reset:email:<key>", "reset:ip:<addr>").
 struct RateRule {
   std::string bucket;
-  TimeMs window = kHour;  // events counted within (now - window, now]
-  int max_in_window = 5;  // a request is refused when this many are already counted
+  TimeMs window = kHour;    // events counted within (now - window, now]
+  int max_in_window = 5;    // a request is refused when this many are already counted
   TimeMs min_interval = 0;  // a request is refused within this long after the bucket's last one
 };
 
@@ -184,7 +185,7 @@ struct AuditQuery {
   // Records with id > after_id. Ids increase; with concurrent writers on PostgreSQL an id may
   // commit after a higher one, so a reader tailing the trail should overlap by a few seconds.
   std::int64_t after_id = 0;
-  std::size_t limit = 100;    // at most this many, oldest first (0: none)
+  std::size_t limit = 100;  // at most this many, oldest first (0: none)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -249,8 +250,8 @@ class CUSTAUTH_EXPORT Storage {
 
   // --- Rate limits ---
 
-  // Takes one slot in every distinct bucket the rules name, or none: kRateLimited when any rule refuses (then no
-  // bucket records anything). Events older than every window may be pruned.
+  // Takes one slot in every distinct bucket the rules name, or none: kRateLimited when any rule
+  // refuses (then no bucket records anything). Events older than every window may be pruned.
   virtual Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) = 0;
 
   // --- OAuth nonces ---

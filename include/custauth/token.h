@@ -54,12 +54,12 @@ struct TokenOptions {
 
 // What a verified token says.
 struct TokenClaims {
-  std::int64_t customer_id = 0;  // uid
+  std::int64_t customer_id = 0;       // uid
   int user_type = kUserTypeCustomer;  // utypid
-  std::int64_t issued_at = 0;    // iat, seconds
-  std::int64_t expires_at = 0;   // exp, seconds
+  std::int64_t issued_at = 0;         // iat, seconds
+  std::int64_t expires_at = 0;        // exp, seconds
   TokenFormat format = TokenFormat::kJwt;
-  std::string kid;               // JWT only
+  std::string kid;  // JWT only
 };
 
 class CUSTAUTH_EXPORT TokenIssuer {
@@ -98,8 +98,8 @@ class CUSTAUTH_EXPORT TokenIssuer {
 };
 
 // Encodes the platform-shaped JWT for these claims with this key (exposed for tests and benches).
-CUSTAUTH_EXPORT std::string EncodeCustomerJwt(const JwtKey& key, std::int64_t uid,
-                                              std::int64_t iat, std::int64_t exp);
+CUSTAUTH_EXPORT std::string EncodeCustomerJwt(const JwtKey& key, std::int64_t uid, std::int64_t iat,
+                                              std::int64_t exp);
 
 }  // namespace custauth
 
