@@ -133,8 +133,7 @@ Result<Customer> CustomerAuth::create_customer(const CustomerInput& input,
 }
 
 Result<Customer> CustomerAuth::find_customer(std::string_view email, std::int64_t website_id) {
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   return impl_->storage->find_customer_by_email(website_id, email);
 }
 
@@ -145,8 +144,7 @@ Result<Customer> CustomerAuth::find_customer_by_id(std::int64_t id) {
 
 Result<Customer> CustomerAuth::update_customer(std::string_view email, const CustomerUpdate& update,
                                                const RequestContext& ctx, std::int64_t website_id) {
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   if (update.firstname) CUSTAUTH_RETURN_IF_ERROR(ValidateName(*update.firstname, "First Name"));
   if (update.lastname) CUSTAUTH_RETURN_IF_ERROR(ValidateName(*update.lastname, "Last Name"));
   auto found = impl_->storage->find_customer_by_email(website_id, email);
@@ -196,8 +194,7 @@ Result<std::string> CustomerAuth::exchange_otc(std::string_view email, std::stri
 Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::string_view email,
                                                                         const RequestContext& ctx,
                                                                         std::int64_t website_id) {
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   const TimeMs now = impl_->now();
   // Limits apply before the lookup, so that known and unknown emails look the same.
   std::vector<RateRule> rules;
@@ -244,8 +241,7 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
 Status CustomerAuth::reset_password(std::string_view email, std::string_view token,
                                     std::string_view new_password, const RequestContext& ctx,
                                     std::int64_t website_id) {
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   const Status mismatched(Code::kInvalidInput, msg::kResetTokenMismatch);
   if (!IsResetTokenShape(token)) return mismatched;
   CUSTAUTH_RETURN_IF_ERROR(
@@ -319,8 +315,7 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
 Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t admin_id,
                                             std::string_view reason, const RequestContext& ctx,
                                             std::int64_t website_id) {
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   if (admin_id <= 0) return Status(Code::kInvalidInput, "admin_id must be positive");
   if (reason.size() > 1024 || !internal::IsValidUtf8(reason)) {
     return Status(Code::kInvalidInput, "the reason must be valid UTF-8 of at most 1024 bytes");
@@ -365,8 +360,7 @@ Result<TokenClaims> CustomerAuth::verify_token(std::string_view token) {
 
 Status CustomerAuth::revoke_customer_tokens(std::string_view email, const RequestContext& ctx,
                                             std::int64_t website_id) {
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) return found.status();
   const TimeMs now = impl_->now();
@@ -414,8 +408,7 @@ Result<std::string> CustomerAuth::test_last_secret(SecretKind kind, std::string_
   if (kind != SecretKind::kPasswordReset && kind != SecretKind::kAdminOtc) {
     return Status(Code::kInvalidInput, "unknown secret kind");
   }
-  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
+  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) return found.status();
   std::lock_guard<std::mutex> lock(impl_->test_mu);

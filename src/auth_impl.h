@@ -74,12 +74,19 @@ inline TimeMs RevocationTime(TimeMs previous, TimeMs now) {
   return now;
 }
 
+// An operation's `email` argument: DOMAIN.md's message when it is empty, else the email rules.
+inline Status CheckEmailArgument(std::string_view email) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  return ValidateEmail(email);
+}
+
 inline Status SignInIncorrect() {
   return Status(Code::kAuthenticationFailed, msg::kSignInIncorrect);
 }
 
 }  // namespace internal
 
+using internal::CheckEmailArgument;
 using internal::IsOtcShape;
 using internal::IsResetTokenShape;
 using internal::kMaxLoginSecret;
