@@ -392,7 +392,8 @@ struct TokenIssuer::Impl {
     }
     auto revoked = RevokedAt(claims.customer_id);
     if (!revoked.ok()) return revoked.status();
-    if (claims.issued_at * 1000 <= *revoked) return Invalid(kRevoked);
+    // 0 means never revoked: a token with iat 0 is old, not revoked.
+    if (*revoked > 0 && claims.issued_at * 1000 <= *revoked) return Invalid(kRevoked);
     return claims;
   }
 
@@ -408,7 +409,7 @@ struct TokenIssuer::Impl {
     if (now >= rec->expires_at + options.leeway) return Status(Code::kExpired, kExpired);
     auto revoked = RevokedAt(rec->customer_id);
     if (!revoked.ok()) return revoked.status();
-    if (rec->issued_at <= *revoked) return Invalid(kRevoked);
+    if (*revoked > 0 && rec->issued_at <= *revoked) return Invalid(kRevoked);
     TokenClaims claims;
     claims.customer_id = rec->customer_id;
     claims.issued_at = rec->issued_at / 1000;

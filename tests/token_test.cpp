@@ -423,6 +423,26 @@ TEST_CASE("Revocation elsewhere is seen through the epoch; refresh 0 asks every 
   CHECK(issuer.verify(*token).status().message() == "The token has been revoked.");
 }
 
+TEST_CASE("A customer never revoked has no revocation time: a token with iat 0 is not revoked") {
+  // Found by fuzz_token_verify: tokens_revoked_at 0 means "never", so iat 0 must not fall into it.
+  Fixture f;
+  TokenIssuer issuer = f.Issuer();
+  const Keys keys = TestKeys();
+  const std::int64_t exp = f.clock.now() / 1000 + 3600;
+  auto claims = issuer.verify(EncodeCustomerJwt(keys.jwt_keys.back(), f.customer.id, 0, exp));
+  REQUIRE(claims.ok());
+  CHECK(claims->issued_at == 0);
+  // Once revoked, the same token is refused.
+  CustomerPatch p;
+  p.revoke_tokens_at = f.clock.now();
+  auto revoked = f.storage->update_customer(f.customer.id, p, f.clock.now());
+  REQUIRE(revoked.ok());
+  issuer.note_revocation(f.customer.id, revoked->tokens_revoked_at);
+  CHECK(issuer.verify(EncodeCustomerJwt(keys.jwt_keys.back(), f.customer.id, 0, exp))
+            .status()
+            .message() == "The token has been revoked.");
+}
+
 TEST_CASE("A verified token costs no customer read while the cache is warm") {
   Fixture f;
   TokenOptions o;
