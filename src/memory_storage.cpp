@@ -129,6 +129,52 @@ class MemoryStorage final : public Storage {
     return c;
   }
 
+  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
+                                                      ImportConflict on_conflict) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const ImportedCustomer& row : rows) {
+      if (row.customer.id <= 0) {
+        return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
+      }
+    }
+    std::vector<ImportOutcome> outcomes;
+    outcomes.reserve(rows.size());
+    for (const ImportedCustomer& row : rows) {
+      const NewCustomer& c = row.customer;
+      std::pair<std::int64_t, std::string> email_key{c.website_id, EmailKey(c.email)};
+      auto by_email = by_email_.find(email_key);
+      auto by_id = customers_.find(c.id);
+      const bool email_taken = by_email != by_email_.end();
+      if (!email_taken && by_id == customers_.end()) {
+        Customer stored = row.ToCustomer();
+        next_customer_id_ = std::max(next_customer_id_, stored.id + 1);
+        by_email_.emplace(std::move(email_key), stored.id);
+        customers_.emplace(stored.id, std::move(stored));
+        outcomes.push_back(ImportOutcome::kCreated);
+        continue;
+      }
+      if (on_conflict == ImportConflict::kSkip) {
+        outcomes.push_back(ImportOutcome::kSkipped);
+        continue;
+      }
+      if (on_conflict == ImportConflict::kFail || by_id == customers_.end() ||
+          (email_taken && by_email->second != c.id)) {
+        outcomes.push_back(ImportOutcome::kConflict);
+        if (on_conflict == ImportConflict::kFail) break;
+        continue;
+      }
+      Customer& stored = by_id->second;
+      Customer updated = row.ToCustomer();
+      updated.tokens_revoked_at = stored.tokens_revoked_at;
+      if (!updated.allow_remote_shopping_assistance) VoidLocked(SecretKind::kAdminOtc, c.id);
+      by_email_.erase({stored.website_id, EmailKey(stored.email)});
+      by_email_.emplace(std::move(email_key), c.id);
+      stored = std::move(updated);
+      outcomes.push_back(ImportOutcome::kUpdated);
+    }
+    return outcomes;
+  }
+
   // --- Lockout ---
 
   Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
@@ -364,19 +410,7 @@ class MemoryStorage final : public Storage {
       return Status(Code::kAlreadyExists,
                     fmt::format("A customer with customerId = {} already exists", c.id));
     }
-    Customer stored;
-    stored.id = c.id > 0 ? c.id : next_customer_id_;
-    stored.website_id = c.website_id;
-    stored.email = c.email;
-    stored.firstname = c.firstname;
-    stored.lastname = c.lastname;
-    stored.is_subscribed = c.is_subscribed;
-    stored.confirmed = c.confirmed;
-    stored.allow_remote_shopping_assistance = c.allow_remote_shopping_assistance;
-    stored.is_active = c.is_active;
-    stored.password_hash = c.password_hash;
-    stored.created_at = now;
-    stored.updated_at = now;
+    Customer stored = c.ToCustomer(c.id > 0 ? c.id : next_customer_id_, now);
     next_customer_id_ = std::max(next_customer_id_, stored.id + 1);
     by_email_.emplace(std::move(email_key), stored.id);
     customers_.emplace(stored.id, stored);

@@ -212,6 +212,134 @@ TEMPLATE_TEST_CASE("create_customer with an explicit id", "[storage][customer]",
   }
 }
 
+ImportedCustomer Imported(std::int64_t id, const std::string& email, TimeMs created = kT0 - kHour) {
+  ImportedCustomer row;
+  row.customer = Person(email);
+  row.customer.id = id;
+  row.customer.password_hash = "0123456789abcdef0123456789abcdef:salt:0";
+  row.customer.confirmed = id % 2 == 0;
+  row.customer.allow_remote_shopping_assistance = true;
+  row.failures_num = 3;
+  row.first_failure = created + kMinute;
+  row.lock_expires = id % 3 == 0 ? std::optional<TimeMs>(created + 2 * kMinute) : std::nullopt;
+  row.created_at = created;
+  row.updated_at = created + kSecond;
+  return row;
+}
+
+std::vector<ImportOutcome> MustImport(Storage& s, const std::vector<ImportedCustomer>& rows,
+                                      ImportConflict mode) {
+  Result<std::vector<ImportOutcome>> r = s.import_customers(rows, mode);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+void CheckImported(Storage& s, const ImportedCustomer& row) {
+  const Customer c = MustFind(s, row.customer.id);
+  CHECK(c.website_id == row.customer.website_id);
+  CHECK(c.email == row.customer.email);
+  CHECK(c.firstname == row.customer.firstname);
+  CHECK(c.lastname == row.customer.lastname);
+  CHECK(c.confirmed == row.customer.confirmed);
+  CHECK(c.is_active == row.customer.is_active);
+  CHECK(c.is_subscribed == row.customer.is_subscribed);
+  CHECK(c.allow_remote_shopping_assistance == row.customer.allow_remote_shopping_assistance);
+  CHECK(c.password_hash == row.customer.password_hash);
+  CHECK(c.failures_num == row.failures_num);
+  CHECK(c.first_failure == row.first_failure);
+  CHECK(c.lock_expires == row.lock_expires);
+  CHECK(c.created_at == row.created_at);
+  CHECK(c.updated_at == row.updated_at);
+}
+
+using O = ImportOutcome;
+
+TEMPLATE_TEST_CASE("import_customers keeps ids, lock state and times; conflicts by id and email",
+                   "[storage][import]", CUSTAUTH_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer existing = MustCreate(s, Person("existing@example.com"));  // id 1
+
+  std::vector<ImportedCustomer> rows = {Imported(5, "five@example.com"),
+                                        Imported(3, "Three@Example.com"),
+                                        Imported(1000, "big\"quote,{x}@example.com")};
+  rows[2].customer.firstname = "Zoë \"{a,b}\" NULL";
+  rows[2].customer.website_id = 2;
+  rows[1].customer.password_hash.clear();
+  CHECK(MustImport(s, rows, ImportConflict::kSkip) ==
+        std::vector<O>{O::kCreated, O::kCreated, O::kCreated});
+  for (const auto& row : rows) CheckImported(s, row);
+  CHECK(MustFind(s, 1000).firstname == "Zoë \"{a,b}\" NULL");
+  // Ids assigned afterwards come after the highest imported one.
+  CHECK(MustCreate(s, Person("new@example.com")).id == 1001);
+  // The email is found case-insensitively on its website.
+  CHECK(s.find_customer_by_email(kDefaultWebsiteId, "three@example.com")->id == 3);
+
+  std::vector<ImportedCustomer> again = {
+      Imported(5, "five-renamed@example.com"),  // id taken
+      Imported(77, "EXISTING@example.com"),     // email taken by customer 1
+      Imported(8, "eight@example.com"),         // new
+      Imported(3, "three@example.com"),         // id taken, own email
+  };
+  again[0].customer.firstname = "Renamed";
+  again[3].customer.lastname = "Updated";
+  again[3].customer.allow_remote_shopping_assistance = false;
+
+  SECTION("skip leaves every taken row as it is and creates the rest") {
+    CHECK(MustImport(s, again, ImportConflict::kSkip) ==
+          std::vector<O>{O::kSkipped, O::kSkipped, O::kCreated, O::kSkipped});
+    CheckImported(s, rows[0]);
+    CheckImported(s, rows[1]);
+    CheckImported(s, again[2]);
+    CheckSameCustomer(MustFind(s, existing.id), existing);
+    CHECK(s.find_customer_by_id(77).code() == Code::kNotFound);
+    // Idempotent: the same rows again change nothing.
+    CHECK(MustImport(s, again, ImportConflict::kSkip) ==
+          std::vector<O>{O::kSkipped, O::kSkipped, O::kSkipped, O::kSkipped});
+  }
+  SECTION("update overwrites by id, refuses an email that belongs to another customer") {
+    // Revocation time and outstanding admin codes: kept, and voided when consent is withdrawn.
+    CustomerPatch revoke;
+    revoke.revoke_tokens_at = kT0 + 5;
+    REQUIRE(s.update_customer(3, revoke, kT0 + 5).ok());
+    REQUIRE(s.put_secret(Secret(SecretKind::kAdminOtc, 3, "otc-3", kT0 + 5)).ok());
+    CHECK(MustImport(s, again, ImportConflict::kUpdate) ==
+          std::vector<O>{O::kUpdated, O::kConflict, O::kCreated, O::kUpdated});
+    CheckImported(s, again[0]);
+    CheckImported(s, again[2]);
+    CheckImported(s, again[3]);
+    CHECK(MustFind(s, 3).tokens_revoked_at == kT0 + 5);
+    CHECK(s.consume_secret(SecretKind::kAdminOtc, 3, "otc-3", kT0 + 6).code() == Code::kNotFound);
+    CHECK(s.find_customer_by_email(kDefaultWebsiteId, "five@example.com").code() ==
+          Code::kNotFound);
+    CHECK(s.find_customer_by_email(kDefaultWebsiteId, "FIVE-renamed@example.com")->id == 5);
+    CheckSameCustomer(MustFind(s, existing.id), existing);
+    CHECK(s.find_customer_by_id(77).code() == Code::kNotFound);
+
+    // An id that exists with an email taken by another customer: a conflict, nothing written.
+    std::vector<ImportedCustomer> clash = {Imported(8, "existing@example.com")};
+    CHECK(MustImport(s, clash, ImportConflict::kUpdate) == std::vector<O>{O::kConflict});
+    CheckImported(s, again[2]);
+  }
+  SECTION("fail stops at the first taken row: the rows before it are written, none after") {
+    std::vector<ImportedCustomer> batch = {Imported(20, "twenty@example.com"),
+                                           Imported(5, "five-again@example.com"),
+                                           Imported(21, "twenty-one@example.com")};
+    CHECK(MustImport(s, batch, ImportConflict::kFail) == std::vector<O>{O::kCreated, O::kConflict});
+    CheckImported(s, batch[0]);
+    CheckImported(s, rows[0]);
+    CHECK(s.find_customer_by_id(21).code() == Code::kNotFound);
+  }
+  SECTION("a row without an id is refused and nothing of the batch is written") {
+    std::vector<ImportedCustomer> batch = {Imported(30, "thirty@example.com"),
+                                           Imported(0, "zero@example.com")};
+    CHECK(s.import_customers(batch, ImportConflict::kSkip).code() == Code::kInvalidInput);
+    CHECK(s.find_customer_by_id(30).code() == Code::kNotFound);
+  }
+  SECTION("an empty batch is fine") { CHECK(MustImport(s, {}, ImportConflict::kSkip).empty()); }
+}
+
 TEMPLATE_TEST_CASE("emails are unique per website, compared case-insensitively",
                    "[storage][customer]", CUSTAUTH_CONFORMANCE_BACKENDS) {
   TestType backend;

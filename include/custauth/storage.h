@@ -58,6 +58,24 @@ struct NewCustomer {
   bool allow_remote_shopping_assistance = false;
   bool is_active = true;
   std::string password_hash;  // may be empty
+
+  // The customer these fields make, with `id`, created and updated at `now` (for backends).
+  Customer ToCustomer(std::int64_t assigned_id, TimeMs now) const {
+    Customer c;
+    c.id = assigned_id;
+    c.website_id = website_id;
+    c.email = email;
+    c.firstname = firstname;
+    c.lastname = lastname;
+    c.is_subscribed = is_subscribed;
+    c.confirmed = confirmed;
+    c.allow_remote_shopping_assistance = allow_remote_shopping_assistance;
+    c.is_active = is_active;
+    c.password_hash = password_hash;
+    c.created_at = now;
+    c.updated_at = now;
+    return c;
+  }
 };
 
 // A partial update: only the fields that are set change. Applied in one transaction.
@@ -83,6 +101,44 @@ struct CustomerPatch {
 struct FindOrCreateResult {
   Customer customer;
   bool created = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Import (moving a shop's customers over from the platform)
+
+// A customer as an import brings it: everything the platform kept, lock state and times included.
+struct ImportedCustomer {
+  NewCustomer customer;  // customer.id > 0: the platform's entity_id
+  int failures_num = 0;
+  std::optional<TimeMs> first_failure;
+  std::optional<TimeMs> lock_expires;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+
+  // The customer this row makes (tokens never revoked).
+  Customer ToCustomer() const {
+    Customer c = customer.ToCustomer(customer.id, created_at);
+    c.updated_at = updated_at;
+    c.failures_num = failures_num;
+    c.first_failure = first_failure;
+    c.lock_expires = lock_expires;
+    return c;
+  }
+};
+
+// What an import does with a row whose id or email (on its website) is already taken.
+enum class ImportConflict : int {
+  kSkip = 0,    // leave the stored customer as it is
+  kUpdate = 1,  // overwrite the customer with that id (its email too, when the new one is free)
+  kFail = 2,    // stop at the row
+};
+
+enum class ImportOutcome : int {
+  kCreated = 0,
+  kUpdated = 1,
+  kSkipped = 2,
+  // The row conflicts in a way its ImportConflict does not resolve; nothing of it is written.
+  kConflict = 3,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +275,21 @@ class CUSTAUTH_EXPORT Storage {
   // kNotFound; kConflict (see CustomerPatch::expect_password_hash).
   virtual Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
                                            TimeMs now) = 0;
+
+  // Imports customers in one transaction, in order, and returns one outcome per row. For each row,
+  // with "taken" meaning a stored customer has the row's id, or the row's email on its website:
+  //   nothing taken            kCreated, with every field and time of the row;
+  //   kSkip                    kSkipped;
+  //   kUpdate                  the id is stored and the email is free or its own: kUpdated (every
+  //                            field, lock state and time of the row; tokens_revoked_at is kept);
+  //                            otherwise (the email belongs to another customer) kConflict;
+  //   kFail                    kConflict, and the import stops there: the outcomes end with it,
+  //                            the rows after it are not looked at.
+  // A kConflict row writes nothing; the other rows are written. kInvalidInput (nothing written)
+  // when a row has id <= 0 or text a backend cannot store; kStorage. The built-in backends all
+  // implement it; the default refuses with kUnsupported (a backend written before imports).
+  virtual Result<std::vector<ImportOutcome>> import_customers(
+      std::span<const ImportedCustomer> rows, ImportConflict on_conflict);
 
   // --- Lockout ---
 

@@ -53,6 +53,7 @@
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -90,6 +91,41 @@ std::string OneLine(const char* text) {
 // ---------------------------------------------------------------------------------------------
 // Params: the parameters of one statement, $1, $2, ... in the order added.
 
+// The text input syntax of a one-dimensional array: {1,NULL,"a \\"b\\""}.
+class ArrayLiteral {
+ public:
+  ArrayLiteral() { text_ = "{"; }
+  void Int(std::int64_t v) { Next().append(std::to_string(v)); }
+  void OptInt(const std::optional<std::int64_t>& v) {
+    if (v) {
+      Int(*v);
+    } else {
+      Next().append("NULL");
+    }
+  }
+  void Bool(bool v) { Next().push_back(v ? 't' : 'f'); }
+  void Text(std::string_view v) {
+    std::string& out = Next();
+    out.push_back('"');
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') out.push_back('\\');
+      out.push_back(ch);
+    }
+    out.push_back('"');
+  }
+  std::string Finish() {
+    text_.push_back('}');
+    return std::move(text_);
+  }
+
+ private:
+  std::string& Next() {
+    if (text_.size() > 1) text_.push_back(',');
+    return text_;
+  }
+  std::string text_;
+};
+
 class Params {
  public:
   Params& Int(std::int64_t v) { return Add(kInt8Oid, std::to_string(v), /*binary=*/false); }
@@ -108,6 +144,14 @@ class Params {
   }
   // Any bytes, in binary format.
   Params& Bytes(std::string_view v) { return Add(kByteaOid, std::string(v), true); }
+  // A value in PostgreSQL's text input syntax whose type the statement gives with a cast
+  // ($1::bigint[]): an array literal built by ArrayLiteral.
+  Params& Literal(std::string v) {
+    if (HasNul(v) && error_.ok()) {
+      error_ = Status(Code::kInvalidInput, "postgresql: a text value contains a NUL byte");
+    }
+    return Add(0, std::move(v), false);
+  }
 
   const Status& error() const { return error_; }
   int size() const { return static_cast<int>(values_.size()); }
@@ -414,6 +458,24 @@ constexpr const char* kInsertCustomer =
     "$7, $8, $9, $10, $11, $12, $12 "
     "ON CONFLICT DO NOTHING RETURNING id";
 
+// Imports a batch given as parallel arrays ($1..$16, one element per row): inserts every row
+// whose id and email are free, returns the ids it inserted. Run while holding kLockCustomerIds.
+constexpr const char* kImportCustomers =
+    "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
+    "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
+    "failures_num, first_failure, lock_expires, created_at, updated_at) "
+    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::boolean[], $8::boolean[], $9::boolean[], $10::boolean[], $11::text[], "
+    "$12::integer[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[]) "
+    "ON CONFLICT DO NOTHING RETURNING id";
+
+constexpr const char* kImportUpdateCustomer =
+    "UPDATE customers SET website_id = $2, email = $3, email_key = $4, firstname = $5, "
+    "lastname = $6, is_subscribed = $7, confirmed = $8, allow_remote_shopping_assistance = $9, "
+    "is_active = $10, password_hash = $11, failures_num = $12, first_failure = $13, "
+    "lock_expires = $14, created_at = $15, updated_at = $16 WHERE id = $1 AND NOT EXISTS "
+    "(SELECT 1 FROM customers o WHERE o.website_id = $2 AND o.email_key = $4 AND o.id <> $1)";
+
 constexpr const char* kCustomerIdExists = "SELECT 1 FROM customers WHERE id = $1";
 
 constexpr const char* kUpdateCustomer =
@@ -592,6 +654,59 @@ class PostgresStorage final : public Storage {
       if (!found.ok()) return found.status();
       if (found->has_value()) return FindOrCreateResult{std::move(**found), false};
       return IdTaken(c.id);
+    });
+  }
+
+  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
+                                                      ImportConflict on_conflict) override {
+    for (const ImportedCustomer& row : rows) {
+      if (row.customer.id <= 0) {
+        return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
+      }
+    }
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<std::vector<ImportOutcome>> {
+      CUSTAUTH_RETURN_IF_ERROR(conn.Run(kLockCustomerIds));
+      // kSkip inserts the whole batch in one statement; the others go row by row, in order.
+      if (on_conflict == ImportConflict::kSkip) {
+        Result<Rows> inserted = conn.Exec(kImportCustomers, ImportArrays(rows));
+        if (!inserted.ok()) return inserted.status();
+        std::unordered_set<std::int64_t> created;
+        for (int k = 0; k < inserted->size(); ++k) created.insert(inserted->Int(k, 0));
+        std::vector<ImportOutcome> outcomes;
+        outcomes.reserve(rows.size());
+        for (const ImportedCustomer& row : rows) {
+          outcomes.push_back(created.count(row.customer.id) != 0 ? ImportOutcome::kCreated
+                                                                 : ImportOutcome::kSkipped);
+        }
+        return outcomes;
+      }
+      std::vector<ImportOutcome> outcomes;
+      for (const ImportedCustomer& row : rows) {
+        Result<Rows> inserted = conn.Exec(kImportCustomers, ImportArrays(std::span(&row, 1)));
+        if (!inserted.ok()) return inserted.status();
+        if (inserted->size() == 1) {
+          outcomes.push_back(ImportOutcome::kCreated);
+          continue;
+        }
+        if (on_conflict == ImportConflict::kFail) {
+          outcomes.push_back(ImportOutcome::kConflict);
+          break;
+        }
+        Result<Rows> updated =
+            conn.Exec(kImportUpdateCustomer, ImportArrays(std::span(&row, 1), /*scalars=*/true));
+        if (!updated.ok()) return updated.status();
+        if (updated->affected() != 1) {
+          outcomes.push_back(ImportOutcome::kConflict);
+          continue;
+        }
+        if (!row.customer.allow_remote_shopping_assistance) {
+          CUSTAUTH_RETURN_IF_ERROR(
+              conn.Run(kVoidSecret,
+                       Params().Int(row.customer.id).Int(static_cast<int>(SecretKind::kAdminOtc))));
+        }
+        outcomes.push_back(ImportOutcome::kUpdated);
+      }
+      return outcomes;
     });
   }
 
@@ -1251,20 +1366,46 @@ class PostgresStorage final : public Storage {
     Result<Rows> rows = conn.Exec(kInsertCustomer, params);
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return std::optional<Customer>();
-    Customer stored;
-    stored.id = rows->Int(0, 0);
-    stored.website_id = c.website_id;
-    stored.email = c.email;
-    stored.firstname = c.firstname;
-    stored.lastname = c.lastname;
-    stored.is_subscribed = c.is_subscribed;
-    stored.confirmed = c.confirmed;
-    stored.allow_remote_shopping_assistance = c.allow_remote_shopping_assistance;
-    stored.is_active = c.is_active;
-    stored.password_hash = c.password_hash;
-    stored.created_at = now;
-    stored.updated_at = now;
+    Customer stored = c.ToCustomer(rows->Int(0, 0), now);
     return std::optional<Customer>(std::move(stored));
+  }
+
+  // The 16 parameters of kImportCustomers (arrays, one element per row) or, with `scalars`, of
+  // kImportUpdateCustomer (the values of the one row).
+  static Params ImportArrays(std::span<const ImportedCustomer> rows, bool scalars = false) {
+    std::vector<ArrayLiteral> a(16);
+    for (const ImportedCustomer& row : rows) {
+      const NewCustomer& c = row.customer;
+      a[0].Int(c.id);
+      a[1].Int(c.website_id);
+      a[2].Text(c.email);
+      a[3].Text(EmailKey(c.email));
+      a[4].Text(c.firstname);
+      a[5].Text(c.lastname);
+      a[6].Bool(c.is_subscribed);
+      a[7].Bool(c.confirmed);
+      a[8].Bool(c.allow_remote_shopping_assistance);
+      a[9].Bool(c.is_active);
+      a[10].Text(c.password_hash);
+      a[11].Int(row.failures_num);
+      a[12].OptInt(row.first_failure);
+      a[13].OptInt(row.lock_expires);
+      a[14].Int(row.created_at);
+      a[15].Int(row.updated_at);
+    }
+    Params p;
+    if (scalars) {
+      const ImportedCustomer& row = rows.front();
+      const NewCustomer& c = row.customer;
+      p.Int(c.id).Int(c.website_id).Text(c.email).Text(EmailKey(c.email)).Text(c.firstname);
+      p.Text(c.lastname).Bool(c.is_subscribed).Bool(c.confirmed);
+      p.Bool(c.allow_remote_shopping_assistance).Bool(c.is_active).Text(c.password_hash);
+      p.Int(row.failures_num).OptInt(row.first_failure).OptInt(row.lock_expires);
+      p.Int(row.created_at).Int(row.updated_at);
+      return p;
+    }
+    for (ArrayLiteral& literal : a) p.Literal(literal.Finish());
+    return p;
   }
 
   static Status IdTaken(std::int64_t id) {

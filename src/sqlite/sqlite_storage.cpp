@@ -336,6 +336,21 @@ constexpr std::string_view kUpdateCustomer =
     "failures_num = ?8, first_failure = ?9, lock_expires = ?10, tokens_revoked_at = ?11, "
     "updated_at = ?12 WHERE id = ?13";
 
+constexpr std::string_view kImportCustomer =
+    "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
+    "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
+    "failures_num, first_failure, lock_expires, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
+    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT DO NOTHING";
+
+constexpr std::string_view kImportUpdateCustomer =
+    "UPDATE customers SET website_id = ?2, email = ?3, email_key = ?4, firstname = ?5, "
+    "lastname = ?6, is_subscribed = ?7, confirmed = ?8, allow_remote_shopping_assistance = ?9, "
+    "is_active = ?10, password_hash = ?11, failures_num = ?12, first_failure = ?13, "
+    "lock_expires = ?14, created_at = ?15, updated_at = ?16 WHERE id = ?1";
+
+constexpr std::string_view kSelectIdByEmailKey =
+    "SELECT id FROM customers WHERE website_id = ?1 AND email_key = ?2";
+
 constexpr std::string_view kBumpEpoch =
     "UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1";
 
@@ -475,6 +490,66 @@ class SqliteStorage final : public Storage {
       Result<Customer> created = Create(conn, c, now);
       if (!created.ok()) return created.status();
       return FindOrCreateResult{std::move(created).value(), true};
+    });
+  }
+
+  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
+                                                      ImportConflict on_conflict) override {
+    for (const ImportedCustomer& row : rows) {
+      if (row.customer.id <= 0) {
+        return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
+      }
+    }
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::vector<ImportOutcome>> {
+      std::vector<ImportOutcome> outcomes;
+      outcomes.reserve(rows.size());
+      for (const ImportedCustomer& row : rows) {
+        const std::string email_key = EmailKey(row.customer.email);
+        {
+          Stmt st(conn, kImportCustomer);
+          BindImported(st, row, email_key);
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+        if (sqlite3_changes(conn.db()) == 1) {
+          outcomes.push_back(ImportOutcome::kCreated);
+          continue;
+        }
+        if (on_conflict == ImportConflict::kSkip) {
+          outcomes.push_back(ImportOutcome::kSkipped);
+          continue;
+        }
+        if (on_conflict == ImportConflict::kFail) {
+          outcomes.push_back(ImportOutcome::kConflict);
+          break;
+        }
+        // kUpdate: the email must be free or the row's own.
+        {
+          Stmt st(conn, kSelectIdByEmailKey);
+          st.Int(row.customer.website_id).Text(email_key);
+          Result<bool> found = st.Step();
+          if (!found.ok()) return found.status();
+          if (*found && st.ColInt(0) != row.customer.id) {
+            outcomes.push_back(ImportOutcome::kConflict);
+            continue;
+          }
+        }
+        {
+          Stmt st(conn, kImportUpdateCustomer);
+          BindImported(st, row, email_key);
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+        if (sqlite3_changes(conn.db()) != 1) {  // no such id: the email belongs to another
+          outcomes.push_back(ImportOutcome::kConflict);
+          continue;
+        }
+        if (!row.customer.allow_remote_shopping_assistance) {
+          Stmt st(conn, kVoidSecret);
+          st.Int(row.customer.id).Int(static_cast<int>(SecretKind::kAdminOtc));
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+        outcomes.push_back(ImportOutcome::kUpdated);
+      }
+      return outcomes;
     });
   }
 
@@ -1159,6 +1234,27 @@ class SqliteStorage final : public Storage {
     return st.Step();
   }
 
+  // Binds ?1..?16 of kImportCustomer / kImportUpdateCustomer.
+  static void BindImported(Stmt& st, const ImportedCustomer& row, const std::string& email_key) {
+    const NewCustomer& c = row.customer;
+    st.Int(c.id)
+        .Int(c.website_id)
+        .Text(c.email)
+        .Text(email_key)
+        .Text(c.firstname)
+        .Text(c.lastname)
+        .Bool(c.is_subscribed)
+        .Bool(c.confirmed)
+        .Bool(c.allow_remote_shopping_assistance)
+        .Bool(c.is_active)
+        .Text(c.password_hash)
+        .Int(row.failures_num)
+        .OptInt(row.first_failure)
+        .OptInt(row.lock_expires)
+        .Int(row.created_at)
+        .Int(row.updated_at);
+  }
+
   static Result<Customer> Create(Connection& conn, const NewCustomer& c, TimeMs now) {
     if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
     {
@@ -1192,19 +1288,7 @@ class SqliteStorage final : public Storage {
         .Text(c.password_hash)
         .Int(now);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
-    Customer stored;
-    stored.id = sqlite3_last_insert_rowid(conn.db());
-    stored.website_id = c.website_id;
-    stored.email = c.email;
-    stored.firstname = c.firstname;
-    stored.lastname = c.lastname;
-    stored.is_subscribed = c.is_subscribed;
-    stored.confirmed = c.confirmed;
-    stored.allow_remote_shopping_assistance = c.allow_remote_shopping_assistance;
-    stored.is_active = c.is_active;
-    stored.password_hash = c.password_hash;
-    stored.created_at = now;
-    stored.updated_at = now;
+    Customer stored = c.ToCustomer(sqlite3_last_insert_rowid(conn.db()), now);
     return stored;
   }
 
