@@ -128,6 +128,15 @@ struct CustomerAuth::Impl {
     return out;
   }
 
+  // One run of import_customers (import.cpp).
+  struct CustomerImport;
+
+  // Seals creds' secrets, stores the integration and audits `event` (exchange.cpp).
+  Result<IntegrationCredentials> StoreIntegration(IntegrationCredentials creds,
+                                                  std::string_view name,
+                                                  const std::vector<std::string>& permissions,
+                                                  const RequestContext& ctx, const char* event);
+
   struct Match {
     SecretSource source;
     std::optional<SecretRecord> secret;  // for one-time secrets
@@ -235,10 +244,12 @@ struct CustomerAuth::Impl {
         write = true;
       }
     }
+    bool rehashed = false;
     if (write) {
       auto updated = storage->update_customer(c.id, patch, now);
       if (updated.ok()) {
         current = std::move(updated).value();
+        rehashed = patch.password_hash.has_value();
       } else if (updated.code() == Code::kConflict) {
         // The password changed meanwhile: keep the new one, still clear the lock.
         CustomerPatch clear;
@@ -250,7 +261,9 @@ struct CustomerAuth::Impl {
     }
     auto token = tokens->issue(current);
     if (!token.ok()) return token.status();
-    audit("login.success", &c, ctx, nlohmann::json({{"via", SourceName(m.source)}}).dump());
+    nlohmann::json detail = {{"via", SourceName(m.source)}};
+    if (rehashed) detail["rehashed"] = true;
+    audit("login.success", &c, ctx, detail.dump());
     return token;
   }
 

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <span>
 #include <utility>
@@ -239,8 +240,9 @@ Status NoPermission() { return Status(Code::kForbidden, msg::kNoPermission); }
 // --- Integrations
 // ---------------------------------------------------------------------------------
 
-Result<IntegrationCredentials> CustomerAuth::create_integration(
-    std::string_view name, const std::vector<std::string>& permissions, const RequestContext& ctx) {
+namespace {
+
+Status CheckIntegrationName(std::string_view name) {
   if (internal::Trim(name).empty()) {
     return Status(Code::kInvalidInput, "Specify the integration's name.");
   }
@@ -251,6 +253,42 @@ Result<IntegrationCredentials> CustomerAuth::create_integration(
                               "without control characters",
                               kMaxIntegrationName));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<IntegrationCredentials> CustomerAuth::Impl::StoreIntegration(
+    IntegrationCredentials creds, std::string_view name,
+    const std::vector<std::string>& permissions, const RequestContext& ctx, const char* event) {
+  Impl& impl = *this;
+  Integration i;
+  i.name = std::string(name);
+  i.consumer_key = creds.consumer_key;
+  i.access_token = creds.access_token;
+  i.consumer_secret_sealed =
+      Seal(impl.options.keys.seal_key, creds.consumer_secret, *impl.options.random);
+  i.token_secret_sealed =
+      Seal(impl.options.keys.seal_key, creds.token_secret, *impl.options.random);
+  i.permissions = permissions;
+  std::sort(i.permissions.begin(), i.permissions.end());
+  i.permissions.erase(std::unique(i.permissions.begin(), i.permissions.end()), i.permissions.end());
+  i.active = true;
+  i.created_at = impl.now();
+  auto created = impl.storage->create_integration(i);
+  if (!created.ok()) return created.status();
+  creds.integration = std::move(created).value();
+  impl.audit(event, nullptr, ctx,
+             nlohmann::json({{"consumer_key", creds.consumer_key},
+                             {"name", creds.integration.name},
+                             {"permissions", creds.integration.permissions}})
+                 .dump());
+  return creds;
+}
+
+Result<IntegrationCredentials> CustomerAuth::create_integration(
+    std::string_view name, const std::vector<std::string>& permissions, const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(CheckIntegrationName(name));
   CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
   Impl& impl = *impl_;
   // Fresh credentials collide with probability ~2^-165; retry a few times anyway.
@@ -260,31 +298,39 @@ Result<IntegrationCredentials> CustomerAuth::create_integration(
     creds.consumer_secret = impl.RandomString(kCredentialAlphabet, kCredentialLength);
     creds.access_token = impl.RandomString(kCredentialAlphabet, kCredentialLength);
     creds.token_secret = impl.RandomString(kCredentialAlphabet, kCredentialLength);
-    Integration i;
-    i.name = std::string(name);
-    i.consumer_key = creds.consumer_key;
-    i.access_token = creds.access_token;
-    i.consumer_secret_sealed =
-        Seal(impl.options.keys.seal_key, creds.consumer_secret, *impl.options.random);
-    i.token_secret_sealed =
-        Seal(impl.options.keys.seal_key, creds.token_secret, *impl.options.random);
-    i.permissions = permissions;
-    std::sort(i.permissions.begin(), i.permissions.end());
-    i.permissions.erase(std::unique(i.permissions.begin(), i.permissions.end()),
-                        i.permissions.end());
-    i.active = true;
-    i.created_at = impl.now();
-    auto created = impl.storage->create_integration(i);
+    auto created =
+        impl.StoreIntegration(std::move(creds), name, permissions, ctx, "integration.create");
     if (created.code() == Code::kAlreadyExists && attempt < 3) continue;
-    if (!created.ok()) return created.status();
-    creds.integration = std::move(created).value();
-    impl.audit("integration.create", nullptr, ctx,
-               nlohmann::json({{"consumer_key", creds.consumer_key},
-                               {"name", creds.integration.name},
-                               {"permissions", creds.integration.permissions}})
-                   .dump());
-    return creds;
+    return created;
   }
+}
+
+Result<IntegrationCredentials> CustomerAuth::import_integration(
+    std::string_view name, const std::vector<std::string>& permissions,
+    const IntegrationCredentials& credentials, const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(CheckIntegrationName(name));
+  CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"consumer_key", &credentials.consumer_key},
+      {"consumer_secret", &credentials.consumer_secret},
+      {"access_token", &credentials.access_token},
+      {"token_secret", &credentials.token_secret}};
+  for (const auto& [field, value] : fields) {
+    const bool printable = std::all_of(value->begin(), value->end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) != 0;
+    });
+    if (value->size() != kCredentialLength || !printable) {
+      return Status(Code::kInvalidInput,
+                    fmt::format("The integration's {} must be {} letters and digits", field,
+                                kCredentialLength));
+    }
+  }
+  IntegrationCredentials creds;
+  creds.consumer_key = credentials.consumer_key;
+  creds.consumer_secret = credentials.consumer_secret;
+  creds.access_token = credentials.access_token;
+  creds.token_secret = credentials.token_secret;
+  return impl_->StoreIntegration(std::move(creds), name, permissions, ctx, "integration.import");
 }
 
 Result<std::vector<Integration>> CustomerAuth::list_integrations() {

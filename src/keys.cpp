@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -194,6 +195,27 @@ Status SaveKeyFile(const std::string& path, const Keys& keys, bool overwrite) {
     return Status(Code::kStorage, "cannot replace key file " + path + ": " + std::strerror(errno));
   }
   return Status::Ok();
+}
+
+Result<JwtKey> PlatformJwtKey(std::string_view crypt_key_setting) {
+  std::string_view last;
+  std::size_t at = 0;
+  while (at < crypt_key_setting.size()) {
+    while (at < crypt_key_setting.size() &&
+           std::isspace(static_cast<unsigned char>(crypt_key_setting[at])) != 0) {
+      ++at;
+    }
+    const std::size_t start = at;
+    while (at < crypt_key_setting.size() &&
+           std::isspace(static_cast<unsigned char>(crypt_key_setting[at])) == 0) {
+      ++at;
+    }
+    if (at > start) last = crypt_key_setting.substr(start, at - start);
+  }
+  if (last.empty()) {
+    return Status(Code::kInvalidInput, "The platform's crypt key setting holds no key");
+  }
+  return JwtKey{"1", PlatformJwtSecret(last)};
 }
 
 std::string DefaultKeyFilePath(const std::string& database_path) {

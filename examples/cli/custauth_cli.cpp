@@ -9,16 +9,22 @@
 // {"errors":[{"message":"…","extensions":{"category":"…"}}]}); 2 on usage errors (stderr).
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "custauth/auth.h"
 #include "custauth/keys.h"
@@ -36,6 +42,7 @@ using nlohmann::json;
 constexpr int kExitOk = 0;
 constexpr int kExitRefused = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitRejectedRows = 3;
 
 const char kUsage[] =
     "usage: custauth [--db PATH] [--key-file PATH] [--argon2-opslimit N]\n"
@@ -46,8 +53,12 @@ const char kUsage[] =
     "(./custauth.key), and ./custauth.key for a PostgreSQL URI.\n"
     "\n"
     "commands:\n"
-    "  init                                   create (or migrate) the database and create\n"
-    "                                         the key file (mode 0600) if it is missing\n"
+    "  init [--platform-crypt-key-file F]    create (or migrate) the database and create\n"
+    "                                         the key file (mode 0600) if it is missing; with\n"
+    "                                         F (the platform's crypt/key value) tokens are\n"
+    "                                         signed and verified as the platform does\n"
+    "  keys list                              the JWT key ring (kids, sizes; no secrets)\n"
+    "  keys add-platform F [--replace]        add the platform's JWT key (kid \"1\") from F\n"
     "  customer create --email E --firstname F --lastname L\n"
     "                  [--password-stdin | --password P] [--unconfirmed]\n"
     "                  [--allow-remote-shopping-assistance] [--subscribed] [--website-id N]\n"
@@ -55,6 +66,10 @@ const char kUsage[] =
     "                  [--active true|false] [--subscribed true|false]\n"
     "                  [--allow-remote-shopping-assistance true|false] [--website-id N]\n"
     "  customer show --email E [--website-id N]\n"
+    "  customer import FILE [--format csv|jsonl] [--on-conflict skip|update|fail]\n"
+    "                  [--strict] [--quiet] [--batch-size N]\n"
+    "                                         import the platform's customer_entity export;\n"
+    "                                         exit 3 when rows were rejected (listed)\n"
     "  generate-customer-token --email E (--password-stdin | --password P)\n"
     "  request-password-reset --email E [--client-ip IP]\n"
     "  reset-password --email E --token T (--new-password-stdin | --new-password P)\n"
@@ -62,12 +77,18 @@ const char kUsage[] =
     "  exchange-otc --email E --otc CODE\n"
     "  token verify TOKEN\n"
     "  token revoke --email E\n"
+    "  token import-revocations FILE [--format csv|jsonl] [--strict] [--quiet]\n"
+    "                                         the platform's jwt_auth_revoked rows\n"
     "  audit list [--email E] [--after-id N] [--limit N]\n"
     "  integration create --name N [--permission P[,P...]]\n"
     "                                         prints the four OAuth 1.0a credentials (the\n"
     "                                         secrets are shown only here); P may be\n"
     "                                         exchange_external_customer_token\n"
     "  integration list\n"
+    "  integration import FILE                integrations with their credentials (JSON: an\n"
+    "                                         object or an array of {name, consumer_key,\n"
+    "                                         consumer_secret, access_token, token_secret,\n"
+    "                                         permissions})\n"
     "  integration revoke --consumer-key K\n"
     "  integration set-permissions --consumer-key K [--permission P[,P...]]\n"
     "  exchange-external-customer-token --method M --url URL [--authorization HEADER]\n"
@@ -76,7 +97,8 @@ const char kUsage[] =
     "                                         prints the GraphQL-shaped result\n"
     "  version\n"
     "\n"
-    "Output is JSON on stdout. Exit status: 0 success, 1 refused, 2 usage error.\n";
+    "Output is JSON on stdout. Exit status: 0 success, 1 refused, 2 usage error, 3 an import\n"
+    "completed with rejected rows.\n";
 
 struct UsageError {
   std::string message;
@@ -171,12 +193,22 @@ class Cli {
     if (args.empty()) throw UsageError{"no command"};
     const std::string& cmd = args[0];
     if (cmd == "version") return Print({{"version", custauth::VersionString()}});
-    if (cmd == "init") return Init(ParseOptions(args, 1, {}));
+    if (cmd == "init") return Init(ParseOptions(args, 1, {{"platform-crypt-key-file", true}}));
+    if (cmd == "keys" && args.size() >= 2) {
+      if (args[1] == "list") return KeysList(ParseOptions(args, 2, {}));
+      if (args[1] == "add-platform") {
+        if (args.size() < 3 || args[2].rfind("--", 0) == 0) {
+          throw UsageError{"keys add-platform takes the crypt key FILE"};
+        }
+        return KeysAddPlatform(args[2], ParseOptions(args, 3, {{"replace", false}}));
+      }
+    }
     if (cmd == "customer" && args.size() >= 2) {
       const std::string& sub = args[1];
       if (sub == "create") return CustomerCreate(ParseOptions(args, 2, kCreateSpec));
       if (sub == "update") return CustomerUpdate(ParseOptions(args, 2, kUpdateSpec));
       if (sub == "show") return CustomerShow(ParseOptions(args, 2, kShowSpec));
+      if (sub == "import") return Import(args, /*revocations=*/false);
     }
     if (cmd == "generate-customer-token") {
       return GenerateToken(ParseOptions(args, 1,
@@ -210,6 +242,9 @@ class Cli {
       if (args.size() != 3) throw UsageError{"token verify takes one TOKEN"};
       return TokenVerify(args[2]);
     }
+    if (cmd == "token" && args.size() >= 2 && args[1] == "import-revocations") {
+      return Import(args, /*revocations=*/true);
+    }
     if (cmd == "token" && args.size() >= 2 && args[1] == "revoke") {
       return TokenRevoke(ParseOptions(args, 2, {{"email", true}, {"website-id", true}}));
     }
@@ -223,6 +258,10 @@ class Cli {
         return IntegrationCreate(ParseOptions(args, 2, {{"name", true}, {"permission", true}}));
       }
       if (sub == "list") return IntegrationList(ParseOptions(args, 2, {}));
+      if (sub == "import") {
+        if (args.size() != 3) throw UsageError{"integration import takes one FILE"};
+        return IntegrationImport(args[2]);
+      }
       if (sub == "revoke") {
         return IntegrationRevoke(ParseOptions(args, 2, {{"consumer-key", true}}));
       }
@@ -310,17 +349,62 @@ class Cli {
     return custauth::CustomerAuth::Open(std::move(storage).value(), o);
   }
 
-  int Init(const Parsed&) {
+  // The platform's JWT key from a file holding its crypt/key setting.
+  static custauth::Result<custauth::JwtKey> ReadPlatformKey(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status(Code::kNotFound, "Cannot read the crypt key file " + path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return custauth::PlatformJwtKey(text);
+  }
+
+  // Adds `key` to `keys` as the signing key. kAlreadyExists when its kid is taken by another key
+  // (unless `replace`: then that key goes, and the tokens it signed stop verifying).
+  static Status AddSigningKey(custauth::Keys& keys, const custauth::JwtKey& key, bool replace,
+                              bool* changed) {
+    *changed = false;
+    auto same_kid = [&](const custauth::JwtKey& k) { return k.kid == key.kid; };
+    auto it = std::find_if(keys.jwt_keys.begin(), keys.jwt_keys.end(), same_kid);
+    if (it != keys.jwt_keys.end()) {
+      if (it->secret == key.secret && std::next(it) == keys.jwt_keys.end()) return Status::Ok();
+      if (it->secret != key.secret && !replace) {
+        return Status(Code::kAlreadyExists,
+                      "The key ring already has a key with kid \"" + key.kid +
+                          "\"; --replace swaps it for the platform's key (tokens it signed are "
+                          "then refused)");
+      }
+      keys.jwt_keys.erase(it);
+    }
+    keys.jwt_keys.push_back(key);  // the last key signs
+    *changed = true;
+    return Status::Ok();
+  }
+
+  int Init(const Parsed& p) {
     // The key file first: a database without its keys is of no use.
+    std::optional<custauth::JwtKey> platform;
+    if (p.has("platform-crypt-key-file")) {
+      auto key = ReadPlatformKey(p.get("platform-crypt-key-file"));
+      if (!key.ok()) return Refuse(key.status());
+      platform = std::move(key).value();
+    }
     bool created_keys = false;
     auto existing = custauth::LoadKeyFile(g_.key_file);
     if (existing.code() == Code::kNotFound) {
-      Status saved = custauth::SaveKeyFile(
-          g_.key_file, custauth::GenerateKeys(*custauth::SystemRandom::Shared()));
+      custauth::Keys keys = custauth::GenerateKeys(*custauth::SystemRandom::Shared());
+      if (platform) keys.jwt_keys = {*platform};
+      Status saved = custauth::SaveKeyFile(g_.key_file, keys);
       if (!saved.ok()) return Refuse(saved);
       created_keys = true;
     } else if (!existing.ok()) {
       return Refuse(existing.status());
+    } else if (platform) {
+      bool changed = false;
+      Status added = AddSigningKey(*existing, *platform, /*replace=*/false, &changed);
+      if (!added.ok()) return Refuse(added);
+      if (changed) {
+        Status saved = custauth::SaveKeyFile(g_.key_file, *existing, /*overwrite=*/true);
+        if (!saved.ok()) return Refuse(saved);
+      }
     }
     auto storage = OpenStorage(true);
     if (!storage.ok()) return Refuse(storage.status());
@@ -330,6 +414,166 @@ class Cli {
                                                           : custauth::SqliteSchemaVersion()},
                   {"key_file", g_.key_file},
                   {"key_file_created", created_keys}});
+  }
+
+  int KeysList(const Parsed&) {
+    auto keys = custauth::LoadKeyFile(g_.key_file);
+    if (!keys.ok()) return Refuse(keys.status());
+    json list = json::array();
+    for (std::size_t k = 0; k < keys->jwt_keys.size(); ++k) {
+      const auto& key = keys->jwt_keys[k];
+      list.push_back({{"kid", key.kid},
+                      {"bytes", key.secret.size()},
+                      {"signs", k + 1 == keys->jwt_keys.size()}});
+    }
+    return Print({{"key_file", g_.key_file}, {"jwt_keys", list}});
+  }
+
+  int KeysAddPlatform(const std::string& file, const Parsed& p) {
+    auto key = ReadPlatformKey(file);
+    if (!key.ok()) return Refuse(key.status());
+    auto keys = custauth::LoadKeyFile(g_.key_file);
+    if (!keys.ok()) return Refuse(keys.status());
+    bool changed = false;
+    Status added = AddSigningKey(*keys, *key, p.has("replace"), &changed);
+    if (!added.ok()) return Refuse(added);
+    if (changed) {
+      Status saved = custauth::SaveKeyFile(g_.key_file, *keys, /*overwrite=*/true);
+      if (!saved.ok()) return Refuse(saved);
+    }
+    return Print({{"key_file", g_.key_file}, {"kid", key->kid}, {"added", changed}});
+  }
+
+  // customer import / token import-revocations.
+  int Import(const std::vector<std::string>& args, bool revocations) {
+    if (args.size() < 3 || args[2].rfind("--", 0) == 0) {
+      throw UsageError{std::string(revocations ? "token import-revocations" : "customer import") +
+                       " takes a FILE"};
+    }
+    OptionSpec spec = {{"format", true}, {"strict", false}, {"quiet", false}};
+    if (!revocations) {
+      spec["on-conflict"] = true;
+      spec["batch-size"] = true;
+    }
+    const Parsed p = ParseOptions(args, 3, spec);
+    custauth::ImportOptions o;
+    if (p.has("format")) {
+      const std::string f = p.get("format");
+      if (f == "csv") {
+        o.format = custauth::ImportFormat::kCsv;
+      } else if (f == "jsonl") {
+        o.format = custauth::ImportFormat::kJsonLines;
+      } else {
+        throw UsageError{"--format takes csv or jsonl"};
+      }
+    }
+    if (p.has("on-conflict")) {
+      const std::string c = p.get("on-conflict");
+      if (c == "skip") {
+        o.on_conflict = custauth::ImportConflict::kSkip;
+      } else if (c == "update") {
+        o.on_conflict = custauth::ImportConflict::kUpdate;
+      } else if (c == "fail") {
+        o.on_conflict = custauth::ImportConflict::kFail;
+      } else {
+        throw UsageError{"--on-conflict takes skip, update or fail"};
+      }
+    }
+    if (p.has("batch-size")) {
+      const std::int64_t n = ParseInt("batch-size", p.get("batch-size"));
+      if (n < 1 || n > 100000) throw UsageError{"--batch-size takes 1..100000"};
+      o.batch_size = static_cast<std::size_t>(n);
+    }
+    o.strict = p.has("strict");
+    if (!p.has("quiet")) {
+      o.progress = [](const custauth::ImportProgress& pr) {
+        const double rate = pr.seconds > 0 ? static_cast<double>(pr.rows) / pr.seconds : 0;
+        if (pr.bytes_total > 0) {
+          std::cerr << fmt::format(
+              "custauth: {} rows, {:.0f}%, {:.0f} rows/s\n", pr.rows,
+              100.0 * static_cast<double>(pr.bytes_read) / static_cast<double>(pr.bytes_total),
+              rate);
+        } else {
+          std::cerr << fmt::format("custauth: {} rows, {:.0f} rows/s\n", pr.rows, rate);
+        }
+      };
+    }
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    const std::string& file = args[2];
+    const custauth::ImportReport report = revocations
+                                              ? (*auth)->import_revocations(file, o, Context())
+                                              : (*auth)->import_customers(file, o, Context());
+    json j = json::parse(report.ToJson(revocations));
+    if (!report.completed()) {
+      j["errors"] = custauth::internal::ErrorToJson(report.status)["errors"];
+    } else {
+      // Rejected rows are listed under "rejected_rows"; "errors" means the command failed.
+      j["rejected_rows"] = std::move(j["errors"]);
+      j.erase("errors");
+    }
+    std::cout << j.dump(2) << "\n";
+    if (!report.completed()) return kExitRefused;
+    return report.rejected > 0 ? kExitRejectedRows : kExitOk;
+  }
+
+  int IntegrationImport(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Refuse(Status(Code::kNotFound, "Cannot read " + file));
+    json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) j = json::array({j});
+    if (!j.is_array()) {
+      return Refuse(Status(Code::kInvalidInput, file + " holds no JSON object or array"));
+    }
+    // Every entry is checked for shape before anything is stored.
+    struct Entry {
+      std::string name;
+      std::vector<std::string> permissions;
+      custauth::IntegrationCredentials creds;
+    };
+    std::vector<Entry> entries;
+    for (std::size_t k = 0; k < j.size(); ++k) {
+      const json& e = j[k];
+      Entry entry;
+      auto text = [&](const char* field, std::string& out) {
+        if (!e.is_object() || !e.contains(field) || !e[field].is_string()) {
+          throw UsageError{fmt::format("{}: entry {} has no string \"{}\"", file, k, field)};
+        }
+        out = e[field].get<std::string>();
+      };
+      text("name", entry.name);
+      text("consumer_key", entry.creds.consumer_key);
+      text("consumer_secret", entry.creds.consumer_secret);
+      text("access_token", entry.creds.access_token);
+      text("token_secret", entry.creds.token_secret);
+      if (e.contains("permissions")) {
+        if (!e["permissions"].is_array()) {
+          throw UsageError{fmt::format("{}: entry {}: permissions must be an array", file, k)};
+        }
+        for (const json& perm : e["permissions"]) {
+          if (!perm.is_string()) {
+            throw UsageError{fmt::format("{}: entry {}: permissions must be strings", file, k)};
+          }
+          entry.permissions.push_back(perm.get<std::string>());
+        }
+      }
+      entries.push_back(std::move(entry));
+    }
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    json imported = json::array();
+    json skipped = json::array();
+    for (const Entry& entry : entries) {
+      auto r = (*auth)->import_integration(entry.name, entry.permissions, entry.creds, Context());
+      if (r.code() == Code::kAlreadyExists) {
+        skipped.push_back({{"consumer_key", entry.creds.consumer_key},
+                           {"reason", "the consumer key or access token is already stored"}});
+        continue;
+      }
+      if (!r.ok()) return Refuse(r.status());
+      imported.push_back(IntegrationToJson(r->integration));
+    }
+    return Print({{"imported", imported}, {"skipped", skipped}});
   }
 
   static std::int64_t Website(const Parsed& p) {

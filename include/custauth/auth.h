@@ -12,6 +12,7 @@
 #define CUSTAUTH_AUTH_H_
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include "custauth/clock.h"
 #include "custauth/customer.h"
 #include "custauth/export.h"
+#include "custauth/import.h"
 #include "custauth/keys.h"
 #include "custauth/password.h"
 #include "custauth/status.h"
@@ -225,6 +227,14 @@ class CUSTAUTH_EXPORT CustomerAuth {
   Result<IntegrationCredentials> create_integration(std::string_view name,
                                                     const std::vector<std::string>& permissions,
                                                     const RequestContext& ctx = {});
+  // Stores an integration that already has credentials (moved over from the platform), so that
+  // its signatures keep verifying: the four values of `credentials` (32 letters and digits each;
+  // its `integration` is ignored). The secrets are sealed as create_integration's are.
+  // kInvalidInput; kAlreadyExists when the consumer key or access token is taken.
+  Result<IntegrationCredentials> import_integration(std::string_view name,
+                                                    const std::vector<std::string>& permissions,
+                                                    const IntegrationCredentials& credentials,
+                                                    const RequestContext& ctx = {});
   Result<std::vector<Integration>> list_integrations();
   // Revokes an integration: its signatures stop verifying at once. kNotFound.
   Status revoke_integration(std::string_view consumer_key, const RequestContext& ctx = {});
@@ -256,6 +266,25 @@ class CUSTAUTH_EXPORT CustomerAuth {
                                                        std::string_view input_json,
                                                        const RequestContext& ctx = {},
                                                        std::int64_t website_id = kDefaultWebsiteId);
+
+  // --- Moving from the platform (custauth/import.h) ---
+
+  // Imports the platform's customer_entity export (CSV or JSON Lines): entity_id becomes the
+  // customer's id, password hashes are kept as they are (upgraded at each customer's next login),
+  // lock state and times are kept. Bad rows are reported with their line and skipped (or stop the
+  // import with options.strict). Audited once, as "customer.import". The report's status says
+  // whether the whole file was read.
+  ImportReport import_customers(const std::string& path, const ImportOptions& options = {},
+                                const RequestContext& ctx = {});
+  ImportReport import_customers(std::istream& in, const ImportOptions& options = {},
+                                const RequestContext& ctx = {});
+  // Imports the platform's jwt_auth_revoked rows (user_type_id, user_id, revoke_before): the
+  // customer's tokens issued at or before revoke_before stop verifying. Rows of other user types
+  // and of customers not stored here are counted, not refused. options.on_conflict is unused.
+  ImportReport import_revocations(const std::string& path, const ImportOptions& options = {},
+                                  const RequestContext& ctx = {});
+  ImportReport import_revocations(std::istream& in, const ImportOptions& options = {},
+                                  const RequestContext& ctx = {});
 
   // The audit trail.
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query);

@@ -36,6 +36,12 @@ struct JwtKey {
 // 2048 characters or more are used as they are.
 CUSTAUTH_EXPORT std::string PlatformJwtSecret(std::string_view crypt_key);
 
+// The JWT key the platform signs customer tokens with, from its `crypt/key` setting (env.php):
+// whitespace-separated keys, the last one current. Only the current key signs and verifies
+// there, so only it is returned: kid "1", secret PlatformJwtSecret(last key). kInvalidInput when
+// the value holds no key.
+CUSTAUTH_EXPORT Result<JwtKey> PlatformJwtKey(std::string_view crypt_key_setting);
+
 struct Keys {
   std::string secret_key;        // 32 bytes (binary)
   std::string seal_key;          // 32 bytes (binary)
