@@ -33,12 +33,14 @@ inline std::string BenchFile(const std::string& name) {
   return path;
 }
 
-// Forwards every call to `base`, counting those that write.
+// Forwards every call to `base`, counting those that write and those that read.
 class CountingStorage final : public custauth::Storage {
  public:
   explicit CountingStorage(std::shared_ptr<custauth::Storage> base) : base_(std::move(base)) {}
 
+  // Calls to the methods that write, and to those that only read.
   std::int64_t writes() const { return writes_.load(); }
+  std::int64_t reads() const { return reads_.load(); }
 
   std::string describe() const override { return base_->describe(); }
   custauth::Result<custauth::Customer> create_customer(const custauth::NewCustomer& c,
@@ -53,9 +55,11 @@ class CountingStorage final : public custauth::Storage {
   }
   custauth::Result<custauth::Customer> find_customer_by_email(std::int64_t website_id,
                                                               std::string_view email) override {
+    ++reads_;
     return base_->find_customer_by_email(website_id, email);
   }
   custauth::Result<custauth::Customer> find_customer_by_id(std::int64_t id) override {
+    ++reads_;
     return base_->find_customer_by_id(id);
   }
   custauth::Result<custauth::Customer> update_customer(std::int64_t id,
@@ -99,12 +103,16 @@ class CountingStorage final : public custauth::Storage {
     ++writes_;
     return base_->prune_nonces(now);
   }
-  custauth::Result<std::uint64_t> revocation_epoch() override { return base_->revocation_epoch(); }
+  custauth::Result<std::uint64_t> revocation_epoch() override {
+    ++reads_;
+    return base_->revocation_epoch();
+  }
   custauth::Status put_opaque_token(const custauth::OpaqueTokenRecord& t) override {
     ++writes_;
     return base_->put_opaque_token(t);
   }
   custauth::Result<custauth::OpaqueTokenRecord> find_opaque_token(std::string_view hash) override {
+    ++reads_;
     return base_->find_opaque_token(hash);
   }
   custauth::Result<std::int64_t> prune_opaque_tokens(custauth::TimeMs before) override {
@@ -117,9 +125,11 @@ class CountingStorage final : public custauth::Storage {
     return base_->create_integration(i);
   }
   custauth::Result<custauth::Integration> find_integration(std::string_view consumer_key) override {
+    ++reads_;
     return base_->find_integration(consumer_key);
   }
   custauth::Result<std::vector<custauth::Integration>> list_integrations() override {
+    ++reads_;
     return base_->list_integrations();
   }
   custauth::Status set_integration_permissions(
@@ -138,12 +148,14 @@ class CountingStorage final : public custauth::Storage {
   }
   custauth::Result<std::vector<custauth::AuditRecord>> list_audit(
       const custauth::AuditQuery& q) override {
+    ++reads_;
     return base_->list_audit(q);
   }
 
  private:
   std::shared_ptr<custauth::Storage> base_;
   std::atomic<std::int64_t> writes_{0};
+  std::atomic<std::int64_t> reads_{0};
 };
 
 }  // namespace custauth_bench

@@ -45,6 +45,7 @@ void BM_Verify_CppJwt(benchmark::State& state) {
   state.SetLabel(KeyLabel(kind));
 }
 BENCHMARK(BM_Verify_CppJwt)->Arg(0)->Arg(1);
+BENCHMARK(BM_Verify_CppJwt)->Arg(0)->Threads(1)->Threads(2)->UseRealTime();  // scaling
 
 std::string CppJwtEncode(const JwtFixture& f) {
   using namespace jwt::params;
@@ -71,6 +72,7 @@ void BM_Issue_CppJwt(benchmark::State& state) {
   state.SetLabel(KeyLabel(kind));
 }
 BENCHMARK(BM_Issue_CppJwt)->Arg(0)->Arg(1);
+BENCHMARK(BM_Issue_CppJwt)->Arg(0)->Threads(1)->Threads(2)->UseRealTime();  // scaling
 
 }  // namespace
 }  // namespace custauth_bench

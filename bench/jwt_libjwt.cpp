@@ -53,6 +53,7 @@ void BM_Verify_Libjwt(benchmark::State& state) {
   state.SetLabel(KeyLabel(kind));
 }
 BENCHMARK(BM_Verify_Libjwt)->Arg(0)->Arg(1);
+BENCHMARK(BM_Verify_Libjwt)->Arg(0)->Threads(1)->Threads(2)->UseRealTime();  // scaling
 
 char* LibjwtEncode(const JwtFixture& f) {
   jwt_t* jwt = nullptr;
@@ -90,6 +91,7 @@ void BM_Issue_Libjwt(benchmark::State& state) {
   state.SetLabel(KeyLabel(kind));
 }
 BENCHMARK(BM_Issue_Libjwt)->Arg(0)->Arg(1);
+BENCHMARK(BM_Issue_Libjwt)->Arg(0)->Threads(1)->Threads(2)->UseRealTime();  // scaling
 
 }  // namespace
 }  // namespace custauth_bench

@@ -13,7 +13,6 @@
 //                                   with the same pragmas. Bar: at least 70 % of the floor's rate.
 #include <benchmark/benchmark.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,9 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "bench_util.h"
 #include "custauth/auth.h"
-#include "custauth/sqlite_storage.h"
+#include "fixtures.h"
 
 namespace custauth_bench {
 namespace {
@@ -33,44 +31,12 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-constexpr char kEmail[] = "roni_cost@example.com";
-constexpr char kPassword[] = "Bench-Password-2026";
-
-struct LoginWorld {
-  std::shared_ptr<CountingStorage> storage;
-  std::unique_ptr<custauth::CustomerAuth> auth;
-  std::string stored_hash;
-};
-
-// A CustomerAuth on a fresh SQLite file, default options (Argon2id ops 2 / 64 MiB, FULL), with one
-// confirmed customer who has a password and allows remote shopping assistance.
-LoginWorld MakeWorld(const std::string& file) {
-  LoginWorld w;
-  auto sqlite = custauth::OpenSqliteStorage(BenchFile(file));
-  if (!sqlite.ok()) Die("OpenSqliteStorage", sqlite.status());
-  w.storage = std::make_shared<CountingStorage>(
-      std::shared_ptr<custauth::Storage>(std::move(sqlite).value()));
-  custauth::AuthOptions options;
-  options.keys = custauth::GenerateKeys(*custauth::SystemRandom::Shared());
-  auto auth = custauth::CustomerAuth::Open(w.storage, options);
-  if (!auth.ok()) Die("CustomerAuth::Open", auth.status());
-  w.auth = std::move(auth).value();
-  custauth::CustomerInput in;
-  in.email = kEmail;
-  in.firstname = "Veronica";
-  in.lastname = "Costello";
-  in.password = kPassword;
-  in.allow_remote_shopping_assistance = true;
-  auto c = w.auth->create_customer(in);
-  if (!c.ok()) Die("create_customer", c.status());
-  w.stored_hash = c->password_hash;
-  return w;
-}
+const std::string kEmail = ShopperEmail(0);
 
 void BM_Login_PasswordVsBareVerify(benchmark::State& state) {
-  LoginWorld w = MakeWorld("bench_login.db");
+  AuthWorld w = MakeAuthWorld(FreshSqlite("bench_login.db"));
   if (!w.auth->generate_customer_token(kEmail, kPassword).ok() ||
-      crypto_pwhash_str_verify(w.stored_hash.c_str(), kPassword, sizeof kPassword - 1) != 0) {
+      crypto_pwhash_str_verify(w.stored_hashes[0].c_str(), kPassword, sizeof kPassword - 1) != 0) {
     state.SkipWithError("the fixture does not sign in");
     return;
   }
@@ -92,7 +58,7 @@ void BM_Login_PasswordVsBareVerify(benchmark::State& state) {
       } else {
         const auto t0 = Clock::now();
         const int rc =
-            crypto_pwhash_str_verify(w.stored_hash.c_str(), kPassword, sizeof kPassword - 1);
+            crypto_pwhash_str_verify(w.stored_hashes[0].c_str(), kPassword, sizeof kPassword - 1);
         b = Seconds(Clock::now() - t0);
         if (rc != 0) state.SkipWithError("crypto_pwhash_str_verify failed");
       }
@@ -117,69 +83,14 @@ void BM_Login_PasswordVsBareVerify(benchmark::State& state) {
 }
 BENCHMARK(BM_Login_PasswordVsBareVerify)->Iterations(60)->Unit(benchmark::kMillisecond);
 
-// The floor: a table shaped like a secret or an audit row, on a file with custauth's pragmas.
-class RawSqlite {
- public:
-  explicit RawSqlite(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
-      Fail("open");
-    }
-    Exec("PRAGMA journal_mode = WAL");
-    Exec("PRAGMA synchronous = FULL");
-    Exec("PRAGMA foreign_keys = ON");
-    Exec(
-        "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, "
-        "hash BLOB NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL)");
-    if (sqlite3_prepare_v2(db_,
-                           "INSERT INTO rows (customer_id, hash, at, detail) VALUES (?, ?, ?, ?)",
-                           -1, &insert_, nullptr) != SQLITE_OK) {
-      Fail("prepare");
-    }
-  }
-  ~RawSqlite() {
-    sqlite3_finalize(insert_);
-    sqlite3_close(db_);
-  }
-  RawSqlite(const RawSqlite&) = delete;
-  RawSqlite& operator=(const RawSqlite&) = delete;
-
-  // One write transaction: BEGIN IMMEDIATE; INSERT one row; COMMIT.
-  void WriteTransaction(std::int64_t i) {
-    static const unsigned char kHash[32] = {1, 2, 3};
-    Exec("BEGIN IMMEDIATE");
-    sqlite3_bind_int64(insert_, 1, 6);
-    sqlite3_bind_blob(insert_, 2, kHash, sizeof kHash, SQLITE_STATIC);
-    sqlite3_bind_int64(insert_, 3, i);
-    sqlite3_bind_text(insert_, 4, R"({"expires_at":"2026-01-01 00:00:30"})", -1, SQLITE_STATIC);
-    if (sqlite3_step(insert_) != SQLITE_DONE) Fail("insert");
-    sqlite3_reset(insert_);
-    Exec("COMMIT");
-  }
-
- private:
-  void Exec(const char* sql) {
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) Fail(sql);
-  }
-  [[noreturn]] void Fail(const char* what) {
-    std::fprintf(stderr, "raw sqlite: %s: %s\n", what, db_ ? sqlite3_errmsg(db_) : "?");
-    std::exit(1);
-  }
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* insert_ = nullptr;
-};
-
 void BM_Otc_RoundTripVsRawSqlite(benchmark::State& state) {
-  LoginWorld w = MakeWorld("bench_otc.db");
+  AuthWorld w = MakeAuthWorld(FreshSqlite("bench_otc.db"));
   RawSqlite raw(BenchFile("bench_otc_floor.db"));
   // How many write transactions one round trip makes, counted on a first round trip.
   std::int64_t before = w.storage->writes();
-  {
-    auto code = w.auth->issue_otc(kEmail, 7, "bench: customer on the phone");
-    if (!code.ok() || !w.auth->exchange_otc(kEmail, *code).ok()) {
-      state.SkipWithError("the OTC round trip fails");
-      return;
-    }
+  if (!OtcRoundTrip(*w.auth, kEmail).empty()) {
+    state.SkipWithError("the OTC round trip fails");
+    return;
   }
   const std::int64_t writes_per_trip = w.storage->writes() - before;
   double custauth_s = 0;
@@ -191,11 +102,9 @@ void BM_Otc_RoundTripVsRawSqlite(benchmark::State& state) {
     for (int k = 0; k < 2; ++k) {
       if ((n + k) % 2 == 0) {
         const auto t0 = Clock::now();
-        auto code = w.auth->issue_otc(kEmail, 7, "bench: customer on the phone");
-        auto token = code.ok() ? w.auth->exchange_otc(kEmail, *code)
-                               : custauth::Result<std::string>(code.status());
+        const std::string failed = OtcRoundTrip(*w.auth, kEmail);
         custauth_s += Seconds(Clock::now() - t0);
-        if (!token.ok()) state.SkipWithError(token.status().ToString().c_str());
+        if (!failed.empty()) state.SkipWithError(failed.c_str());
       } else {
         const auto t0 = Clock::now();
         for (std::int64_t t = 0; t < writes_per_trip; ++t) raw.WriteTransaction(++row);

@@ -6,7 +6,9 @@ https://shop.example/graphql with a JSON body, signed with HMAC-SHA256 by a cons
 an access token/secret of 32 characters, each request with its own nonce. The validator keeps the
 nonces in memory (oauthlib does no storage of its own), so this is a CPU-only floor for it.
 
-Prints one JSON object: {"oauthlib_verify_per_s": ..., "n": ...}.
+Usage: py_oauth.py [N [SECONDS]]. Prints one JSON object: {"oauthlib_verify_per_s": ..., "n": ...},
+and with SECONDS, "scaling": 1 process against 2 processes (bench/py_scaling.py), each process
+verifying requests it signed beforehand (SECONDS per run).
 """
 import json
 import secrets
@@ -15,6 +17,8 @@ import sys
 import time
 
 from oauthlib.oauth1 import Client, RequestValidator, ResourceEndpoint, SIGNATURE_HMAC_SHA256
+
+import py_scaling  # bench/py_scaling.py
 
 URL = "https://shop.example/graphql"
 BODY = '{"query":"mutation { exchangeExternalCustomerToken(input: $input) { token } }"}'
@@ -89,6 +93,7 @@ class Validator(RequestValidator):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 0
     client = Client(CONSUMER_KEY, client_secret=CONSUMER_SECRET, resource_owner_key=ACCESS_TOKEN,
                     resource_owner_secret=TOKEN_SECRET, signature_method=SIGNATURE_HMAC_SHA256)
     requests = []
@@ -114,7 +119,27 @@ def main():
         if not ok:
             sys.exit("oauthlib refused a request")
     dt = time.perf_counter() - t0
-    print(json.dumps({"oauthlib_verify_per_s": (n - 1) / dt, "n": n - 1}))
+    result = {"oauthlib_verify_per_s": (n - 1) / dt, "n": n - 1}
+    if seconds > 0:
+        per_run = int(seconds * 15000)  # more than one process verifies in SECONDS here
+        result["scaling"] = py_scaling.scaling({"oauthlib": lambda: verifier(client, per_run)}, seconds,
+                                               threads=False)["oauthlib"]
+    print(json.dumps(result))
+
+
+def verifier(client, n):
+    """A callable verifying the next of n requests signed now (StopIteration after the last)."""
+    endpoint = ResourceEndpoint(Validator())
+    pending = iter([client.sign(URL, http_method="POST", body=BODY,
+                                headers={"Content-Type": "application/json"}) for _ in range(n)])
+
+    def verify():
+        uri, headers, body = next(pending)
+        ok, _ = endpoint.validate_protected_resource_request(uri, http_method="POST", body=body,
+                                                             headers=headers)
+        if not ok:
+            raise RuntimeError("oauthlib refused a request")
+    return verify
 
 
 if __name__ == "__main__":

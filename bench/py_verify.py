@@ -12,6 +12,10 @@
 The token is a platform-shaped customer token issued by a custauth handle ("memory:") with fresh
 keys; PyJWT gets the same HS256 key. Usage: py_verify.py LIBCUSTAUTH_SO [SECONDS_PER_FIGURE].
 Prints one JSON object.
+
+Then scaling (bench/py_scaling.py): PyJWT and the module in 1 process against 2 processes (each its
+own interpreter and handle), and 2 threads of one process (GIL-bound; ctypes releases the GIL only
+during the C call), under "scaling".
 """
 import base64
 import ctypes
@@ -23,6 +27,8 @@ import time
 
 import jwt  # PyJWT
 import jwt.api_jwt
+
+import py_scaling  # bench/py_scaling.py
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -149,7 +155,37 @@ def main():
     else:
         result["custauth_module_error"] = module_error
         c.lib.custauth_close(db)
+    result["scaling"] = scaling(lib_path, options, customer, token, key, seconds / 4,
+                                with_module=handle is not None)
     print(json.dumps(result))
+
+
+def scaling(lib_path, options, customer, token, key, seconds, with_module):
+    """1 process against 2 processes (and 2 threads of one process), for PyJWT and the module."""
+    def pyjwt_factory():
+        def verify():
+            d = jwt.api_jwt.decode_complete(token, key, algorithms=["HS256"])
+            if d["header"].get("kid") != "1" or d["payload"].get("utypid") != 3:
+                raise RuntimeError("PyJWT: unexpected claims")
+        return verify
+
+    def module_factory():
+        # A handle of this process's own, on its own "memory:" customer base, with its own token.
+        handle, error = load_module(lib_path, options)
+        if handle is None:
+            raise RuntimeError(error)
+        handle.create_customer(**customer)
+        mine = handle.generate_customer_token(customer["email"], customer["password"])
+
+        def verify():
+            if handle.verify_token(mine)["utypid"] != 3:
+                raise RuntimeError("custauth: unexpected claims")
+        return verify
+
+    factories = {"pyjwt": pyjwt_factory}
+    if with_module:
+        factories["custauth_module"] = module_factory
+    return py_scaling.scaling(factories, seconds)
 
 
 def load_module(lib_path, options):
