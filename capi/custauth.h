@@ -507,6 +507,11 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  *   integration_list                  -                                  {"integrations": [...]}
  *   integration_revoke                consumer_key                       {"ok": true}
  *   integration_set_permissions       consumer_key, permissions          {"ok": true}
+ *   integration_import                name, permissions, consumer_key,   {"integration": {...}}
+ *                                     consumer_secret, access_token, token_secret
+ *   customer_import                   path, format? (auto|csv|jsonl),    {"report": {...}}
+ *                                     on_conflict? (skip|update|fail), strict?, batch_size?
+ *   revocations_import                path, format?, strict?             {"report": {...}}
  *   exchange_external_customer_token  request {method, url,              the GraphQL response
  *                                     authorization?, content_type?, body?}, input {customer}
  *   keys_generate                     -                                  {"keys": {key file}}
@@ -520,6 +525,11 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  *   test.last_otc                     email                              {"code": "..."}
  *   test.create_customers             customers, + the defaults of       {"customers": [...]}
  *                                     custauth_test_create_customers
+ *
+ * The imports (custauth/import.h) read a file of the platform's export; their report says what
+ * was created, skipped or rejected (with line numbers) and, with "completed": false and "error",
+ * why an import stopped: an unreadable, empty or truncated file is a report, not a failure, so
+ * that the rows imported before the stop are known.
  *
  * `db` may be NULL for keys_generate and version only. Every args object may also carry
  * "website_id" (else the context's, else 1). */

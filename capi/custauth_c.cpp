@@ -799,6 +799,51 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     Check(auth.set_integration_permissions(key, permissions, rc));
     return Ok();
   }
+  if (op == "customer_import" || op == "revocations_import") {
+    const bool revocations = op == "revocations_import";
+    const std::string path = a.str("path");
+    ImportOptions o;
+    const std::string format = a.opt_str("format").value_or("auto");
+    if (format == "csv") {
+      o.format = ImportFormat::kCsv;
+    } else if (format == "jsonl") {
+      o.format = ImportFormat::kJsonLines;
+    } else if (format != "auto") {
+      Invalid("format must be auto, csv or jsonl");
+    }
+    o.strict = a.opt_bool("strict").value_or(false);
+    if (!revocations) {
+      const std::string conflict = a.opt_str("on_conflict").value_or("skip");
+      if (conflict == "update") {
+        o.on_conflict = ImportConflict::kUpdate;
+      } else if (conflict == "fail") {
+        o.on_conflict = ImportConflict::kFail;
+      } else if (conflict != "skip") {
+        Invalid("on_conflict must be skip, update or fail");
+      }
+      const std::int64_t batch = a.opt_int("batch_size").value_or(1000);
+      if (batch < 1 || batch > 100000) Invalid("batch_size must be 1..100000");
+      o.batch_size = static_cast<std::size_t>(batch);
+    }
+    a.done();
+    const ImportReport report =
+        revocations ? auth.import_revocations(path, o, rc) : auth.import_customers(path, o, rc);
+    return {{"report", json::parse(report.ToJson(revocations))}};
+  }
+  if (op == "integration_import") {
+    const std::string name = a.str("name");
+    const auto permissions = a.str_list("permissions");
+    IntegrationCredentials creds;
+    creds.consumer_key = a.str("consumer_key");
+    creds.consumer_secret = a.str("consumer_secret");
+    creds.access_token = a.str("access_token");
+    creds.token_secret = a.str("token_secret");
+    a.done();
+    auto imported = auth.import_integration(name, permissions, creds, rc);
+    sodium_memzero(creds.consumer_secret.data(), creds.consumer_secret.size());
+    sodium_memzero(creds.token_secret.data(), creds.token_secret.size());
+    return {{"integration", IntegrationToJson(Take(std::move(imported)).integration)}};
+  }
   if (op == "exchange_external_customer_token") {
     Args r(a.object("request"), "request");
     HttpRequest req;

@@ -271,6 +271,30 @@ final class Custauth
     }
 
     /** Returns the GraphQL response; a refusal throws, with that response in ->response. */
+    /** Imports the platform's customer_entity export (CSV or JSON Lines); returns the report. */
+    public function importCustomers(string $path, string $onConflict = 'skip', bool $strict = false,
+                                    string $format = 'auto'): array
+    {
+        return $this->call('customer_import', ['path' => $path, 'on_conflict' => $onConflict,
+            'strict' => $strict, 'format' => $format])['report'];
+    }
+
+    /** Imports the platform's jwt_auth_revoked rows; returns the report. */
+    public function importRevocations(string $path, bool $strict = false): array
+    {
+        return $this->call('revocations_import', ['path' => $path, 'strict' => $strict])['report'];
+    }
+
+    /** Stores an integration moved over from the platform with its credentials. */
+    public function importIntegration(string $name, array $credentials, array $permissions = []): array
+    {
+        return $this->call('integration_import', ['name' => $name, 'permissions' => $permissions,
+            'consumer_key' => $credentials['consumer_key'],
+            'consumer_secret' => $credentials['consumer_secret'],
+            'access_token' => $credentials['access_token'],
+            'token_secret' => $credentials['token_secret']])['integration'];
+    }
+
     public function exchangeExternalCustomerToken(array $request, array $input): array
     {
         return $this->call('exchange_external_customer_token',

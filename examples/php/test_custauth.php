@@ -120,6 +120,21 @@ try {
         fn() => $auth->call('customer_find', ['email' => 'roni_cost@example.com', 'typo' => 1]),
         'unknown argument');
 
+    // Moving from the platform: a customer_entity export with a legacy hash.
+    $csv = sys_get_temp_dir() . '/custauth_php_import_' . getmypid() . '.csv';
+    $salt = 'abcdefghijklmnopqrstuvwxyzABCDEF';
+    file_put_contents($csv, "entity_id,email,firstname,lastname,password_hash\n"
+        . "42,imported@example.com,Imp,Orted," . hash('sha256', $salt . 'Password123') . ":$salt:1\n"
+        . "43,bad-email,Bad,Row,\n");
+    $report = $auth->importCustomers($csv);
+    check($report['completed'] === true && $report['created'] === 1, 'import creates the good row');
+    check($report['rejected'] === 1 && $report['errors'][0]['line'] === 3, 'import reports line 3');
+    check($auth->importCustomers($csv)['skipped'] === 1, 'import again skips');
+    $claims = $auth->verifyToken($auth->generateCustomerToken('imported@example.com', 'Password123'));
+    check($claims['uid'] === 42, 'an imported customer logs in with the platform password');
+    unlink($csv);
+    check($auth->importCustomers($csv)['completed'] === false, 'a missing file stops the import');
+
     // Keys and a SQLite database.
     $dir = sys_get_temp_dir() . '/custauth_php_' . getmypid();
     @mkdir($dir);

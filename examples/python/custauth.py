@@ -315,6 +315,26 @@ class Custauth:
         self.call("integration_set_permissions", context, consumer_key=consumer_key,
                   permissions=list(permissions))
 
+    def import_integration(self, name, consumer_key, consumer_secret, access_token, token_secret,
+                           permissions=(), context=None):
+        """Stores an integration moved over from the platform with its credentials."""
+        return self.call("integration_import", context, name=name, permissions=list(permissions),
+                         consumer_key=consumer_key, consumer_secret=consumer_secret,
+                         access_token=access_token, token_secret=token_secret)["integration"]
+
+    def import_customers(self, path, on_conflict="skip", strict=False, format="auto",
+                         batch_size=1000, context=None):
+        """Imports the platform's customer_entity export (CSV or JSON Lines); returns the report
+        (see custauth/import.h): report["completed"] is False, with report["error"], when the
+        import stopped."""
+        return self.call("customer_import", context, path=str(path), on_conflict=on_conflict,
+                         strict=strict, format=format, batch_size=batch_size)["report"]
+
+    def import_revocations(self, path, strict=False, format="auto", context=None):
+        """Imports the platform's jwt_auth_revoked rows; returns the report."""
+        return self.call("revocations_import", context, path=str(path), strict=strict,
+                         format=format)["report"]
+
     def exchange_external_customer_token(self, request, input, context=None):
         """request: {"method", "url", "authorization", "content_type", "body"}; input:
         {"customer": {...}}. Returns the GraphQL response; a refusal raises, with the GraphQL

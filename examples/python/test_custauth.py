@@ -262,5 +262,53 @@ class SqliteHandles(unittest.TestCase):
                 custauth.Custauth(path, keys=keys, no_such_option=1)
 
 
+class PlatformImport(unittest.TestCase):
+    """Customers, revocations and an integration moved over from the platform."""
+
+    def test_import_customers_revocations_and_an_integration(self):
+        salt = "abcdefghijklmnopqrstuvwxyzABCDEF"
+        legacy = hashlib.sha256((salt + "Password123").encode()).hexdigest() + ":" + salt + ":1"
+        with tempfile.TemporaryDirectory() as tmp, custauth.Custauth("memory:", **CHEAP) as auth:
+            path = os.path.join(tmp, "customer_entity.csv")
+            with open(path, "w") as f:
+                f.write("entity_id,website_id,email,firstname,lastname,password_hash,"
+                        "confirmation,is_active,created_at\n")
+                f.write("6,1,roni_cost@example.com,Veronica,Costello,%s,\\N,1,"
+                        "2021-02-02 01:07:13\n" % legacy)
+                f.write("7,1,not-an-email,Bad,Row,,,1,\n")
+            report = auth.import_customers(path)
+            self.assertTrue(report["completed"])
+            self.assertEqual((report["created"], report["rejected"]), (1, 1))
+            self.assertEqual(report["errors"][0]["line"], 3)
+            self.assertEqual(auth.import_customers(path)["skipped"], 1)  # idempotent
+            token = auth.generate_customer_token("roni_cost@example.com", "Password123")
+            self.assertEqual(auth.verify_token(token)["uid"], 6)
+            self.assertEqual(auth.find_customer("roni_cost@example.com")["password_format"],
+                             "argon2id")
+
+            revocations = os.path.join(tmp, "jwt_auth_revoked.csv")
+            with open(revocations, "w") as f:
+                f.write("user_type_id,user_id,revoke_before\n3,6,%d\n2,1,1\n" % (time.time() + 5))
+            report = auth.import_revocations(revocations)
+            self.assertEqual((report["revoked"], report["other_user_types"]), (1, 1))
+            with self.assertRaises(custauth.InvalidToken):
+                auth.verify_token(token)
+
+            missing = auth.import_customers(os.path.join(tmp, "nope.csv"))
+            self.assertFalse(missing["completed"])
+            self.assertEqual(missing["error"]["code"], "not_found")
+
+            creds = {k: secrets.token_hex(16) for k in
+                     ("consumer_key", "consumer_secret", "access_token", "token_secret")}
+            integration = auth.import_integration(
+                "Social login", permissions=["exchange_external_customer_token"], **creds)
+            self.assertEqual(integration["consumer_key"], creds["consumer_key"])
+            url = "https://shop.example/graphql"
+            result = auth.exchange_external_customer_token(
+                {"method": "POST", "url": url, "authorization": oauth_header("POST", url, creds)},
+                {"customer": {"email": "new@example.com", "firstname": "N", "lastname": "W"}})
+            self.assertIn("token", result["data"]["exchangeExternalCustomerToken"])
+
+
 if __name__ == "__main__":
     unittest.main()
