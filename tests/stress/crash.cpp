@@ -1,26 +1,36 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// custauth_crash: kill -9 at random points, round after round, on one SQLite file
-// (synchronous=FULL, the default). Every round the parent puts fresh one-time secrets in storage,
-// forks two writer processes and kills both with SIGKILL after a random 1-40 ms. Each writer opens
-// its own SqliteStorage and, as fast as it can, alternately creates a customer and consumes one of
-// the round's secrets (both writers race for the same ones); AFTER a call returned OK it reports
-// the acknowledged write to the parent through a pipe (one fixed-size record per write(), so a
-// record is never torn). After the kill the parent checks, through fresh connections:
-//   - PRAGMA integrity_check is "ok";
-//   - every acknowledged customer is there, with its id;
-//   - every acknowledged consumption is there (a second consume of that secret finds it used),
-//     and no secret was acknowledged to both writers.
+// custauth_crash: kill -9 at random points, round after round, on one customer base: a SQLite file
+// (synchronous=FULL, the default) or a PostgreSQL database (a node of a fleet dying mid-call).
+// Every round the parent puts fresh one-time secrets in storage and forks two writer processes.
+// Each writer opens its own Storage and, as fast as it can, alternately creates a customer and
+// consumes one of the round's secrets (both writers race for the same ones); AFTER a call
+// returned OK it reports the acknowledged write to the parent through a pipe (one fixed-size
+// record per write(), so a record is never torn, stamped with the monotonic clock). Once both
+// writers are under way the parent kills one of them with SIGKILL after a random 0-20 ms, then
+// waits until the other has acknowledged two more writes (the second begun after the first died:
+// the survivors go on, even when the dead one held a lock), then kills it too. After the kills
+// the parent checks, through fresh connections:
+//   - SQLite: PRAGMA integrity_check is "ok";
+//   - every acknowledged customer is there, with its id, and at most one more per writer (the
+//     call in flight when it died, committed but never acknowledged);
+//   - every acknowledged consumption is there (a second consume of that secret finds it used), no
+//     secret was acknowledged to both writers, and at most one more per writer is used;
+//   - row by row, in SQL, this run's customers have every field they were made with and its
+//     secrets their customer (target.h, CheckRows).
 // At the end every acknowledged write of every round is checked again.
 //
-//   custauth_crash DIR [SECONDS] [MAX_ROUNDS]      (defaults: 20 s, 300 rounds)
+//   custauth_crash DIR|postgresql://URI|@URIFILE [SECONDS] [MAX_ROUNDS]   (defaults: 20 s, 300)
+//
+// (target.h: DIR holds crash.db, made anew; on PostgreSQL every row of a run carries its own tag.)
+#include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,8 +40,8 @@
 #include <string>
 #include <vector>
 
-#include "custauth/sqlite_storage.h"
 #include "custauth/storage.h"
+#include "target.h"
 
 using namespace custauth;
 
@@ -40,6 +50,7 @@ namespace {
 constexpr int kWriters = 2;
 constexpr int kSecretsPerRound = 12;
 constexpr TimeMs kNow = 1748499421000;
+constexpr int kStallMs = 10000;  // how long a surviving writer may take for two writes
 
 // One acknowledged write, as a writer reports it.
 struct Ack {
@@ -48,40 +59,39 @@ struct Ack {
   std::int32_t round;
   std::int32_t index;  // customer: the writer's n-th; secret: the round's secret index
   std::int64_t id;     // customer id, or the secret's customer id
+  std::int64_t at_ns;  // stress::NowNs() after the call returned
 };
 static_assert(sizeof(Ack) <= PIPE_BUF, "a record must be written atomically");
 
-std::string CustomerEmail(int round, int writer, int n) {
-  return "crash-" + std::to_string(round) + "-" + std::to_string(writer) + "-" + std::to_string(n) +
-         "@example.com";
+std::string tag;  // this run's, in every email and hash (target.h)
+
+std::string CustomerPrefix(int round, int writer) {
+  return "crash-" + tag + "-" + std::to_string(round) + "-" + std::to_string(writer) + "-";
 }
+std::string CustomerEmail(int round, int writer, int n) {
+  return CustomerPrefix(round, writer) + std::to_string(n) + "@example.com";
+}
+std::string SecretPrefix(int round) { return "secret-" + tag + "-" + std::to_string(round) + "-"; }
 std::string SecretEmail(int round, int i) {
-  return "secret-" + std::to_string(round) + "-" + std::to_string(i) + "@example.com";
+  return SecretPrefix(round) + std::to_string(i) + "@example.com";
 }
 std::string SecretHash(int round, int i) {
-  return "hash-" + std::to_string(round) + "-" + std::to_string(i);
+  return "hash-" + tag + "-" + std::to_string(round) + "-" + std::to_string(i);
 }
 
-std::unique_ptr<Storage> Open(const std::string& db, bool full) {
-  SqliteOptions o;
-  o.synchronous_full = full;
-  auto s = OpenSqliteStorage(db, o);
-  if (!s.ok()) {
-    std::fprintf(stderr, "custauth_crash: open: %s\n", s.status().ToString().c_str());
-    return nullptr;
-  }
-  return std::move(s).value();
-}
-
-[[noreturn]] void Writer(const std::string& db, int writer, int round,
+[[noreturn]] void Writer(const stress::Target& target, int writer, int round,
                          const std::vector<std::int64_t>& secret_customers, int fd) {
-  auto storage = Open(db, /*full=*/true);
+  auto storage = target.Open(1, /*synchronous_full=*/true);
   if (!storage) _exit(3);
   int n = 0;
   std::vector<int> order(secret_customers.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   if (writer % 2) std::reverse(order.begin(), order.end());
   std::size_t next_secret = 0;
+  auto report = [&](char kind, int index, std::int64_t id) {
+    Ack a{kind, writer, round, index, id, stress::NowNs()};
+    if (write(fd, &a, sizeof a) != static_cast<ssize_t>(sizeof a)) _exit(5);
+  };
   while (true) {
     // A customer.
     NewCustomer c;
@@ -94,8 +104,7 @@ std::unique_ptr<Storage> Open(const std::string& db, bool full) {
                    created.status().ToString().c_str());
       _exit(4);
     }
-    Ack a{'c', writer, round, n, created->id};
-    if (write(fd, &a, sizeof a) != static_cast<ssize_t>(sizeof a)) _exit(5);
+    report('c', n, created->id);
     ++n;
     // A secret, while there are any.
     if (next_secret < order.size()) {
@@ -103,8 +112,7 @@ std::unique_ptr<Storage> Open(const std::string& db, bool full) {
       auto used = storage->consume_secret(SecretKind::kAdminOtc, secret_customers[i],
                                           SecretHash(round, i), kNow);
       if (used.ok()) {
-        Ack s{'s', writer, round, i, secret_customers[i]};
-        if (write(fd, &s, sizeof s) != static_cast<ssize_t>(sizeof s)) _exit(5);
+        report('s', i, secret_customers[i]);
       } else if (used.code() != Code::kNotFound) {
         std::fprintf(stderr, "custauth_crash: writer %d: %s\n", writer,
                      used.status().ToString().c_str());
@@ -112,27 +120,6 @@ std::unique_ptr<Storage> Open(const std::string& db, bool full) {
       }
     }
   }
-}
-
-bool IntegrityOk(const std::string& db) {
-  sqlite3* conn = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    sqlite3_close(conn);
-    return false;
-  }
-  std::string result;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      result += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-      result += ";";
-    }
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(conn);
-  if (result != "ok;")
-    std::fprintf(stderr, "custauth_crash: integrity_check: %s\n", result.c_str());
-  return result == "ok;";
 }
 
 // Checks acknowledged writes against storage; returns how many are missing.
@@ -143,7 +130,8 @@ int CheckAcks(Storage& storage, const std::vector<Ack>& acks) {
     if (a.kind == 'c') {
       auto c = storage.find_customer_by_email(kDefaultWebsiteId,
                                               CustomerEmail(a.round, a.writer, a.index));
-      if (!c.ok() || c->id != a.id) {
+      if (!c.ok() || c->id != a.id || c->firstname != "Crash" || c->lastname != "Test" ||
+          c->created_at != kNow) {
         std::fprintf(stderr, "custauth_crash: round %d: acknowledged customer %s is missing\n",
                      a.round, CustomerEmail(a.round, a.writer, a.index).c_str());
         ++missing;
@@ -167,6 +155,46 @@ int CheckAcks(Storage& storage, const std::vector<Ack>& acks) {
   return missing;
 }
 
+// Counts in SQL what a round left: per writer, the acknowledged customers and at most the one in
+// flight; used secrets, the acknowledged ones and at most one in flight per writer.
+int CheckRoundCounts(const stress::Target& target, int round, const std::vector<Ack>& acks) {
+  int bad = 0;
+  // `in_flight`: how many calls may have committed without being acknowledged.
+  auto within = [&](const std::string& what, const std::string& sql, std::int64_t acked,
+                    int in_flight) {
+    const std::int64_t n = target.Count(sql);
+    if (n < acked || n > acked + in_flight) {
+      std::fprintf(stderr, "custauth_crash: round %d: %s: %lld in storage, %lld acknowledged\n",
+                   round, what.c_str(), static_cast<long long>(n), static_cast<long long>(acked));
+      ++bad;
+    }
+  };
+  for (int w = 0; w < kWriters; ++w) {
+    const auto acked = std::count_if(acks.begin(), acks.end(),
+                                     [&](const Ack& a) { return a.kind == 'c' && a.writer == w; });
+    within(
+        "customers of writer " + std::to_string(w),
+        "SELECT count(*) FROM customers WHERE email_key LIKE '" + CustomerPrefix(round, w) + "%'",
+        acked, 1);
+  }
+  within("used secrets",
+         "SELECT count(*) FROM secrets s JOIN customers c ON c.id = s.customer_id WHERE "
+         "s.used_at IS NOT NULL AND c.email_key LIKE '" +
+             SecretPrefix(round) + "%'",
+         std::count_if(acks.begin(), acks.end(), [](const Ack& a) { return a.kind == 's'; }),
+         kWriters);
+  return bad;
+}
+
+// Reads one acknowledgement, waiting at most `ms`: 1 read, 0 end of file, -1 timeout or error.
+int ReadAck(int fd, Ack* a, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, ms) <= 0) return -1;
+  const ssize_t got = read(fd, a, sizeof *a);
+  if (got == 0) return 0;
+  return got == static_cast<ssize_t>(sizeof *a) ? 1 : -1;
+}
+
 int Fail(const char* what) {
   std::fprintf(stderr, "custauth_crash: FAILED: %s\n", what);
   return 1;
@@ -175,25 +203,28 @@ int Fail(const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: custauth_crash DIR [SECONDS] [MAX_ROUNDS]\n");
+  stress::Target target;
+  if (argc < 2 || !target.Parse(argv[1], "crash.db")) {
+    std::fprintf(stderr,
+                 "usage: custauth_crash DIR|postgresql://URI|@URIFILE [SECONDS] [MAX_ROUNDS]\n");
     return 2;
   }
-  const std::string db = std::string(argv[1]) + "/crash.db";
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 20;
   const int max_rounds = argc > 3 ? std::atoi(argv[3]) : 300;
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+  target.Clear();
+  tag = stress::RunTag();
   std::mt19937 rng(static_cast<unsigned>(getpid()));
   signal(SIGPIPE, SIG_IGN);
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(seconds);
   std::vector<Ack> all;
-  int rounds = 0, missing = 0, bad_exits = 0;
+  int rounds = 0, missing = 0, bad_exits = 0, stalls = 0;
   for (int round = 0; round < max_rounds && std::chrono::steady_clock::now() < deadline; ++round) {
     // The round's secrets, set up and closed before forking (no connection crosses a fork).
     std::vector<std::int64_t> secret_customers;
     {
-      auto storage = Open(db, /*full=*/false);
+      auto storage = target.Open(1, /*synchronous_full=*/false);
       if (!storage) return Fail("open for setup");
       for (int i = 0; i < kSecretsPerRound; ++i) {
         NewCustomer c;
@@ -223,57 +254,79 @@ int main(int argc, char** argv) {
       if (pid < 0) return Fail("fork");
       if (pid == 0) {
         close(fds[0]);
-        Writer(db, w, round, secret_customers, fds[1]);
+        Writer(target, w, round, secret_customers, fds[1]);
       }
       pids.push_back(pid);
     }
     close(fds[1]);
-    usleep(1000 + static_cast<useconds_t>(rng() % 40000));
-    for (pid_t pid : pids) {
-      kill(pid, SIGKILL);
-      if (rng() % 2) usleep(static_cast<useconds_t>(rng() % 2000));
-    }
-    // Read every acknowledgement until both writers are gone (EOF).
     std::vector<Ack> acks;
     Ack a;
-    while (true) {
-      const ssize_t got = read(fds[0], &a, sizeof a);
-      if (got == 0) break;
-      if (got != static_cast<ssize_t>(sizeof a)) return Fail("torn acknowledgement");
+    // Both under way (each acknowledged a write), then a random moment.
+    std::vector<bool> started(kWriters, false);
+    while (std::count(started.begin(), started.end(), true) < kWriters &&
+           ReadAck(fds[0], &a, kStallMs) == 1) {
       acks.push_back(a);
+      started[a.writer] = true;
     }
+    usleep(static_cast<useconds_t>(rng() % 20000));
+    // One dies; the other goes on: two more acknowledged writes after the death.
+    const int victim = static_cast<int>(rng() % kWriters);
+    kill(pids[victim], SIGKILL);
+    std::vector<int> status(kWriters, 0);
+    waitpid(pids[victim], &status[victim], 0);
+    const std::int64_t died = stress::NowNs();
+    int after = 0;
+    while (after < 2 && ReadAck(fds[0], &a, kStallMs) == 1) {
+      acks.push_back(a);
+      if (a.writer != victim && a.at_ns > died) ++after;
+    }
+    if (after < 2) {
+      std::fprintf(stderr, "custauth_crash: round %d: the writer that lived on stalled\n", round);
+      ++stalls;
+    }
+    if (rng() % 2) usleep(static_cast<useconds_t>(rng() % 2000));
+    for (int w = 0; w < kWriters; ++w) {
+      if (w != victim) kill(pids[w], SIGKILL);
+    }
+    // Read every acknowledgement until both writers are gone (EOF).
+    int got;
+    while ((got = ReadAck(fds[0], &a, kStallMs)) == 1) acks.push_back(a);
+    if (got != 0) return Fail("torn or missing acknowledgement");
     close(fds[0]);
-    for (pid_t pid : pids) {
-      int status = 0;
-      waitpid(pid, &status, 0);
+    for (int w = 0; w < kWriters; ++w) {
+      if (w != victim) waitpid(pids[w], &status[w], 0);
       // Killed is expected; an early exit is a writer that saw an error.
-      if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) ++bad_exits;
+      if (!(WIFSIGNALED(status[w]) && WTERMSIG(status[w]) == SIGKILL)) ++bad_exits;
     }
 
-    if (!IntegrityOk(db)) return Fail("integrity_check after a kill");
-    auto storage = Open(db, /*full=*/false);
+    if (!target.PagesOk()) return Fail("integrity_check after a kill");
+    auto storage = target.Open(1, /*synchronous_full=*/false);
     if (!storage) return Fail("open after a kill");
-    missing += CheckAcks(*storage, acks);
+    missing += CheckAcks(*storage, acks) + CheckRoundCounts(target, round, acks);
     all.insert(all.end(), acks.begin(), acks.end());
     ++rounds;
   }
 
   // Every acknowledged write of every round is still there.
-  if (!IntegrityOk(db)) return Fail("integrity_check at the end");
+  if (!target.PagesOk()) return Fail("integrity_check at the end");
   {
-    auto storage = Open(db, /*full=*/false);
+    auto storage = target.Open(1, /*synchronous_full=*/false);
     if (!storage) return Fail("open at the end");
-    missing += CheckAcks(*storage, all);
+    missing += CheckAcks(*storage, all) + target.CheckRows(tag);
   }
   int created = 0, consumed = 0;
-  for (const Ack& a : all) (a.kind == 'c' ? created : consumed)++;
+  for (const Ack& ack : all) (ack.kind == 'c' ? created : consumed)++;
   std::printf(
-      "custauth_crash: %d rounds of %d writers killed with SIGKILL; %d acknowledged customers, "
-      "%d acknowledged consumptions; %d missing, %d writers that exited early\n",
-      rounds, kWriters, created, consumed, missing, bad_exits);
+      "custauth_crash: %s, %d rounds in %.1f s of %d writers killed with SIGKILL, one while the "
+      "other went on; %d acknowledged customers, %d acknowledged consumptions; %d missing or "
+      "inconsistent, %d writers that exited early, %d stalled\n",
+      target.postgres ? "postgresql" : "sqlite", rounds,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), kWriters,
+      created, consumed, missing, bad_exits, stalls);
   if (rounds < 10) return Fail("fewer than 10 rounds ran");
   if (missing != 0) return Fail("acknowledged writes were lost");
   if (bad_exits != 0) return Fail("a writer failed before it was killed");
+  if (stalls != 0) return Fail("a writer stalled after the other was killed");
   if (created == 0) return Fail("no write was ever acknowledged");
   return 0;
 }
