@@ -475,6 +475,16 @@ std::uint64_t Hash64(std::string_view s) {
 // ---------------------------------------------------------------------------------------------
 // The run of one import: the reader, progress, the report.
 
+std::unique_ptr<Reader> MakeReaderFor(Source& src, ImportFormat format,
+                                      const std::vector<std::string_view>& columns,
+                                      const std::vector<std::string_view>& required) {
+  if (format == ImportFormat::kAuto) {
+    format = src.Peek() == '{' ? ImportFormat::kJsonLines : ImportFormat::kCsv;
+  }
+  if (format == ImportFormat::kJsonLines) return std::make_unique<JsonLinesReader>(src, columns);
+  return std::make_unique<CsvReader>(src, columns, required);
+}
+
 class Run {
  public:
   Run(std::istream& in, std::uint64_t total_bytes, const ImportOptions& options)
@@ -485,13 +495,40 @@ class Run {
 
   std::unique_ptr<Reader> MakeReader(const std::vector<std::string_view>& columns,
                                      const std::vector<std::string_view>& required) {
-    ImportFormat format = options_.format;
-    if (format == ImportFormat::kAuto) {
-      // Look past leading blanks without consuming them: the CSV reader skips blank lines too.
-      format = src_.Peek() == '{' ? ImportFormat::kJsonLines : ImportFormat::kCsv;
+    return MakeReaderFor(src_, options_.format, columns, required);
+  }
+
+  // Reads the whole file once, writing nothing, so that a truncated or unreadable file is refused
+  // before any row is written; then rewinds it. Streams that cannot seek are not read twice
+  // (they are imported as they are read). False when the import must stop (the report says why).
+  bool CheckWholeFile(std::istream& in, const std::vector<std::string_view>& columns,
+                      const std::vector<std::string_view>& required) {
+    const auto start = in.tellg();
+    if (start < 0) return true;
+    Source src(in);
+    auto reader = MakeReaderFor(src, options_.format, columns, required);
+    Status started = reader->Start();
+    if (!started.ok()) {
+      Stop(started, 0);
+      return false;
     }
-    if (format == ImportFormat::kJsonLines) return std::make_unique<JsonLinesReader>(src_, columns);
-    return std::make_unique<CsvReader>(src_, columns, required);
+    Record record;
+    for (;;) {
+      Status stop;
+      const ReadResult got = reader->Next(record, stop);
+      if (got == ReadResult::kEnd) break;
+      if (got == ReadResult::kStop) {
+        Stop(stop, record.line);
+        return false;
+      }
+    }
+    if (in.bad()) {
+      Stop(Status(Code::kStorage, "Reading the file failed"), 0);
+      return false;
+    }
+    in.clear();
+    in.seekg(start);
+    return true;
   }
 
   void Reject(std::int64_t line, std::string reason) {
@@ -737,7 +774,11 @@ struct CustomerAuth::Impl::CustomerImport {
     return true;
   }
 
-  void Go() {
+  void Go(std::istream& in) {
+    if (!run.CheckWholeFile(in, kCustomerColumns, kCustomerRequired)) {
+      run.Finish(nullptr);
+      return;
+    }
     auto reader = run.MakeReader(kCustomerColumns, kCustomerRequired);
     if (Status s = reader->Start(); !s.ok()) {
       run.Stop(s, 0);
@@ -827,7 +868,7 @@ ImportReport CustomerAuth::import_customers(std::istream& in, const ImportOption
                                             const RequestContext& ctx) {
   Run run(in, FileSize(in), options);
   Impl::CustomerImport job{*impl_, options, run, {}, {}, {}, {}};
-  job.Go();
+  job.Go(in);
   ImportReport& rep = run.report();
   impl_->audit("customer.import", nullptr, ctx,
                nlohmann::json({{"rows", rep.rows},
@@ -855,8 +896,9 @@ ImportReport CustomerAuth::import_revocations(std::istream& in, const ImportOpti
                                               const RequestContext& ctx) {
   Run run(in, FileSize(in), options);
   ImportReport& rep = run.report();
+  const bool whole = run.CheckWholeFile(in, kRevocationColumns, kRevocationColumns);
   auto reader = run.MakeReader(kRevocationColumns, kRevocationColumns);
-  Status started = reader->Start();
+  Status started = whole ? reader->Start() : rep.status;
   if (!started.ok()) run.Stop(started, 0);
   Record record;
   while (started.ok()) {
@@ -896,7 +938,7 @@ ImportReport CustomerAuth::import_revocations(std::istream& in, const ImportOpti
     }
     ++rep.rows;
     if (*type != kUserTypeCustomer) {
-      ++rep.other_user_types;
+      ++rep.skipped_user_types;
       continue;
     }
     CustomerPatch patch;
@@ -918,7 +960,7 @@ ImportReport CustomerAuth::import_revocations(std::istream& in, const ImportOpti
   impl_->audit("tokens.import_revocations", nullptr, ctx,
                nlohmann::json({{"rows", rep.rows},
                                {"revoked", rep.revoked},
-                               {"other_user_types", rep.other_user_types},
+                               {"skipped_user_types", rep.skipped_user_types},
                                {"not_found", rep.not_found},
                                {"rejected", rep.rejected},
                                {"completed", rep.completed()}})
@@ -941,7 +983,7 @@ std::string ImportReport::ToJson(bool revocations) const {
   j["rows"] = rows;
   if (revocations) {
     j["revoked"] = revoked;
-    j["other_user_types"] = other_user_types;
+    j["skipped_user_types"] = skipped_user_types;
     j["not_found"] = not_found;
   } else {
     j["created"] = created;

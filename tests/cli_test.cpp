@@ -104,7 +104,8 @@ TEST_CASE("CLI: init, create, show, update") {
   CHECK(c["has_password"] == true);
   CHECK(c["allow_remote_shopping_assistance"] == false);
   CHECK(create.out.find("b0bl0bl@w") == std::string::npos);
-  CHECK(create.out.find("argon2") == std::string::npos);  // the hash is never printed
+  CHECK(create.out.find("$argon2") == std::string::npos);  // the hash is never printed
+  CHECK(c["password_format"] == "argon2id");               // only its format
 
   Run dup = Cli(db, {"customer", "create", "--email", "BOBLOBLAW@example.com", "--firstname", "B",
                      "--lastname", "L"});

@@ -504,13 +504,13 @@ class Cli {
     const custauth::ImportReport report = revocations
                                               ? (*auth)->import_revocations(file, o, Context())
                                               : (*auth)->import_customers(file, o, Context());
+    // "errors" lists the rejected rows ({line, reason}) and, when the import stopped, ends with
+    // why ({message, extensions, line}), as every refused command's "errors" does.
     json j = json::parse(report.ToJson(revocations));
     if (!report.completed()) {
-      j["errors"] = custauth::internal::ErrorToJson(report.status)["errors"];
-    } else {
-      // Rejected rows are listed under "rejected_rows"; "errors" means the command failed.
-      j["rejected_rows"] = std::move(j["errors"]);
-      j.erase("errors");
+      json why = custauth::internal::ErrorToJson(report.status)["errors"][0];
+      why["line"] = report.stopped_at_line;
+      j["errors"].push_back(std::move(why));
     }
     std::cout << j.dump(2) << "\n";
     if (!report.completed()) return kExitRefused;

@@ -290,7 +290,7 @@ class PlatformImport(unittest.TestCase):
             with open(revocations, "w") as f:
                 f.write("user_type_id,user_id,revoke_before\n3,6,%d\n2,1,1\n" % (time.time() + 5))
             report = auth.import_revocations(revocations)
-            self.assertEqual((report["revoked"], report["other_user_types"]), (1, 1))
+            self.assertEqual((report["revoked"], report["skipped_user_types"]), (1, 1))
             with self.assertRaises(custauth.InvalidToken):
                 auth.verify_token(token)
 

@@ -14,7 +14,10 @@
 // named in the report.
 //
 // Streaming: memory stays flat whatever the file's size (a batch of rows, plus 8 bytes per row to
-// find duplicates within the file). Each batch is one transaction.
+// find duplicates within the file). Each batch is one transaction. A file (any seekable stream)
+// is read through once before anything is written, so that a truncated or malformed file changes
+// nothing; a bad row, by contrast, is reported and skipped (or, with `strict`, ends the import
+// with the rows before it imported).
 #ifndef CUSTAUTH_IMPORT_H_
 #define CUSTAUTH_IMPORT_H_
 
@@ -75,7 +78,7 @@ struct ImportReport {
   // Revocations: customers whose tokens were revoked, rows of other user types (admins,
   // integrations), rows of customers that do not exist here.
   std::int64_t revoked = 0;
-  std::int64_t other_user_types = 0;
+  std::int64_t skipped_user_types = 0;
   std::int64_t not_found = 0;
   std::vector<std::string> unknown_columns;
   std::vector<ImportRowError> errors;  // the first max_listed_errors rejected rows
