@@ -419,7 +419,7 @@ std::optional<bool> ParseFlag(std::string_view s) {
 }
 
 bool IsArgon2idString(const std::string& s) {
-  if (!s.starts_with("$argon2id$")) return false;
+  if (!s.starts_with("$argon2id$") && !s.starts_with("$argon2i$")) return false;
   EnsureSodium();
   // -1 only when the string is not a valid Argon2id hash string.
   return crypto_pwhash_str_needs_rehash(s.c_str(), crypto_pwhash_OPSLIMIT_MIN,
@@ -663,7 +663,8 @@ std::optional<std::string> ToImported(const Record& r, TimeMs now, ImportedCusto
     c.password_hash = *v[kPasswordHash];
     if (!PasswordHasher::IsLegacyFormat(c.password_hash) && !IsArgon2idString(c.password_hash)) {
       return std::string(
-          "password_hash is in no known format (the platform's HASH:SALT:VERSIONS or $argon2id$)");
+          "password_hash is in no known format (the platform's HASH:SALT:VERSIONS, $argon2id$ or "
+          "$argon2i$)");
     }
   }
   c.confirmed = !v[kConfirmation].has_value();

@@ -31,11 +31,17 @@ nlohmann::json CustomerToJson(const Customer& c, bool admin) {
   };
   if (admin) {
     j["has_password"] = c.has_password();
-    // Which format the stored hash is in: "argon2id", "platform" (imported, upgraded at the next
-    // successful login) or null (no password).
-    j["password_format"] = !c.has_password()                           ? nlohmann::json(nullptr)
-                           : c.password_hash.starts_with("$argon2id$") ? nlohmann::json("argon2id")
-                                                                       : nlohmann::json("platform");
+    // Which format the stored hash is in: "argon2id" (or "argon2i"), "platform" (imported,
+    // upgraded at the next successful login) or null (no password).
+    nlohmann::json format = nullptr;
+    if (c.password_hash.starts_with("$argon2id$")) {
+      format = "argon2id";
+    } else if (c.password_hash.starts_with("$argon2i$")) {
+      format = "argon2i";
+    } else if (c.has_password()) {
+      format = "platform";
+    }
+    j["password_format"] = std::move(format);
     j["failures_num"] = c.failures_num;
     j["first_failure"] =
         c.first_failure ? nlohmann::json(FormatTime(*c.first_failure)) : nlohmann::json(nullptr);
