@@ -821,7 +821,7 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
       } else if (conflict != "skip") {
         Invalid("on_conflict must be skip, update or fail");
       }
-      const std::int64_t batch = a.opt_int("batch_size").value_or(1000);
+      const std::int64_t batch = a.opt_int("batch_size").value_or(5000);
       if (batch < 1 || batch > 100000) Invalid("batch_size must be 1..100000");
       o.batch_size = static_cast<std::size_t>(batch);
     }

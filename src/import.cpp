@@ -463,6 +463,32 @@ class KeySet {
   std::size_t size_ = 0;
 };
 
+// The entity ids seen so far. Exports list them mostly in increasing order, so those are kept as
+// ranges of consecutive ids (a few bytes for a whole file); the others go to a KeySet.
+class IdSet {
+ public:
+  // Inserts `id`; false when it was there.
+  bool Insert(std::int64_t id) {
+    if (ranges_.empty() || id > ranges_.back().second) {
+      if (!ranges_.empty() && id == ranges_.back().second + 1) {
+        ranges_.back().second = id;
+      } else {
+        ranges_.emplace_back(id, id);
+      }
+      return true;
+    }
+    // Out of order: in a range (binary search), or among the other out-of-order ids.
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), id,
+                               [](std::int64_t v, const auto& r) { return v < r.first; });
+    if (it != ranges_.begin() && id <= std::prev(it)->second) return false;
+    return others_.Insert(static_cast<std::uint64_t>(id));
+  }
+
+ private:
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges_;
+  KeySet others_;
+};
+
 std::uint64_t Hash64(std::string_view s) {
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, then mixed by KeySet
   for (unsigned char ch : s) {
@@ -678,6 +704,9 @@ std::optional<std::string> ToImported(const Record& r, TimeMs now, ImportedCusto
   if (auto e = time(kUpdatedAt, updated)) return e;
   if (auto e = time(kFirstFailure, out.first_failure)) return e;
   if (auto e = time(kLockExpires, out.lock_expires)) return e;
+  // An inactive customer's tokens are revoked, as deactivating one does here: tokens the platform
+  // issued before it deactivated the customer must not verify.
+  if (!c.is_active) out.tokens_revoked_at = now;
   out.created_at = created.value_or(now);
   out.updated_at = updated.value_or(out.created_at);
   return std::nullopt;
@@ -695,7 +724,7 @@ struct CustomerAuth::Impl::CustomerImport {
   std::vector<ImportedCustomer> batch;
   std::vector<std::int64_t> lines;
   KeySet emails;
-  KeySet ids;
+  IdSet ids;
 
   // Writes the batch; false when the import must stop.
   bool Flush() {
@@ -710,7 +739,11 @@ struct CustomerAuth::Impl::CustomerImport {
     }
     bool go_on = true;
     for (std::size_t k = 0; k < outcomes->size(); ++k) {
-      switch ((*outcomes)[k]) {
+      const ImportOutcome outcome = (*outcomes)[k];
+      if (outcome == ImportOutcome::kCreated || outcome == ImportOutcome::kUpdated) {
+        NoteRevocation(batch[k]);
+      }
+      switch (outcome) {
         case ImportOutcome::kCreated:
           ++rep.created;
           ++rep.rows;
@@ -744,6 +777,14 @@ struct CustomerAuth::Impl::CustomerImport {
     return go_on;
   }
 
+  // Tells this handle's token cache about the revocation an inactive row carries (storage bumped
+  // the revocation epoch for the other handles).
+  void NoteRevocation(const ImportedCustomer& row) {
+    if (row.tokens_revoked_at > 0) {
+      impl.tokens->note_revocation(row.customer.id, row.tokens_revoked_at);
+    }
+  }
+
   // A row without entity_id: matched by email alone, created with a new id when absent.
   bool ImportWithoutId(ImportedCustomer row, std::int64_t line) {
     if (!Flush()) return false;
@@ -772,6 +813,7 @@ struct CustomerAuth::Impl::CustomerImport {
     }
     ++rep.created;
     ++rep.rows;
+    NoteRevocation(row);
     return true;
   }
 
@@ -803,7 +845,7 @@ struct CustomerAuth::Impl::CustomerImport {
       if (!bad) {
         const std::string email_key =
             fmt::format("{}\n{}", row.customer.website_id, EmailKey(row.customer.email));
-        if (row.customer.id > 0 && !ids.Insert(static_cast<std::uint64_t>(row.customer.id))) {
+        if (row.customer.id > 0 && !ids.Insert(row.customer.id)) {
           bad = fmt::format("entity_id {} appears earlier in the file", row.customer.id);
         } else if (!emails.Insert(Hash64(email_key))) {
           bad = fmt::format("the email {} appears earlier in the file (website {})",

@@ -140,6 +140,7 @@ class MemoryStorage final : public Storage {
     std::vector<ImportOutcome> outcomes;
     outcomes.reserve(rows.size());
     for (const ImportedCustomer& row : rows) {
+      if (row.tokens_revoked_at > 0) ++revocation_epoch_;
       const NewCustomer& c = row.customer;
       std::pair<std::int64_t, std::string> email_key{c.website_id, EmailKey(c.email)};
       auto by_email = by_email_.find(email_key);
@@ -165,7 +166,7 @@ class MemoryStorage final : public Storage {
       }
       Customer& stored = by_id->second;
       Customer updated = row.ToCustomer();
-      updated.tokens_revoked_at = stored.tokens_revoked_at;
+      updated.tokens_revoked_at = std::max(stored.tokens_revoked_at, row.tokens_revoked_at);
       if (!updated.allow_remote_shopping_assistance) VoidLocked(SecretKind::kAdminOtc, c.id);
       by_email_.erase({stored.website_id, EmailKey(stored.email)});
       by_email_.emplace(std::move(email_key), c.id);

@@ -366,15 +366,32 @@ PasswordHasher::PasswordHasher(Argon2Options options) : options_(options) {
   EnsureSodium();
   options_.max_concurrent = std::max(options_.max_concurrent, 1);
   if (!ArgonOptionsValid(options_)) return;  // hash() reports it; dummy_verify() does nothing.
-  // The dummy hash is of a random secret nobody knows, so no password ever matches it.
-  unsigned char secret[32];
-  randombytes_buf(secret, sizeof secret);
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, reinterpret_cast<const char*>(secret), sizeof secret,
-                        options_.opslimit, options_.memlimit) == 0) {
-    dummy_hash_ = out;
+  // The dummy hash: an Argon2id string at the current parameters with a random salt and a random
+  // "hash", which no password produces. Verifying against it costs what a real one costs, and
+  // making it costs nothing (no Argon2 run, no memlimit bytes at startup).
+  unsigned char salt[crypto_pwhash_SALTBYTES];
+  unsigned char hash[32];
+  randombytes_buf(salt, sizeof salt);
+  randombytes_buf(hash, sizeof hash);
+  char salt64[sodium_base64_ENCODED_LEN(sizeof salt, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+  char hash64[sodium_base64_ENCODED_LEN(sizeof hash, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+  sodium_bin2base64(salt64, sizeof salt64, salt, sizeof salt,
+                    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  sodium_bin2base64(hash64, sizeof hash64, hash, sizeof hash,
+                    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  dummy_hash_ = std::string(kArgon2idPrefix) + "v=19$m=" + std::to_string(options_.memlimit / 1024) +
+                ",t=" + std::to_string(options_.opslimit) + ",p=1$" + salt64 + "$" + hash64;
+  // libsodium must read it as a valid string at exactly these parameters (0), else a
+  // verification against it could fail fast; then make a real one.
+  if (crypto_pwhash_str_needs_rehash(dummy_hash_.c_str(), options_.opslimit, options_.memlimit) !=
+      0) {
+    char out[crypto_pwhash_STRBYTES];
+    dummy_hash_.clear();
+    if (crypto_pwhash_str(out, reinterpret_cast<const char*>(hash), sizeof hash, options_.opslimit,
+                          options_.memlimit) == 0) {
+      dummy_hash_ = out;
+    }
   }
-  sodium_memzero(secret, sizeof secret);
 }
 
 PasswordHasher::~PasswordHasher() = default;

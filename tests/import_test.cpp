@@ -471,3 +471,33 @@ TEST_CASE("The platform's crypt key setting: the last key, padded, kid 1") {
   CHECK(two->secret == PlatformJwtSecret("current-key-1111"));
   CHECK(PlatformJwtKey(" \n\t ").code() == Code::kInvalidInput);
 }
+
+TEST_CASE("Duplicate entity_ids are found in or out of order") {
+  Fixture f;
+  std::string csv = "entity_id,email,firstname,lastname\n";
+  for (int id : {5, 6, 7, 10, 3, 6, 12, 3, 9, 10, 11}) {
+    csv += std::to_string(id) + ",c" + std::to_string(csv.size()) + "@example.com,F,L\n";
+  }
+  ImportReport r = f.Import(csv);
+  INFO(Reasons(r));
+  CHECK(r.created == 8);
+  CHECK(r.rejected == 3);
+  REQUIRE(r.errors.size() == 3);
+  CHECK(r.errors[0].line == 7);   // the second 6
+  CHECK(r.errors[1].line == 9);   // the second 3
+  CHECK(r.errors[2].line == 11);  // the second 10
+}
+
+TEST_CASE("An inactive customer's tokens from the platform do not verify after the import") {
+  Fixture f;
+  REQUIRE(f.Import(kHeader + "57,1,gone@example.com,Gone,Away,,,0,,,,,\n" +
+                   "58,1,here@example.com,Here,Still,,,1,,,,,\n")
+              .completed());
+  const JwtKey& key = f.auth->options().keys.jwt_keys.back();
+  const std::int64_t iat = kNow / 1000 - 60;  // issued by the platform before the move
+  CHECK(f.auth->verify_token(EncodeCustomerJwt(key, 57, iat, iat + 3600)).status().message() ==
+        "The token has been revoked.");
+  CHECK(f.auth->verify_token(EncodeCustomerJwt(key, 58, iat, iat + 3600)).ok());
+  CHECK(f.Find(57).tokens_revoked_at == kNow);
+  CHECK(f.Find(57).updated_at == kNow);  // NULL updated_at: the import's time
+}

@@ -251,6 +251,7 @@ void CheckImported(Storage& s, const ImportedCustomer& row) {
   CHECK(c.lock_expires == row.lock_expires);
   CHECK(c.created_at == row.created_at);
   CHECK(c.updated_at == row.updated_at);
+  CHECK(c.tokens_revoked_at >= row.tokens_revoked_at);  // an update never lowers it
 }
 
 using O = ImportOutcome;
@@ -267,9 +268,12 @@ TEMPLATE_TEST_CASE("import_customers keeps ids, lock state and times; conflicts 
   rows[2].customer.firstname = "Zoë \"{a,b}\" NULL";
   rows[2].customer.website_id = 2;
   rows[1].customer.password_hash.clear();
+  rows[1].tokens_revoked_at = kT0 - 5;
   CHECK(MustImport(s, rows, ImportConflict::kSkip) ==
         std::vector<O>{O::kCreated, O::kCreated, O::kCreated});
   for (const auto& row : rows) CheckImported(s, row);
+  CHECK(MustFind(s, 3).tokens_revoked_at == kT0 - 5);
+  CHECK(MustFind(s, 5).tokens_revoked_at == 0);
   CHECK(MustFind(s, 1000).firstname == "Zoë \"{a,b}\" NULL");
   // Ids assigned afterwards come after the highest imported one.
   CHECK(MustCreate(s, Person("new@example.com")).id == 1001);
@@ -310,6 +314,16 @@ TEMPLATE_TEST_CASE("import_customers keeps ids, lock state and times; conflicts 
     CheckImported(s, again[2]);
     CheckImported(s, again[3]);
     CHECK(MustFind(s, 3).tokens_revoked_at == kT0 + 5);
+    // A row's revocation time raises the stored one, never lowers it, and bumps the epoch.
+    const std::uint64_t epoch = Epoch(s);
+    std::vector<ImportedCustomer> revoking = {again[3], again[2]};
+    revoking[0].tokens_revoked_at = kT0 + 9;
+    revoking[1].tokens_revoked_at = kT0 - kHour;
+    CHECK(MustImport(s, revoking, ImportConflict::kUpdate) ==
+          std::vector<O>{O::kUpdated, O::kUpdated});
+    CHECK(MustFind(s, 3).tokens_revoked_at == kT0 + 9);
+    CHECK(MustFind(s, 8).tokens_revoked_at == kT0 - kHour);
+    CHECK(Epoch(s) != epoch);
     CHECK(s.consume_secret(SecretKind::kAdminOtc, 3, "otc-3", kT0 + 6).code() == Code::kNotFound);
     CHECK(s.find_customer_by_email(kDefaultWebsiteId, "five@example.com").code() ==
           Code::kNotFound);

@@ -323,7 +323,7 @@ class Custauth:
                          access_token=access_token, token_secret=token_secret)["integration"]
 
     def import_customers(self, path, on_conflict="skip", strict=False, format="auto",
-                         batch_size=1000, context=None):
+                         batch_size=5000, context=None):
         """Imports the platform's customer_entity export (CSV or JSON Lines); returns the report
         (see custauth/import.h): report["completed"] is False, with report["error"], when the
         import stopped."""

@@ -13,8 +13,8 @@
 // them; a "T" and a trailing "Z" are accepted) or Unix seconds. Unknown columns are ignored and
 // named in the report.
 //
-// Streaming: memory stays flat whatever the file's size (a batch of rows, plus 8 bytes per row to
-// find duplicates within the file). Each batch is one transaction. A file (any seekable stream)
+// Streaming: memory stays flat whatever the file's size (a batch of rows, plus 8 to 16 bytes per
+// row to find duplicate emails within the file). Each batch is one transaction. A file (any seekable stream)
 // is read through once before anything is written, so that a truncated or malformed file changes
 // nothing; a bad row, by contrast, is reported and skipped (or, with `strict`, ends the import
 // with the rows before it imported).
@@ -52,8 +52,8 @@ struct ImportOptions {
   ImportConflict on_conflict = ImportConflict::kSkip;
   // Stop at the first bad row (the rows before it stay imported). Default: report it, go on.
   bool strict = false;
-  // Rows per transaction. Default: 1000.
-  std::size_t batch_size = 1000;
+  // Rows per transaction. Default: 5000 (each commit waits for the disk).
+  std::size_t batch_size = 5000;
   // At most this many rejected rows are listed in the report (all are counted). Default: 1000.
   std::size_t max_listed_errors = 1000;
   // Called about once a second while the import runs (not at all for short ones).

@@ -114,11 +114,15 @@ struct ImportedCustomer {
   std::optional<TimeMs> lock_expires;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
+  // Tokens issued at or before this time do not verify (0: none revoked). An update raises the
+  // stored time to it, never lowers it; a row with a time bumps the revocation epoch.
+  TimeMs tokens_revoked_at = 0;
 
-  // The customer this row makes (tokens never revoked).
+  // The customer this row makes.
   Customer ToCustomer() const {
     Customer c = customer.ToCustomer(customer.id, created_at);
     c.updated_at = updated_at;
+    c.tokens_revoked_at = tokens_revoked_at;
     c.failures_num = failures_num;
     c.first_failure = first_failure;
     c.lock_expires = lock_expires;
@@ -281,7 +285,8 @@ class CUSTAUTH_EXPORT Storage {
   //   nothing taken            kCreated, with every field and time of the row;
   //   kSkip                    kSkipped;
   //   kUpdate                  the id is stored and the email is free or its own: kUpdated (every
-  //                            field, lock state and time of the row; tokens_revoked_at is kept);
+  //                            field, lock state and time of the row; tokens_revoked_at is raised
+  //                            to the row's, never lowered);
   //                            otherwise (the email belongs to another customer) kConflict;
   //   kFail                    kConflict, and the import stops there: the outcomes end with it,
   //                            the rows after it are not looked at.

@@ -458,22 +458,23 @@ constexpr const char* kInsertCustomer =
     "$7, $8, $9, $10, $11, $12, $12 "
     "ON CONFLICT DO NOTHING RETURNING id";
 
-// Imports a batch given as parallel arrays ($1..$16, one element per row): inserts every row
+// Imports a batch given as parallel arrays ($1..$17, one element per row): inserts every row
 // whose id and email are free, returns the ids it inserted. Run while holding kLockCustomerIds.
 constexpr const char* kImportCustomers =
     "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
     "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
-    "failures_num, first_failure, lock_expires, created_at, updated_at) "
+    "failures_num, first_failure, lock_expires, created_at, updated_at, tokens_revoked_at) "
     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
     "$6::text[], $7::boolean[], $8::boolean[], $9::boolean[], $10::boolean[], $11::text[], "
-    "$12::integer[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[]) "
+    "$12::integer[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[]) "
     "ON CONFLICT DO NOTHING RETURNING id";
 
 constexpr const char* kImportUpdateCustomer =
     "UPDATE customers SET website_id = $2, email = $3, email_key = $4, firstname = $5, "
     "lastname = $6, is_subscribed = $7, confirmed = $8, allow_remote_shopping_assistance = $9, "
     "is_active = $10, password_hash = $11, failures_num = $12, first_failure = $13, "
-    "lock_expires = $14, created_at = $15, updated_at = $16 WHERE id = $1 AND NOT EXISTS "
+    "lock_expires = $14, created_at = $15, updated_at = $16, "
+    "tokens_revoked_at = GREATEST(tokens_revoked_at, $17) WHERE id = $1 AND NOT EXISTS "
     "(SELECT 1 FROM customers o WHERE o.website_id = $2 AND o.email_key = $4 AND o.id <> $1)";
 
 constexpr const char* kCustomerIdExists = "SELECT 1 FROM customers WHERE id = $1";
@@ -664,8 +665,12 @@ class PostgresStorage final : public Storage {
         return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
       }
     }
+    const bool revokes = std::any_of(rows.begin(), rows.end(), [](const ImportedCustomer& r) {
+      return r.tokens_revoked_at > 0;
+    });
     return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<std::vector<ImportOutcome>> {
       CUSTAUTH_RETURN_IF_ERROR(conn.Run(kLockCustomerIds));
+      if (revokes) CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
       // kSkip inserts the whole batch in one statement; the others go row by row, in order.
       if (on_conflict == ImportConflict::kSkip) {
         Result<Rows> inserted = conn.Exec(kImportCustomers, ImportArrays(rows));
@@ -1370,10 +1375,10 @@ class PostgresStorage final : public Storage {
     return std::optional<Customer>(std::move(stored));
   }
 
-  // The 16 parameters of kImportCustomers (arrays, one element per row) or, with `scalars`, of
+  // The 17 parameters of kImportCustomers (arrays, one element per row) or, with `scalars`, of
   // kImportUpdateCustomer (the values of the one row).
   static Params ImportArrays(std::span<const ImportedCustomer> rows, bool scalars = false) {
-    std::vector<ArrayLiteral> a(16);
+    std::vector<ArrayLiteral> a(17);
     for (const ImportedCustomer& row : rows) {
       const NewCustomer& c = row.customer;
       a[0].Int(c.id);
@@ -1392,6 +1397,7 @@ class PostgresStorage final : public Storage {
       a[13].OptInt(row.lock_expires);
       a[14].Int(row.created_at);
       a[15].Int(row.updated_at);
+      a[16].Int(row.tokens_revoked_at);
     }
     Params p;
     if (scalars) {
@@ -1401,7 +1407,7 @@ class PostgresStorage final : public Storage {
       p.Text(c.lastname).Bool(c.is_subscribed).Bool(c.confirmed);
       p.Bool(c.allow_remote_shopping_assistance).Bool(c.is_active).Text(c.password_hash);
       p.Int(row.failures_num).OptInt(row.first_failure).OptInt(row.lock_expires);
-      p.Int(row.created_at).Int(row.updated_at);
+      p.Int(row.created_at).Int(row.updated_at).Int(row.tokens_revoked_at);
       return p;
     }
     for (ArrayLiteral& literal : a) p.Literal(literal.Finish());

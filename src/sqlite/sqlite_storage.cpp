@@ -339,14 +339,16 @@ constexpr std::string_view kUpdateCustomer =
 constexpr std::string_view kImportCustomer =
     "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
     "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
-    "failures_num, first_failure, lock_expires, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
-    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT DO NOTHING";
+    "failures_num, first_failure, lock_expires, created_at, updated_at, tokens_revoked_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+    "ON CONFLICT DO NOTHING";
 
 constexpr std::string_view kImportUpdateCustomer =
     "UPDATE customers SET website_id = ?2, email = ?3, email_key = ?4, firstname = ?5, "
     "lastname = ?6, is_subscribed = ?7, confirmed = ?8, allow_remote_shopping_assistance = ?9, "
     "is_active = ?10, password_hash = ?11, failures_num = ?12, first_failure = ?13, "
-    "lock_expires = ?14, created_at = ?15, updated_at = ?16 WHERE id = ?1";
+    "lock_expires = ?14, created_at = ?15, updated_at = ?16, "
+    "tokens_revoked_at = max(tokens_revoked_at, ?17) WHERE id = ?1";
 
 constexpr std::string_view kSelectIdByEmailKey =
     "SELECT id FROM customers WHERE website_id = ?1 AND email_key = ?2";
@@ -500,7 +502,11 @@ class SqliteStorage final : public Storage {
         return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
       }
     }
+    const bool revokes = std::any_of(rows.begin(), rows.end(), [](const ImportedCustomer& r) {
+      return r.tokens_revoked_at > 0;
+    });
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::vector<ImportOutcome>> {
+      if (revokes) CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
       std::vector<ImportOutcome> outcomes;
       outcomes.reserve(rows.size());
       for (const ImportedCustomer& row : rows) {
@@ -1234,7 +1240,7 @@ class SqliteStorage final : public Storage {
     return st.Step();
   }
 
-  // Binds ?1..?16 of kImportCustomer / kImportUpdateCustomer.
+  // Binds ?1..?17 of kImportCustomer / kImportUpdateCustomer.
   static void BindImported(Stmt& st, const ImportedCustomer& row, const std::string& email_key) {
     const NewCustomer& c = row.customer;
     st.Int(c.id)
@@ -1252,7 +1258,8 @@ class SqliteStorage final : public Storage {
         .OptInt(row.first_failure)
         .OptInt(row.lock_expires)
         .Int(row.created_at)
-        .Int(row.updated_at);
+        .Int(row.updated_at)
+        .Int(row.tokens_revoked_at);
   }
 
   static Result<Customer> Create(Connection& conn, const NewCustomer& c, TimeMs now) {
