@@ -167,6 +167,11 @@ struct LockState {
   bool newly_locked = false;  // this failure set the lock
 };
 
+// Applies one failed login to c's failures_num, first_failure and lock_expires, by the rule
+// Storage::record_login_failure documents, and returns the state after it. Pure: for backends,
+// which read the customer and write these fields back in one transaction.
+CUSTAUTH_EXPORT LockState ApplyLoginFailure(Customer& c, TimeMs now, const LockoutPolicy& policy);
+
 // ---------------------------------------------------------------------------------------------
 // One-time secrets: password-reset tokens and admin one-time codes. Stored as keyed hashes; a
 // customer has at most one live secret of each kind (issuing a new one replaces the old).
