@@ -408,9 +408,11 @@ w(f"This machine has {os.cpu_count()} cores, so 2× is the ceiling. Ratio = the 
   "CPU from the 2-thread runs first (a 1-thread run leaves a core free for them), so load above "
   "~0.3 at the start or end lowers every 2-thread ratio.")
 w("")
-w("| benchmark | implementation | 1 thread | 2 threads, aggregate | ratio (2 / 1) |")
-w("|---|---|---|---|---|")
+w("| benchmark | implementation | 1 thread | 2 threads, aggregate | ratio (2 / 1) | CPU time per "
+  "operation, 1 → 2 threads |")
+w("|---|---|---|---|---|---|")
 scaling_rows = []  # (benchmark, impl, r1, r2)
+cpu_per_op = {}  # (benchmark, impl): (ns at 1 thread, ns at 2 threads), Google Benchmark's
 for bench, prefix in (("JWT verify, 32-byte key", "Verify"), ("JWT issue, 32-byte key", "Issue")):
     impls = (("custauth", "Custauth"), ("libjwt", "Libjwt"), ("cpp-jwt", "CppJwt"))
     if prefix == "Verify":
@@ -419,6 +421,9 @@ for bench, prefix in (("JWT verify, 32-byte key", "Verify"), ("JWT issue, 32-byt
         t1 = ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:1", real=True)
         t2 = ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:2", real=True)
         scaling_rows.append((bench, label, 1e9 / t1 if t1 else None, 1e9 / t2 if t2 else None))
+        cpu_per_op[(bench, label)] = (
+            ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:1"),
+            ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:2"))
 pys = (py or {}).get("scaling") or {}
 for key, label in (("custauth_module", "custauth, examples/python/custauth.py"), ("pyjwt", "PyJWT")):
     v = pys.get(key)
@@ -447,31 +452,71 @@ if oas:
     scaling_rows.append(("exchangeExternalCustomerToken, 2 processes", "oauthlib verification "
                          "(Python)", oas.get("p1"), oas.get("p2")))
 for bench, label, r1, r2 in scaling_rows:
-    w(f"| {bench} | {label} | {fmt_rate(r1)} | {fmt_rate(r2)} | {fmt_ratio(r2, r1)} |")
+    c1, c2 = cpu_per_op.get((bench, label), (None, None))
+    cpu = f"{fmt_ns(c1)} → {fmt_ns(c2)} ({(c2 / c1 - 1) * 100:+.0f} %)" if c1 and c2 else "—"
+    w(f"| {bench} | {label} | {fmt_rate(r1)} | {fmt_rate(r2)} | {fmt_ratio(r2, r1)} | {cpu} |")
 if not scaling_rows:
-    w("| — | not measured in this run | — | — | — |")
+    w("| — | not measured in this run | — | — | — | — |")
 w("")
 write_failed_series(sc_data)
 w("How each was measured: the JWT rows are Google Benchmark runs of the same functions as "
   "sections 1 and 2 with `->Threads(1)->Threads(2)->UseRealTime()` (both threads share one "
-  "CustomerAuth, the same token and key; medians of the repetitions); the Python rows fork 1 or 2 "
+  "CustomerAuth, the same token and key; medians of the repetitions; the last column is the CPU "
+  "time each operation took, which grows at 2 threads when the threads contend for a cache line "
+  "or a lock, or share a core with other processes); the Python rows fork 1 or 2 "
   "worker processes (bench/py_scaling.py), each with its own interpreter, its own custauth handle "
   "on `memory:` and its own token, or run 2 threads of one process on one handle (ctypes releases "
   "the GIL only for the C call, so this row shows the GIL, not custauth); the storage rows are "
   "bench/scaling_bench.cpp: threads share one CustomerAuth, each signing in (or getting a code) "
   "for its own customer, runs of custauth and its floor interleaved, "
   f"{sc_data.get('rounds', '?')} round(s) of each, medians; the OTC floor gives each thread its own "
-  "sqlite3 connection to one file, and the exchange requests are signed before each run, each with "
-  "its own nonce. With a connection per thread, a writer that finds the file locked sleeps in "
+  "sqlite3 connection to one file, and each exchange run starts on fresh storage with requests "
+  "signed before it, each with its own nonce. With a connection per thread, a writer that finds the file locked sleeps in "
   "SQLite's busy handler (sqlite3_busy_timeout: 1, 2, 5, 10 ms, ...), where custauth's own busy "
   "handler sleeps 1, 1, 2, 2, 5 ms, ...; threads sharing one connection behind a mutex never "
   "sleep, which is the ceiling of 2 threads on one SQLite file.")
 w("")
-w("Where a ratio stays well under 2×, the reason is the machine's, not a lock in custauth, when "
-  "the floor's ratio is as low: Argon2id at 64 MiB is bound by memory bandwidth shared by both "
-  "cores; SQLite commits one writer at a time and each commit waits for its fsync (WAL, FULL), so "
-  "2 threads on one file cannot commit faster than 1, for raw sqlite3 as for custauth; the Python "
-  "rows with threads are serialized by the GIL.")
+scaling_by = {(bench, label): (r1, r2) for bench, label, r1, r2 in scaling_rows}
+
+
+def ratio_2_1(bench, label):
+    r1, r2 = scaling_by.get((bench, label), (None, None))
+    return r2 / r1 if r1 and r2 else None
+
+
+w("Reading the ratios (what the profiles of this benchmark showed; perf, 2 threads against 1):")
+w("")
+cv = ratio_2_1("JWT verify, 32-byte key", "custauth")
+fv = ratio_2_1("JWT verify, 32-byte key", "floor (HMAC)")
+if cv and fv and cv < fv - 0.15:
+    w(f"- **JWT verify scales {cv:.2f}× where its floor scales {fv:.2f}× (short by "
+      f"{(fv - cv) / fv * 100:.0f} %).** At 2 threads the profile puts ~13 % of the time in "
+      "`TokenIssuer::Impl::RevokedAt`, on the first load from the cache line that holds the "
+      "revocation cache's `std::shared_mutex`: every verify takes that reader lock, i.e. writes "
+      "the lock's reader count, so the line moves between the two cores on every call (and "
+      "`refresh_clock`, read on every call, sits on the same line). A verify path that writes no "
+      "shared memory would scale like the floor: the revocation cache as an immutable snapshot "
+      "published through an atomic pointer (as the key ring already is; misses are rare and may "
+      "copy), and the refresh fields on a cache line of their own. JWT issue, which takes no "
+      "lock, scales like the floor.")
+elif cv and fv:
+    w(f"- JWT verify scales {cv:.2f}×, its floor {fv:.2f}×.")
+w("- Argon2id at 64 MiB runs on each core on its own; the login and its bare-verify floor scale "
+  "alike.")
+w("- SQLite commits one writer at a time and each commit waits for its fsync (WAL, FULL): 2 "
+  "threads on one file do not commit faster than 1, for raw sqlite3 as for custauth (OTC, and "
+  "exchange on a file).")
+em = ratio_2_1("exchangeExternalCustomerToken, memory storage", "custauth")
+if em is not None and em < 1.6:
+    w(f"- exchange on memory storage ({em:.2f}×): MemoryStorage keeps its whole state behind one "
+      "mutex, which the 4 Storage calls of each exchange take in turn, and its prune_nonces "
+      "(every oauth_nonce_prune_every exchanges) walks every nonce it holds under that mutex "
+      "(~28 % of the time in a profile of a long run; the benchmark starts each run on fresh "
+      "storage to keep that from growing). MemoryStorage is for tests; an index of nonces by "
+      "expiry would make the prune cost what it removes.")
+w("- Python threads: the GIL runs one thread's Python at a time; ctypes releases it only for the "
+  "C call, which is a small part of a verify, so 2 threads of one process gain nothing; 2 "
+  "processes (a pre-forking server's workers) are the figure to compare.")
 w("")
 
 # What the profile of the PostgreSQL benchmarks shows (bench/RESULTS.md's explanation of the gap

@@ -14,12 +14,15 @@
 //   exchange  exchange_external_customer_token for an existing customer, on a SQLite file and on
 //             memory storage (its peer, oauthlib in 1 and 2 processes, is in bench/py_oauth.py)
 //
-// Usage: custauth_bench_scaling [--quick]. Prints one JSON object: {"series": [{"bench", "impl",
-// "threads", "median_per_s", "rates": [per round]}, ...], ...}; progress on stderr.
+// Usage: custauth_bench_scaling [--quick] [login|otc|exchange_sqlite|exchange_memory ...]. Prints
+// one JSON object: {"series": [{"bench", "impl", "threads", "median_per_s", "rates": [per round]},
+// ...], ...}; progress on stderr.
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -90,17 +93,22 @@ void Otc(int rounds, double seconds, std::vector<Series>* out) {
   }
 }
 
-// `per_thread` requests are signed for each thread before each run (a client's work, not timed),
-// each with a nonce of its own.
-void Exchange(const std::string& name, std::shared_ptr<custauth::Storage> base, int rounds,
+// Each run gets a fresh world from `make_storage` (an integration, the customer, no nonces yet):
+// storage that has kept the nonces of earlier runs prunes them more slowly (MemoryStorage walks
+// all of them), which would penalize whichever thread count runs later. `per_thread` requests are
+// signed for each thread before each run (a client's work, not timed), each with its own nonce.
+void Exchange(const std::string& name,
+              const std::function<std::shared_ptr<custauth::Storage>()>& make_storage, int rounds,
               double seconds, std::int64_t per_thread, std::vector<Series>* out) {
-  ExchangeWorld w = MakeExchangeWorld(std::move(base));
-  const std::int64_t now_s = w.auth->clock().now() / 1000;
-  if (const std::string broken = ExchangeWorks(w, now_s); !broken.empty()) {
-    Die("exchange", custauth::Status(custauth::Code::kInternal, broken));
-  }
-  std::int64_t next_nonce = 1;
-  auto run = [&](int n) { return RunExchanges(w, now_s, &next_nonce, n, {seconds, per_thread}); };
+  auto run = [&](int n) {
+    ExchangeWorld w = MakeExchangeWorld(make_storage());
+    const std::int64_t now_s = w.auth->clock().now() / 1000;
+    if (const std::string broken = ExchangeWorks(w, now_s); !broken.empty()) {
+      Die("exchange", custauth::Status(custauth::Code::kInternal, broken));
+    }
+    std::int64_t next_nonce = 1;
+    return RunExchanges(w, now_s, &next_nonce, n, {seconds, per_thread});
+  };
   Interleave(name, {{"custauth", run}}, kThreadCounts, rounds, out);
 }
 
@@ -109,17 +117,34 @@ void Exchange(const std::string& name, std::shared_ptr<custauth::Storage> base, 
 
 int main(int argc, char** argv) {
   using namespace custauth_bench;
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  std::vector<std::string> only;  // names given: run only those (e.g. to profile one)
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else {
+      only.emplace_back(argv[i]);
+    }
+  }
+  auto wanted = [&](const char* name) {
+    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+  };
   if (sodium_init() < 0) return 1;
   const int rounds = quick ? 1 : 3;
   const double s = quick ? 0.2 : 1.0;
   std::vector<Series> all;
-  Login(rounds, quick ? 0.3 : 1.5 * s, &all);
-  Otc(rounds, s, &all);
-  Exchange("exchange_sqlite", FreshSqlite("bench_scaling_exchange.db"), rounds, s,
-           quick ? 500 : 4000, &all);
-  Exchange("exchange_memory", custauth::MakeMemoryStorage(), rounds, s / 2, quick ? 5000 : 50000,
-           &all);
+  if (wanted("login")) Login(rounds, quick ? 0.3 : 1.5 * s, &all);
+  if (wanted("otc")) Otc(rounds, s, &all);
+  if (wanted("exchange_sqlite")) {
+    Exchange(
+        "exchange_sqlite", [] { return FreshSqlite("bench_scaling_exchange.db"); }, rounds, s,
+        quick ? 500 : 4000, &all);
+  }
+  if (wanted("exchange_memory")) {
+    Exchange(
+        "exchange_memory", [] { return custauth::MakeMemoryStorage(); }, rounds, s / 2,
+        quick ? 5000 : 50000, &all);
+  }
   PrintSeries(all, "\"rounds\": " + std::to_string(rounds));
   return 0;
 }
