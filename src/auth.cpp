@@ -157,14 +157,9 @@ Result<Customer> CustomerAuth::update_customer(std::string_view email, const Cus
   patch.confirmed = update.confirmed;
   patch.is_active = update.is_active;
   patch.allow_remote_shopping_assistance = update.allow_remote_shopping_assistance;
-  if (update.is_active.has_value() && !*update.is_active) {
-    patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
-  }
-  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  const bool deactivates = update.is_active.has_value() && !*update.is_active;
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), deactivates, now);
   if (!updated.ok()) return updated.status();
-  if (patch.revoke_tokens_at) {
-    impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
-  }
   nlohmann::json detail = nlohmann::json::object();
   if (update.firstname) detail["firstname"] = *update.firstname;
   if (update.lastname) detail["lastname"] = *update.lastname;
@@ -263,10 +258,8 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
   CustomerPatch patch;
   patch.password_hash = std::move(hash).value();
   patch.clear_lock = true;
-  patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
-  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now);
   if (!updated.ok()) return updated.status();
-  impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
   impl_->audit("password.reset", &updated.value(), ctx);
   return Status::Ok();
 }
@@ -304,10 +297,8 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
   patch.password_hash = std::move(hash).value();
   patch.expect_password_hash = found->password_hash;
   patch.clear_lock = true;
-  patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
-  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now);
   if (!updated.ok()) return updated.status();
-  impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
   impl_->audit("password.change", &updated.value(), ctx);
   return Status::Ok();
 }
@@ -365,10 +356,8 @@ Status CustomerAuth::revoke_customer_tokens(std::string_view email, const Reques
   if (!found.ok()) return found.status();
   const TimeMs now = impl_->now();
   CustomerPatch patch;
-  patch.revoke_tokens_at = RevocationTime(found->tokens_revoked_at, now);
-  auto updated = impl_->storage->update_customer(found->id, patch, now);
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now);
   if (!updated.ok()) return updated.status();
-  impl_->tokens->note_revocation(updated->id, updated->tokens_revoked_at);
   impl_->audit("tokens.revoke", &updated.value(), ctx);
   return Status::Ok();
 }

@@ -128,6 +128,15 @@ struct CustomerAuth::Impl {
     return out;
   }
 
+  // Applies `patch` to customer `c`; with `revoke`, it also revokes the customer's tokens
+  // (RevocationTime) and this handle's token cache learns it at once.
+  Result<Customer> UpdateCustomer(const Customer& c, CustomerPatch patch, bool revoke, TimeMs now) {
+    if (revoke) patch.revoke_tokens_at = RevocationTime(c.tokens_revoked_at, now);
+    auto updated = storage->update_customer(c.id, patch, now);
+    if (updated.ok() && revoke) tokens->note_revocation(updated->id, updated->tokens_revoked_at);
+    return updated;
+  }
+
   // One run of import_customers (import.cpp).
   struct CustomerImport;
 
