@@ -40,7 +40,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 class Source {
  public:
-  explicit Source(std::istream& in) : in_(in), buffer_(1 << 20) {}
+  explicit Source(std::istream& in) : in_(in), buffer_(64 << 10) {}
 
   // The next byte, or -1 at the end (or on a read error: see failed()).
   int Get() {
