@@ -26,6 +26,7 @@ namespace {
 constexpr std::size_t kMaxTokenLength = 4096;
 constexpr std::size_t kOpaqueLength = 32;
 constexpr std::size_t kMaxCachedCustomers = 1 << 18;
+constexpr std::size_t kMaxLocalCustomers = 1 << 12;  // per thread
 constexpr std::string_view kOpaquePurpose = "opaque-token";
 
 constexpr std::string_view kMalformed = "The token is malformed.";
@@ -249,6 +250,29 @@ struct TokenIssuer::Impl {
   bool epoch_known = false;
   std::atomic<std::int64_t> next_refresh_ms{0};  // refresh_clock
 
+  // Each thread keeps copies of the entries it used (LocalCache), so that a verify takes no lock
+  // whose cache line every core writes. `generation` moves whenever an entry of revoked_at rises
+  // or the cache is cleared; a thread's copies are valid while the generation they were read at
+  // is the current one. Its own cache line: verifies only read it.
+  alignas(64) std::atomic<std::uint64_t> generation{1};
+  const std::uint64_t serial = NextSerial();  // tells the issuers apart in LocalCache
+
+  struct LocalCache {
+    std::uint64_t serial = 0;
+    std::uint64_t generation = 0;
+    std::unordered_map<std::int64_t, TimeMs> revoked_at;
+  };
+  static LocalCache& Local() {
+    thread_local LocalCache local;
+    return local;
+  }
+  static std::uint64_t NextSerial() {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+  // REQUIRES: cache_mu held exclusively, after a change to revoked_at.
+  void Invalidate() { generation.fetch_add(1, std::memory_order_release); }
+
   Impl(Storage& s, const Keys& keys, TokenOptions o, Clock& c, Random& r)
       : storage(s),
         options(o),
@@ -288,6 +312,7 @@ struct TokenIssuer::Impl {
       revoked_at.clear();
       epoch = *e;
       epoch_known = true;
+      Invalidate();
     }
     return Status::Ok();
   }
@@ -295,10 +320,26 @@ struct TokenIssuer::Impl {
   // The customer's tokens_revoked_at, from the cache or storage.
   Result<TimeMs> RevokedAt(std::int64_t customer_id) {
     CUSTAUTH_RETURN_IF_ERROR(Refresh());
+    // This thread's copy first: valid while the generation it was read at is current.
+    LocalCache& local = Local();
+    const std::uint64_t gen = generation.load(std::memory_order_acquire);
+    if (local.serial != serial || local.generation != gen ||
+        local.revoked_at.size() >= kMaxLocalCustomers) {
+      local.revoked_at.clear();
+      local.serial = serial;
+      local.generation = gen;
+    } else if (auto it = local.revoked_at.find(customer_id); it != local.revoked_at.end()) {
+      return it->second;
+    }
     {
       std::shared_lock lock(cache_mu);
       auto it = revoked_at.find(customer_id);
-      if (it != revoked_at.end()) return it->second;
+      if (it != revoked_at.end()) {
+        // Read after `gen` was: if an entry rose since, the generation moved too, and the next
+        // call drops this copy.
+        local.revoked_at.emplace(customer_id, it->second);
+        return it->second;
+      }
     }
     auto c = storage.find_customer_by_id(customer_id);
     if (!c.ok()) {
@@ -306,9 +347,15 @@ struct TokenIssuer::Impl {
       return c.status();
     }
     std::unique_lock lock(cache_mu);
-    if (revoked_at.size() >= kMaxCachedCustomers) revoked_at.clear();
+    if (revoked_at.size() >= kMaxCachedCustomers) {
+      revoked_at.clear();
+      Invalidate();
+    }
     auto [it, inserted] = revoked_at.emplace(customer_id, c->tokens_revoked_at);
-    if (!inserted && it->second < c->tokens_revoked_at) it->second = c->tokens_revoked_at;
+    if (!inserted && it->second < c->tokens_revoked_at) {
+      it->second = c->tokens_revoked_at;
+      Invalidate();
+    }
     return it->second;
   }
 
@@ -466,6 +513,8 @@ void TokenIssuer::note_revocation(std::int64_t customer_id, TimeMs at) {
   std::unique_lock lock(impl_->cache_mu);
   auto [it, inserted] = impl_->revoked_at.emplace(customer_id, at);
   if (!inserted && it->second < at) it->second = at;
+  // Threads may hold a copy of the old time (or of none: a copy is only made of an entry).
+  impl_->Invalidate();
 }
 
 void TokenIssuer::set_keys(const Keys& keys) { impl_->SetKeys(keys); }

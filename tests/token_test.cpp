@@ -8,7 +8,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto.h"
 #include "custauth/keys.h"
@@ -441,6 +445,57 @@ TEST_CASE("A customer never revoked has no revocation time: a token with iat 0 i
   CHECK(issuer.verify(EncodeCustomerJwt(keys.jwt_keys.back(), f.customer.id, 0, exp))
             .status()
             .message() == "The token has been revoked.");
+}
+
+TEST_CASE("A thread's copy of a revocation time never outlives a revocation") {
+  Fixture f;
+  TokenOptions o;
+  o.revocation_refresh = 3600 * kSecond;  // only note_revocation makes a revocation immediate
+  TokenIssuer issuer = f.Issuer(o);
+  TokenIssuer other = f.Issuer(o);  // a second issuer used by the same thread
+  auto token = issuer.issue(f.customer);
+  REQUIRE(token.ok());
+
+  // A worker thread that verifies on request, so that its per-thread copies persist.
+  std::mutex mu;
+  std::condition_variable cv;
+  int requested = 0, done = 0;
+  std::vector<bool> results;
+  std::thread worker([&] {
+    for (int round = 1; round <= 3; ++round) {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return requested >= round; });
+      lock.unlock();
+      // The first verify of a round reads the copy the last one of the previous round kept;
+      // `other` in between makes the thread switch issuers (its copies are per issuer).
+      const bool ok = issuer.verify(*token).ok();
+      (void)other.verify(*token);
+      (void)issuer.verify(*token);
+      lock.lock();
+      results.push_back(ok);
+      ++done;
+      cv.notify_all();
+    }
+  });
+  auto step = [&] {
+    std::unique_lock lock(mu);
+    ++requested;
+    cv.notify_all();
+    cv.wait(lock, [&] { return done == requested; });
+    return results.back();
+  };
+  CHECK(step());  // warms the worker's copies of both issuers
+  CHECK(step());  // served from them
+  f.clock.advance(2 * kSecond);
+  CustomerPatch p;
+  p.revoke_tokens_at = f.clock.now();
+  auto revoked = f.storage->update_customer(f.customer.id, p, f.clock.now());
+  REQUIRE(revoked.ok());
+  issuer.note_revocation(f.customer.id, revoked->tokens_revoked_at);
+  other.note_revocation(f.customer.id, revoked->tokens_revoked_at);
+  CHECK_FALSE(step());  // the worker's copies are dropped: revoked at once
+  worker.join();
+  CHECK(issuer.verify(*token).status().message() == "The token has been revoked.");
 }
 
 TEST_CASE("A verified token costs no customer read while the cache is warm") {
