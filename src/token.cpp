@@ -26,7 +26,8 @@ namespace {
 constexpr std::size_t kMaxTokenLength = 4096;
 constexpr std::size_t kOpaqueLength = 32;
 constexpr std::size_t kMaxCachedCustomers = 1 << 18;
-constexpr std::size_t kMaxLocalCustomers = 1 << 12;  // per thread
+constexpr int kLocalSlotBits = 8;  // a thread's copies: 256 slots of 32 bytes
+constexpr std::size_t kLocalSlots = std::size_t{1} << kLocalSlotBits;
 constexpr std::string_view kOpaquePurpose = "opaque-token";
 
 constexpr std::string_view kMalformed = "The token is malformed.";
@@ -250,21 +251,26 @@ struct TokenIssuer::Impl {
   bool epoch_known = false;
   std::atomic<std::int64_t> next_refresh_ms{0};  // refresh_clock
 
-  // Each thread keeps copies of the entries it used (LocalCache), so that a verify takes no lock
+  // Each thread keeps copies of the entries it used (LocalSlot), so that a verify takes no lock
   // whose cache line every core writes. `generation` moves whenever an entry of revoked_at rises
   // or the cache is cleared; a thread's copies are valid while the generation they were read at
   // is the current one. Its own cache line: verifies only read it.
   alignas(64) std::atomic<std::uint64_t> generation{1};
-  const std::uint64_t serial = NextSerial();  // tells the issuers apart in LocalCache
+  const std::uint64_t serial = NextSerial();  // tells the issuers apart in LocalSlot
 
-  struct LocalCache {
+  // A thread's copies: direct-mapped by customer id, each tagged with the issuer and the
+  // generation it was read at, so that nothing is ever cleared and the whole is constant-
+  // initialized (no guard, no allocation on a verify).
+  struct LocalSlot {
+    std::int64_t customer_id = 0;  // 0: empty (ids are > 0)
+    TimeMs revoked_at = 0;
     std::uint64_t serial = 0;
     std::uint64_t generation = 0;
-    std::unordered_map<std::int64_t, TimeMs> revoked_at;
   };
-  static LocalCache& Local() {
-    thread_local LocalCache local;
-    return local;
+  static LocalSlot& Local(std::int64_t customer_id) {
+    static thread_local std::array<LocalSlot, kLocalSlots> slots{};
+    const auto h = static_cast<std::uint64_t>(customer_id) * 0x9E3779B97F4A7C15ULL;
+    return slots[h >> (64 - kLocalSlotBits)];
   }
   static std::uint64_t NextSerial() {
     static std::atomic<std::uint64_t> next{1};
@@ -321,23 +327,18 @@ struct TokenIssuer::Impl {
   Result<TimeMs> RevokedAt(std::int64_t customer_id) {
     CUSTAUTH_RETURN_IF_ERROR(Refresh());
     // This thread's copy first: valid while the generation it was read at is current.
-    LocalCache& local = Local();
+    LocalSlot& local = Local(customer_id);
     const std::uint64_t gen = generation.load(std::memory_order_acquire);
-    if (local.serial != serial || local.generation != gen ||
-        local.revoked_at.size() >= kMaxLocalCustomers) {
-      local.revoked_at.clear();
-      local.serial = serial;
-      local.generation = gen;
-    } else if (auto it = local.revoked_at.find(customer_id); it != local.revoked_at.end()) {
-      return it->second;
+    if (local.customer_id == customer_id && local.serial == serial && local.generation == gen) {
+      return local.revoked_at;
     }
     {
       std::shared_lock lock(cache_mu);
       auto it = revoked_at.find(customer_id);
       if (it != revoked_at.end()) {
         // Read after `gen` was: if an entry rose since, the generation moved too, and the next
-        // call drops this copy.
-        local.revoked_at.emplace(customer_id, it->second);
+        // call does not use this copy.
+        local = LocalSlot{customer_id, it->second, serial, gen};
         return it->second;
       }
     }
