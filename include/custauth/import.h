@@ -14,10 +14,10 @@
 // named in the report.
 //
 // Streaming: memory stays flat whatever the file's size (a batch of rows, plus 8 to 16 bytes per
-// row to find duplicate emails within the file). Each batch is one transaction. A file (any seekable stream)
-// is read through once before anything is written, so that a truncated or malformed file changes
-// nothing; a bad row, by contrast, is reported and skipped (or, with `strict`, ends the import
-// with the rows before it imported).
+// row to find duplicate emails within the file). Each batch is one transaction. A file (any
+// seekable stream) is read through once before anything is written, so that a truncated or
+// malformed file changes nothing; a bad row, by contrast, is reported and skipped (or, with
+// `strict`, ends the import with the rows before it imported).
 #ifndef CUSTAUTH_IMPORT_H_
 #define CUSTAUTH_IMPORT_H_
 
