@@ -25,30 +25,17 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "storage_internal.h"
 
 namespace custauth {
 namespace {
 
-// "No such entity with email = x", from the platform's message.
-std::string NoSuchEmail(std::string_view email) {
-  const std::string_view text = msg::kCustomerNotFound;
-  const std::size_t at = text.find("%s");
-  if (at == std::string_view::npos) return std::string(text);
-  std::string out;
-  out.reserve(text.size() + email.size());
-  out.append(text.substr(0, at)).append(email).append(text.substr(at + 2));
-  return out;
-}
-
-Status NoSuchCustomerId(std::int64_t id) {
-  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
-}
-
-std::vector<std::string> SortedUnique(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
+using internal::CustomerIdTaken;
+using internal::NoSuchCustomerId;
+using internal::NoSuchEmail;
+using internal::NoSuchIntegration;
+using internal::RateLimited;
+using internal::SortedUnique;
 
 // The events of one rate-limit bucket, oldest first.
 struct Bucket {
@@ -84,7 +71,7 @@ class MemoryStorage final : public Storage {
                                           std::string_view email) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_email_.find({website_id, EmailKey(email)});
-    if (it == by_email_.end()) return Status(Code::kNotFound, NoSuchEmail(email));
+    if (it == by_email_.end()) return NoSuchEmail(email);
     return customers_.at(it->second);
   }
 
@@ -388,8 +375,7 @@ class MemoryStorage final : public Storage {
     std::pair<std::int64_t, std::string> email_key{c.website_id, EmailKey(c.email)};
     if (by_email_.count(email_key) != 0) return Status(Code::kAlreadyExists, msg::kCustomerExists);
     if (c.id > 0 && customers_.count(c.id) != 0) {
-      return Status(Code::kAlreadyExists,
-                    fmt::format("A customer with customerId = {} already exists", c.id));
+      return CustomerIdTaken(c.id);
     }
     Customer stored = c.ToCustomer(c.id > 0 ? c.id : next_customer_id_, now);
     next_customer_id_ = std::max(next_customer_id_, stored.id + 1);
@@ -410,15 +396,6 @@ class MemoryStorage final : public Storage {
       if (i.consumer_key == consumer_key) return &i;
     }
     return nullptr;
-  }
-
-  static Status NoSuchIntegration(std::string_view consumer_key) {
-    return Status(Code::kNotFound,
-                  fmt::format("No such entity with consumerKey = {}", consumer_key));
-  }
-
-  static Status RateLimited() {
-    return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
   }
 
   std::mutex mu_;

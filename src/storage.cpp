@@ -2,6 +2,11 @@
 #include "custauth/storage.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "storage_internal.h"
 
 namespace custauth {
 
@@ -36,5 +41,60 @@ LockState ApplyLoginFailure(Customer& c, TimeMs now, const LockoutPolicy& policy
   state.newly_locked = state.locked && !was_locked;
   return state;
 }
+
+namespace internal {
+
+// (Built by appending: g++ 12 at -O2 warns falsely about std::string::replace here, -Wrestrict.)
+Status NoSuchEmail(std::string_view email) {
+  constexpr std::string_view kTemplate = msg::kCustomerNotFound;
+  const std::size_t at = kTemplate.find("%s");
+  if (at == std::string_view::npos) return Status(Code::kNotFound, kTemplate);
+  std::string text;
+  text.reserve(kTemplate.size() + email.size());
+  text.append(kTemplate.substr(0, at)).append(email).append(kTemplate.substr(at + 2));
+  return Status(Code::kNotFound, std::move(text));
+}
+
+Status NoSuchCustomerId(std::int64_t id) {
+  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
+}
+
+Status NoSuchIntegration(std::string_view consumer_key) {
+  return Status(Code::kNotFound, fmt::format("No such entity with consumerKey = {}", consumer_key));
+}
+
+Status CustomerIdTaken(std::int64_t id) {
+  return Status(Code::kAlreadyExists,
+                fmt::format("A customer with customerId = {} already exists", id));
+}
+
+Status RateLimited() {
+  return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::string PermissionsToJson(const std::vector<std::string>& permissions) {
+  return nlohmann::json(SortedUnique(permissions)).dump();
+}
+
+Result<std::vector<std::string>> PermissionsFromJson(const std::string& text,
+                                                     std::string_view backend) {
+  const Status corrupt(Code::kStorage, fmt::format("{}: corrupt integration permissions", backend));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return corrupt;
+  std::vector<std::string> out;
+  for (const auto& item : j) {
+    if (!item.is_string()) return corrupt;
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace internal
 
 }  // namespace custauth

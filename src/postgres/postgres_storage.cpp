@@ -64,9 +64,19 @@
 #include "custauth/status.h"
 #include "custauth/storage.h"
 #include "postgres/postgres_internal.h"
+#include "storage_internal.h"
 
 namespace custauth {
 namespace {
+
+using internal::CustomerIdTaken;
+using internal::NoSuchCustomerId;
+using internal::NoSuchEmail;
+using internal::NoSuchIntegration;
+using internal::PermissionsFromJson;
+using internal::PermissionsToJson;
+using internal::RateLimited;
+using internal::SortedUnique;
 
 // Type OIDs of the parameters custauth binds (from PostgreSQL's pg_type.dat; stable).
 constexpr Oid kBoolOid = 16;
@@ -511,53 +521,6 @@ Customer CustomerFromRow(const Rows& rows, int row) {
   return c;
 }
 
-// "No such entity with email = x", from the platform's message. (Built by appending: g++ 12 at -O2
-// warns falsely about std::string::replace here, -Wrestrict.)
-std::string NoSuchEmail(std::string_view email) {
-  constexpr std::string_view kTemplate = msg::kCustomerNotFound;
-  const std::size_t at = kTemplate.find("%s");
-  if (at == std::string_view::npos) return std::string(kTemplate);
-  std::string text;
-  text.reserve(kTemplate.size() + email.size());
-  text.append(kTemplate.substr(0, at)).append(email).append(kTemplate.substr(at + 2));
-  return text;
-}
-
-Status NoSuchCustomerId(std::int64_t id) {
-  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
-}
-
-Status NoSuchIntegration(std::string_view consumer_key) {
-  return Status(Code::kNotFound, fmt::format("No such entity with consumerKey = {}", consumer_key));
-}
-
-Status RateLimited() {
-  return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
-}
-
-std::vector<std::string> SortedUnique(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
-
-std::string PermissionsToJson(const std::vector<std::string>& permissions) {
-  return nlohmann::json(SortedUnique(permissions)).dump();
-}
-
-Result<std::vector<std::string>> PermissionsFromJson(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_array()) return Status(Code::kStorage, "postgresql: corrupt integration permissions");
-  std::vector<std::string> out;
-  for (const auto& item : j) {
-    if (!item.is_string()) {
-      return Status(Code::kStorage, "postgresql: corrupt integration permissions");
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 Status StatusOf(const Status& s) { return s; }
 template <class T>
 Status StatusOf(const Result<T>& r) {
@@ -631,7 +594,7 @@ class PostgresStorage final : public Storage {
       Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
       if (!found.ok()) return found.status();
       if (found->has_value()) return Status(Code::kAlreadyExists, msg::kCustomerExists);
-      return IdTaken(c.id);
+      return CustomerIdTaken(c.id);
     });
   }
 
@@ -654,7 +617,7 @@ class PostgresStorage final : public Storage {
       Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
       if (!found.ok()) return found.status();
       if (found->has_value()) return FindOrCreateResult{std::move(**found), false};
-      return IdTaken(c.id);
+      return CustomerIdTaken(c.id);
     });
   }
 
@@ -720,7 +683,7 @@ class PostgresStorage final : public Storage {
     return Transact(Tx::kRead, [&](Connection& conn) -> Result<Customer> {
       Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
       if (!found.ok()) return found.status();
-      if (!found->has_value()) return Status(Code::kNotFound, NoSuchEmail(email));
+      if (!found->has_value()) return NoSuchEmail(email);
       return std::move(**found);
     });
   }
@@ -1394,11 +1357,6 @@ class PostgresStorage final : public Storage {
     return p;
   }
 
-  static Status IdTaken(std::int64_t id) {
-    return Status(Code::kAlreadyExists,
-                  fmt::format("A customer with customerId = {} already exists", id));
-  }
-
   static Status WriteCustomer(Connection& conn, const Customer& c) {
     return conn.Run(kUpdateCustomer, Params()
                                          .Text(c.firstname)
@@ -1424,7 +1382,8 @@ class PostgresStorage final : public Storage {
     i.access_token = rows.Text(row, 3);
     i.consumer_secret_sealed = rows.Bytes(row, 4);
     i.token_secret_sealed = rows.Bytes(row, 5);
-    Result<std::vector<std::string>> permissions = PermissionsFromJson(rows.Text(row, 6));
+    Result<std::vector<std::string>> permissions =
+        PermissionsFromJson(rows.Text(row, 6), "postgresql");
     if (!permissions.ok()) return permissions.status();
     i.permissions = std::move(permissions).value();
     i.active = rows.Bool(row, 7);

@@ -50,9 +50,19 @@
 #include "custauth/storage.h"
 #include "sqlite/schema.h"
 #include "sqlite/sqlite_internal.h"
+#include "storage_internal.h"
 
 namespace custauth {
 namespace {
+
+using internal::CustomerIdTaken;
+using internal::NoSuchCustomerId;
+using internal::NoSuchEmail;
+using internal::NoSuchIntegration;
+using internal::PermissionsFromJson;
+using internal::PermissionsToJson;
+using internal::RateLimited;
+using internal::SortedUnique;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -380,47 +390,6 @@ Customer CustomerFromRow(const Stmt& st) {
   return c;
 }
 
-// "No such entity with email = x", from the platform's message. (Built by appending: g++ 12 at -O2
-// warns falsely about std::string::replace here, -Wrestrict.)
-std::string NoSuchEmail(std::string_view email) {
-  constexpr std::string_view kTemplate = msg::kCustomerNotFound;
-  const std::size_t at = kTemplate.find("%s");
-  if (at == std::string_view::npos) return std::string(kTemplate);
-  std::string text;
-  text.reserve(kTemplate.size() + email.size());
-  text.append(kTemplate.substr(0, at)).append(email).append(kTemplate.substr(at + 2));
-  return text;
-}
-
-Status NoSuchCustomerId(std::int64_t id) {
-  return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));
-}
-
-Status NoSuchIntegration(std::string_view consumer_key) {
-  return Status(Code::kNotFound, fmt::format("No such entity with consumerKey = {}", consumer_key));
-}
-
-std::vector<std::string> SortedUnique(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
-
-std::string PermissionsToJson(const std::vector<std::string>& permissions) {
-  return nlohmann::json(SortedUnique(permissions)).dump();
-}
-
-Result<std::vector<std::string>> PermissionsFromJson(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_array()) return Status(Code::kStorage, "sqlite: corrupt integration permissions");
-  std::vector<std::string> out;
-  for (const auto& item : j) {
-    if (!item.is_string()) return Status(Code::kStorage, "sqlite: corrupt integration permissions");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 Status StatusOf(const Status& s) { return s; }
 template <class T>
 Status StatusOf(const Result<T>& r) {
@@ -564,7 +533,7 @@ class SqliteStorage final : public Storage {
     return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<Customer> {
       Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
       if (!found.ok()) return found.status();
-      if (!found->has_value()) return Status(Code::kNotFound, NoSuchEmail(email));
+      if (!found->has_value()) return NoSuchEmail(email);
       return std::move(**found);
     });
   }
@@ -1253,8 +1222,7 @@ class SqliteStorage final : public Storage {
       Result<bool> taken = CustomerExists(conn, c.id);
       if (!taken.ok()) return taken.status();
       if (*taken) {
-        return Status(Code::kAlreadyExists,
-                      fmt::format("A customer with customerId = {} already exists", c.id));
+        return CustomerIdTaken(c.id);
       }
     }
     Stmt st(conn, kInsertCustomer);
@@ -1305,17 +1273,13 @@ class SqliteStorage final : public Storage {
     i.access_token = st.ColText(3);
     i.consumer_secret_sealed = st.ColBlob(4);
     i.token_secret_sealed = st.ColBlob(5);
-    Result<std::vector<std::string>> permissions = PermissionsFromJson(st.ColText(6));
+    Result<std::vector<std::string>> permissions = PermissionsFromJson(st.ColText(6), "sqlite");
     if (!permissions.ok()) return permissions.status();
     i.permissions = std::move(permissions).value();
     i.active = st.ColBool(7);
     i.created_at = st.ColInt(8);
     i.revoked_at = st.ColOptInt(9);
     return i;
-  }
-
-  static Status RateLimited() {
-    return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
   }
 
   const std::string path_;

@@ -1,0 +1,38 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// What the storage backends (memory, SQLite, PostgreSQL) share: their refusals, in the platform's
+// words, and the stored form of an integration's permissions. Not installed; not part of the API.
+#ifndef CUSTAUTH_SRC_STORAGE_INTERNAL_H_
+#define CUSTAUTH_SRC_STORAGE_INTERNAL_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custauth/status.h"
+
+namespace custauth::internal {
+
+// kNotFound: "No such entity with email = x" (msg::kCustomerNotFound).
+Status NoSuchEmail(std::string_view email);
+// kNotFound: "No such entity with customerId = N".
+Status NoSuchCustomerId(std::int64_t id);
+// kNotFound: "No such entity with consumerKey = K".
+Status NoSuchIntegration(std::string_view consumer_key);
+// kAlreadyExists: "A customer with customerId = N already exists".
+Status CustomerIdTaken(std::int64_t id);
+// kRateLimited, what take_rate_slots refuses with.
+Status RateLimited();
+
+// Permissions as an integration stores them: sorted, without duplicates.
+std::vector<std::string> SortedUnique(std::vector<std::string> v);
+// The stored text of permissions (a JSON array of SortedUnique(permissions)), and back;
+// kStorage, naming `backend` ("sqlite", "postgresql"), when the stored text is not such an array.
+std::string PermissionsToJson(const std::vector<std::string>& permissions);
+Result<std::vector<std::string>> PermissionsFromJson(const std::string& text,
+                                                     std::string_view backend);
+
+}  // namespace custauth::internal
+
+#endif  // CUSTAUTH_SRC_STORAGE_INTERNAL_H_
