@@ -8,15 +8,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <istream>
 #include <limits>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -327,31 +328,15 @@ class JsonLinesReader final : public Reader {
 // ---------------------------------------------------------------------------------------------
 // Values
 
+// A decimal integer (a leading '-' allowed), surrounding blanks ignored; nullopt when it is not
+// one or does not fit in 64 bits.
 std::optional<std::int64_t> ParseInt(std::string_view s) {
   s = internal::Trim(s);
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  bool negative = false;
-  if (s.front() == '-') {
-    negative = true;
-    s.remove_prefix(1);
-    if (s.empty()) return std::nullopt;
-  }
   std::int64_t v = 0;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    v = v * 10 + (ch - '0');
-  }
-  return negative ? -v : v;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date.
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  const char* end = s.data() + s.size();
+  const auto [stop, ec] = std::from_chars(s.data(), end, v);
+  if (s.empty() || ec != std::errc() || stop != end) return std::nullopt;
+  return v;
 }
 
 // "YYYY-MM-DD HH:MM:SS[.fraction]" (or with 'T', optionally ending in 'Z' or "+00:00"), a date
@@ -404,8 +389,14 @@ ParsedTime ParseTime(std::string_view s) {
   }
   const bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
   if (*month == 2 && *day == 29 && !leap) return {};
-  const std::int64_t days = DaysFromCivil(*year, *month, *day);
-  const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second;
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(*year) - 1900;
+  tm.tm_mon = static_cast<int>(*month) - 1;
+  tm.tm_mday = static_cast<int>(*day);
+  tm.tm_hour = static_cast<int>(hour);
+  tm.tm_min = static_cast<int>(minute);
+  tm.tm_sec = static_cast<int>(second);
+  const std::int64_t secs = timegm(&tm);  // UTC, as the platform stores its times
   if (secs < 0) return {};
   return {true, secs * 1000};
 }
@@ -516,7 +507,6 @@ class Run {
   Run(std::istream& in, std::uint64_t total_bytes, const ImportOptions& options)
       : src_(in), total_(total_bytes), options_(options), started_(SteadyClock::now()) {}
 
-  Source& source() { return src_; }
   ImportReport& report() { return report_; }
 
   std::unique_ptr<Reader> MakeReader(const std::vector<std::string_view>& columns,

@@ -501,3 +501,23 @@ TEST_CASE("An inactive customer's tokens from the platform do not verify after t
   CHECK(f.Find(57).tokens_revoked_at == kNow);
   CHECK(f.Find(57).updated_at == kNow);  // NULL updated_at: the import's time
 }
+
+TEST_CASE("Numbers that do not fit in 64 bits are bad rows, not wrapped") {
+  Fixture f;
+  ImportReport r = f.Import(
+      "entity_id,email,firstname,lastname,created_at\n"
+      "99999999999999999999,a@example.com,A,B,\n"
+      "9223372036854775807,b@example.com,B,C,\n"
+      "3,c@example.com,C,D,99999999999999999999\n"
+      "4,d@example.com,D,E,2024-02-29 23:59:59\n"
+      "5,e@example.com,E,F,2023-02-29 00:00:00\n");
+  INFO(Reasons(r));
+  CHECK(r.created == 2);
+  REQUIRE(r.errors.size() == 3);
+  CHECK(r.errors[0].line == 2);
+  CHECK(r.errors[0].reason.find("entity_id") != std::string::npos);
+  CHECK(r.errors[1].line == 4);
+  CHECK(r.errors[2].line == 6);
+  CHECK(f.storage->find_customer_by_id(9223372036854775807).ok());
+  CHECK(f.Find(4).created_at == 1709251199000);
+}

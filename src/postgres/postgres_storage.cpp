@@ -136,6 +136,40 @@ class ArrayLiteral {
   std::string text_;
 };
 
+// Parallel arrays, one per column: each row's values, written in column order after NextRow().
+class ArrayColumns {
+ public:
+  explicit ArrayColumns(std::size_t n) : columns_(n) {}
+  void NextRow() { next_ = 0; }
+  ArrayColumns& Int(std::int64_t v) {
+    return Next([&](ArrayLiteral& a) { a.Int(v); });
+  }
+  ArrayColumns& OptInt(const std::optional<std::int64_t>& v) {
+    return Next([&](ArrayLiteral& a) { a.OptInt(v); });
+  }
+  ArrayColumns& Bool(bool v) {
+    return Next([&](ArrayLiteral& a) { a.Bool(v); });
+  }
+  ArrayColumns& Text(std::string_view v) {
+    return Next([&](ArrayLiteral& a) { a.Text(v); });
+  }
+  // The array literals, one per column.
+  std::vector<std::string> Finish() {
+    std::vector<std::string> out;
+    for (ArrayLiteral& a : columns_) out.push_back(a.Finish());
+    return out;
+  }
+
+ private:
+  template <class Fn>
+  ArrayColumns& Next(Fn fn) {
+    fn(columns_.at(next_++));
+    return *this;
+  }
+  std::vector<ArrayLiteral> columns_;
+  std::size_t next_ = 0;
+};
+
 class Params {
  public:
   Params& Int(std::int64_t v) { return Add(kInt8Oid, std::to_string(v), /*binary=*/false); }
@@ -1318,42 +1352,32 @@ class PostgresStorage final : public Storage {
     return std::optional<Customer>(std::move(stored));
   }
 
-  // The 17 parameters of kImportCustomers (arrays, one element per row) or, with `scalars`, of
-  // kImportUpdateCustomer (the values of the one row).
+  // The 17 values of an imported row, in the order of kImportCustomers' and
+  // kImportUpdateCustomer's parameters, written to `out` (Params, or ArrayColumns).
+  template <class Out>
+  static void ImportValues(Out& out, const ImportedCustomer& row) {
+    const NewCustomer& c = row.customer;
+    out.Int(c.id).Int(c.website_id).Text(c.email).Text(EmailKey(c.email)).Text(c.firstname);
+    out.Text(c.lastname).Bool(c.is_subscribed).Bool(c.confirmed);
+    out.Bool(c.allow_remote_shopping_assistance).Bool(c.is_active).Text(c.password_hash);
+    out.Int(row.failures_num).OptInt(row.first_failure).OptInt(row.lock_expires);
+    out.Int(row.created_at).Int(row.updated_at).Int(row.tokens_revoked_at);
+  }
+
+  // The parameters of kImportCustomers (one array per column, one element per row) or, with
+  // `scalars`, of kImportUpdateCustomer (the values of the one row).
   static Params ImportArrays(std::span<const ImportedCustomer> rows, bool scalars = false) {
-    std::vector<ArrayLiteral> a(17);
-    for (const ImportedCustomer& row : rows) {
-      const NewCustomer& c = row.customer;
-      a[0].Int(c.id);
-      a[1].Int(c.website_id);
-      a[2].Text(c.email);
-      a[3].Text(EmailKey(c.email));
-      a[4].Text(c.firstname);
-      a[5].Text(c.lastname);
-      a[6].Bool(c.is_subscribed);
-      a[7].Bool(c.confirmed);
-      a[8].Bool(c.allow_remote_shopping_assistance);
-      a[9].Bool(c.is_active);
-      a[10].Text(c.password_hash);
-      a[11].Int(row.failures_num);
-      a[12].OptInt(row.first_failure);
-      a[13].OptInt(row.lock_expires);
-      a[14].Int(row.created_at);
-      a[15].Int(row.updated_at);
-      a[16].Int(row.tokens_revoked_at);
-    }
     Params p;
     if (scalars) {
-      const ImportedCustomer& row = rows.front();
-      const NewCustomer& c = row.customer;
-      p.Int(c.id).Int(c.website_id).Text(c.email).Text(EmailKey(c.email)).Text(c.firstname);
-      p.Text(c.lastname).Bool(c.is_subscribed).Bool(c.confirmed);
-      p.Bool(c.allow_remote_shopping_assistance).Bool(c.is_active).Text(c.password_hash);
-      p.Int(row.failures_num).OptInt(row.first_failure).OptInt(row.lock_expires);
-      p.Int(row.created_at).Int(row.updated_at).Int(row.tokens_revoked_at);
+      ImportValues(p, rows.front());
       return p;
     }
-    for (ArrayLiteral& literal : a) p.Literal(literal.Finish());
+    ArrayColumns columns(17);
+    for (const ImportedCustomer& row : rows) {
+      columns.NextRow();
+      ImportValues(columns, row);
+    }
+    for (std::string& literal : columns.Finish()) p.Literal(std::move(literal));
     return p;
   }
 
