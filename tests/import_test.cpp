@@ -506,7 +506,7 @@ TEST_CASE("Numbers that do not fit in 64 bits are bad rows, not wrapped") {
   Fixture f;
   ImportReport r = f.Import(
       "entity_id,email,firstname,lastname,created_at\n"
-      "99999999999999999999,a@example.com,A,B,\n"
+      "9999999999999999999,a@example.com,A,B,\n"  // 19 digits, above 2^63-1
       "9223372036854775807,b@example.com,B,C,\n"
       "3,c@example.com,C,D,99999999999999999999\n"
       "4,d@example.com,D,E,2024-02-29 23:59:59\n"
