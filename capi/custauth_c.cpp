@@ -803,24 +803,14 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     const bool revocations = op == "revocations_import";
     const std::string path = a.str("path");
     ImportOptions o;
-    const std::string format = a.opt_str("format").value_or("auto");
-    if (format == "csv") {
-      o.format = ImportFormat::kCsv;
-    } else if (format == "jsonl") {
-      o.format = ImportFormat::kJsonLines;
-    } else if (format != "auto") {
-      Invalid("format must be auto, csv or jsonl");
-    }
+    const auto format = ImportFormatFromName(a.opt_str("format").value_or("auto"));
+    if (!format) Invalid("format must be auto, csv or jsonl");
+    o.format = *format;
     o.strict = a.opt_bool("strict").value_or(false);
     if (!revocations) {
-      const std::string conflict = a.opt_str("on_conflict").value_or("skip");
-      if (conflict == "update") {
-        o.on_conflict = ImportConflict::kUpdate;
-      } else if (conflict == "fail") {
-        o.on_conflict = ImportConflict::kFail;
-      } else if (conflict != "skip") {
-        Invalid("on_conflict must be skip, update or fail");
-      }
+      const auto conflict = ImportConflictFromName(a.opt_str("on_conflict").value_or("skip"));
+      if (!conflict) Invalid("on_conflict must be skip, update or fail");
+      o.on_conflict = *conflict;
       const std::int64_t batch = a.opt_int("batch_size").value_or(5000);
       if (batch < 1 || batch > 100000) Invalid("batch_size must be 1..100000");
       o.batch_size = static_cast<std::size_t>(batch);

@@ -1011,6 +1011,20 @@ ImportReport CustomerAuth::import_revocations(const std::string& path, const Imp
 
 // ---------------------------------------------------------------------------------------------
 
+std::optional<ImportFormat> ImportFormatFromName(std::string_view name) {
+  if (name == "auto") return ImportFormat::kAuto;
+  if (name == "csv") return ImportFormat::kCsv;
+  if (name == "jsonl") return ImportFormat::kJsonLines;
+  return std::nullopt;
+}
+
+std::optional<ImportConflict> ImportConflictFromName(std::string_view name) {
+  if (name == "skip") return ImportConflict::kSkip;
+  if (name == "update") return ImportConflict::kUpdate;
+  if (name == "fail") return ImportConflict::kFail;
+  return std::nullopt;
+}
+
 std::string ImportReport::ToJson(bool revocations) const {
   nlohmann::json j;
   j["rows"] = rows;

@@ -66,7 +66,7 @@ const char kUsage[] =
     "                  [--active true|false] [--subscribed true|false]\n"
     "                  [--allow-remote-shopping-assistance true|false] [--website-id N]\n"
     "  customer show --email E [--website-id N]\n"
-    "  customer import FILE [--format csv|jsonl] [--on-conflict skip|update|fail]\n"
+    "  customer import FILE [--format auto|csv|jsonl] [--on-conflict skip|update|fail]\n"
     "                  [--strict] [--quiet] [--batch-size N]\n"
     "                                         import the platform's customer_entity export;\n"
     "                                         exit 3 when rows were rejected (listed)\n"
@@ -77,7 +77,7 @@ const char kUsage[] =
     "  exchange-otc --email E --otc CODE\n"
     "  token verify TOKEN\n"
     "  token revoke --email E\n"
-    "  token import-revocations FILE [--format csv|jsonl] [--strict] [--quiet]\n"
+    "  token import-revocations FILE [--format auto|csv|jsonl] [--strict] [--quiet]\n"
     "                                         the platform's jwt_auth_revoked rows\n"
     "  audit list [--email E] [--after-id N] [--limit N]\n"
     "  integration create --name N [--permission P[,P...]]\n"
@@ -458,26 +458,14 @@ class Cli {
     const Parsed p = ParseOptions(args, 3, spec);
     custauth::ImportOptions o;
     if (p.has("format")) {
-      const std::string f = p.get("format");
-      if (f == "csv") {
-        o.format = custauth::ImportFormat::kCsv;
-      } else if (f == "jsonl") {
-        o.format = custauth::ImportFormat::kJsonLines;
-      } else {
-        throw UsageError{"--format takes csv or jsonl"};
-      }
+      const auto format = custauth::ImportFormatFromName(p.get("format"));
+      if (!format) throw UsageError{"--format takes auto, csv or jsonl"};
+      o.format = *format;
     }
     if (p.has("on-conflict")) {
-      const std::string c = p.get("on-conflict");
-      if (c == "skip") {
-        o.on_conflict = custauth::ImportConflict::kSkip;
-      } else if (c == "update") {
-        o.on_conflict = custauth::ImportConflict::kUpdate;
-      } else if (c == "fail") {
-        o.on_conflict = custauth::ImportConflict::kFail;
-      } else {
-        throw UsageError{"--on-conflict takes skip, update or fail"};
-      }
+      const auto conflict = custauth::ImportConflictFromName(p.get("on-conflict"));
+      if (!conflict) throw UsageError{"--on-conflict takes skip, update or fail"};
+      o.on_conflict = *conflict;
     }
     if (p.has("batch-size")) {
       const std::int64_t n = ParseInt("batch-size", p.get("batch-size"));

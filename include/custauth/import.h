@@ -23,7 +23,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "custauth/export.h"
@@ -37,6 +39,11 @@ enum class ImportFormat : int {
   kCsv = 1,
   kJsonLines = 2,
 };
+
+// The names hosts and the command-line tool give: "auto", "csv", "jsonl"; and "skip", "update",
+// "fail". nullopt for any other name.
+CUSTAUTH_EXPORT std::optional<ImportFormat> ImportFormatFromName(std::string_view name);
+CUSTAUTH_EXPORT std::optional<ImportConflict> ImportConflictFromName(std::string_view name);
 
 struct ImportProgress {
   std::int64_t rows = 0;          // rows read so far
