@@ -41,6 +41,12 @@ constexpr std::string_view kUnknownToken = "The token is not valid.";
 
 Status Invalid(std::string_view why) { return Status(Code::kInvalidToken, why); }
 
+// Whether a token issued at `issued_at` falls under the customer's revocation time `revoked_at`
+// (both ms): issued at or before it. 0 means never revoked, so a token with iat 0 is not revoked.
+bool IsRevoked(TimeMs issued_at, TimeMs revoked_at) {
+  return revoked_at > 0 && issued_at <= revoked_at;
+}
+
 struct RingKey {
   std::string kid;
   internal::HmacSha256 hmac;
@@ -279,6 +285,18 @@ struct TokenIssuer::Impl {
   // REQUIRES: cache_mu held exclusively, after a change to revoked_at.
   void Invalidate() { generation.fetch_add(1, std::memory_order_release); }
 
+  // REQUIRES: cache_mu held exclusively. Records `at` as the customer's revocation time, raising
+  // and never lowering it, and returns the time kept. Only a raised entry can have been copied by
+  // a thread (copies are made of entries), so only that moves the generation.
+  TimeMs RaiseLocked(std::int64_t customer_id, TimeMs at) {
+    auto [it, inserted] = revoked_at.emplace(customer_id, at);
+    if (!inserted && it->second < at) {
+      it->second = at;
+      Invalidate();
+    }
+    return it->second;
+  }
+
   Impl(Storage& s, const Keys& keys, TokenOptions o, Clock& c, Random& r)
       : storage(s),
         options(o),
@@ -352,12 +370,7 @@ struct TokenIssuer::Impl {
       revoked_at.clear();
       Invalidate();
     }
-    auto [it, inserted] = revoked_at.emplace(customer_id, c->tokens_revoked_at);
-    if (!inserted && it->second < c->tokens_revoked_at) {
-      it->second = c->tokens_revoked_at;
-      Invalidate();
-    }
-    return it->second;
+    return RaiseLocked(customer_id, c->tokens_revoked_at);
   }
 
   Result<TokenClaims> VerifyJwt(std::string_view token) {
@@ -440,8 +453,7 @@ struct TokenIssuer::Impl {
     }
     auto revoked = RevokedAt(claims.customer_id);
     if (!revoked.ok()) return revoked.status();
-    // 0 means never revoked: a token with iat 0 is old, not revoked.
-    if (*revoked > 0 && claims.issued_at * 1000 <= *revoked) return Invalid(kRevoked);
+    if (IsRevoked(claims.issued_at * 1000, *revoked)) return Invalid(kRevoked);
     return claims;
   }
 
@@ -457,7 +469,7 @@ struct TokenIssuer::Impl {
     if (now >= rec->expires_at + options.leeway) return Status(Code::kExpired, kExpired);
     auto revoked = RevokedAt(rec->customer_id);
     if (!revoked.ok()) return revoked.status();
-    if (*revoked > 0 && rec->issued_at <= *revoked) return Invalid(kRevoked);
+    if (IsRevoked(rec->issued_at, *revoked)) return Invalid(kRevoked);
     TokenClaims claims;
     claims.customer_id = rec->customer_id;
     claims.issued_at = rec->issued_at / 1000;
@@ -512,10 +524,7 @@ Result<TokenClaims> TokenIssuer::verify(std::string_view token) {
 
 void TokenIssuer::note_revocation(std::int64_t customer_id, TimeMs at) {
   std::unique_lock lock(impl_->cache_mu);
-  auto [it, inserted] = impl_->revoked_at.emplace(customer_id, at);
-  if (!inserted && it->second < at) it->second = at;
-  // Threads may hold a copy of the old time (or of none: a copy is only made of an entry).
-  impl_->Invalidate();
+  impl_->RaiseLocked(customer_id, at);
 }
 
 void TokenIssuer::set_keys(const Keys& keys) { impl_->SetKeys(keys); }
