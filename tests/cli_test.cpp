@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -278,4 +279,38 @@ TEST_CASE("CLI: generate-customer-token, reset, otc, verify, revoke, audit") {
   CHECK(no_key.j()["errors"][0]["message"].get<std::string>().find("does not exist") !=
         std::string::npos);
   CHECK(access(dir.file("shop.key").c_str(), F_OK) != 0);
+}
+
+TEST_CASE("CLI: integration import refuses a bad entry with its index, and re-runs skip") {
+  TempDir dir;
+  const std::string db = dir.file("shop.db");
+  REQUIRE(Cli(db, {"init"}).exit_code == 0);
+  const std::string good = R"({"name":"A","consumer_key":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                           R"("consumer_secret":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",)"
+                           R"("access_token":"cccccccccccccccccccccccccccccccc",)"
+                           R"("token_secret":"dddddddddddddddddddddddddddddddd"})";
+  const std::string file = dir.file("integrations.json");
+  auto write = [&](const std::string& text) { std::ofstream(file) << text; };
+
+  write("[" + good +
+        R"(,{"name":"B","consumer_key":"short","consumer_secret":"x",)"
+        R"("access_token":"y","token_secret":"z"}])");
+  Run bad = Cli(db, {"integration", "import", file});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.j()["errors"][0]["message"].get<std::string>().find(
+            "entry 1: The integration's consumer_key must be 32 letters and digits (1 imported") !=
+        std::string::npos);
+
+  write(R"([{"name":1}])");
+  Run shape = Cli(db, {"integration", "import", file});
+  CHECK(shape.exit_code == 1);
+  CHECK(shape.j()["errors"][0]["message"].get<std::string>().find("entry 0: no string \"name\"") !=
+        std::string::npos);
+
+  write(good);
+  Run again = Cli(db, {"integration", "import", file});
+  CHECK(again.exit_code == 0);
+  CHECK(again.j()["imported"].empty());
+  CHECK(again.j()["skipped"].size() == 1);
+  CHECK(Cli(db, {"integration", "list"}).j()["integrations"].size() == 1);
 }

@@ -513,7 +513,8 @@ class Cli {
     if (!j.is_array()) {
       return Refuse(Status(Code::kInvalidInput, file + " holds no JSON object or array"));
     }
-    // Every entry is checked for shape before anything is stored.
+    // Every entry is checked for shape before anything is stored; a file that is not a list of
+    // such entries is refused as a whole.
     struct Entry {
       std::string name;
       std::vector<std::string> permissions;
@@ -523,25 +524,23 @@ class Cli {
     for (std::size_t k = 0; k < j.size(); ++k) {
       const json& e = j[k];
       Entry entry;
-      auto text = [&](const char* field, std::string& out) {
-        if (!e.is_object() || !e.contains(field) || !e[field].is_string()) {
-          throw UsageError{fmt::format("{}: entry {} has no string \"{}\"", file, k, field)};
-        }
-        out = e[field].get<std::string>();
+      auto invalid = [&](const std::string& why) {
+        return Refuse(Status(Code::kInvalidInput, fmt::format("{}: entry {}: {}", file, k, why)));
       };
-      text("name", entry.name);
-      text("consumer_key", entry.creds.consumer_key);
-      text("consumer_secret", entry.creds.consumer_secret);
-      text("access_token", entry.creds.access_token);
-      text("token_secret", entry.creds.token_secret);
-      if (e.contains("permissions")) {
-        if (!e["permissions"].is_array()) {
-          throw UsageError{fmt::format("{}: entry {}: permissions must be an array", file, k)};
+      for (auto [field, out] : {std::pair{"name", &entry.name},
+                                {"consumer_key", &entry.creds.consumer_key},
+                                {"consumer_secret", &entry.creds.consumer_secret},
+                                {"access_token", &entry.creds.access_token},
+                                {"token_secret", &entry.creds.token_secret}}) {
+        if (!e.is_object() || !e.contains(field) || !e[field].is_string()) {
+          return invalid(fmt::format("no string \"{}\"", field));
         }
+        *out = e[field].get<std::string>();
+      }
+      if (e.contains("permissions")) {
+        if (!e["permissions"].is_array()) return invalid("permissions must be an array");
         for (const json& perm : e["permissions"]) {
-          if (!perm.is_string()) {
-            throw UsageError{fmt::format("{}: entry {}: permissions must be strings", file, k)};
-          }
+          if (!perm.is_string()) return invalid("permissions must be strings");
           entry.permissions.push_back(perm.get<std::string>());
         }
       }
@@ -558,7 +557,12 @@ class Cli {
                            {"reason", "the consumer key or access token is already stored"}});
         continue;
       }
-      if (!r.ok()) return Refuse(r.status());
+      if (!r.ok()) {
+        // Named with its entry and what was stored before it (a re-run skips those).
+        return Refuse(Status(
+            r.code(), fmt::format("{}: entry {}: {} ({} imported before it)", file,
+                                  &entry - entries.data(), r.status().message(), imported.size())));
+      }
       imported.push_back(IntegrationToJson(r->integration));
     }
     return Print({{"imported", imported}, {"skipped", skipped}});
