@@ -670,7 +670,10 @@ std::optional<std::string> ToImported(const Record& r, TimeMs now, ImportedCusto
   c.firstname = *v[kFirstname];
   c.lastname = *v[kLastname];
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  if (auto e = number(kEntityId, 1, kMax, 0, c.id)) return e;
+  // Ids stay within JSON's exact integers, so a token's uid reads back exactly everywhere (the
+  // platform's entity_id is an unsigned 32-bit integer).
+  constexpr std::int64_t kMaxId = (std::int64_t{1} << 53) - 1;
+  if (auto e = number(kEntityId, 1, kMaxId, 0, c.id)) return e;
   if (auto e = number(kWebsiteId, 0, kMax, kDefaultWebsiteId, c.website_id)) return e;
   std::int64_t failures = 0;
   if (auto e = number(kFailuresNum, 0, 32767, 0, failures)) return e;

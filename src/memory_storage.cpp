@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -135,7 +136,7 @@ class MemoryStorage final : public Storage {
       const bool email_taken = by_email != by_email_.end();
       if (!email_taken && by_id == customers_.end()) {
         Customer stored = row.ToCustomer();
-        next_customer_id_ = std::max(next_customer_id_, stored.id + 1);
+        NoteIdTaken(stored.id);
         by_email_.emplace(std::move(email_key), stored.id);
         customers_.emplace(stored.id, std::move(stored));
         outcomes.push_back(ImportOutcome::kCreated);
@@ -377,11 +378,22 @@ class MemoryStorage final : public Storage {
     if (c.id > 0 && customers_.count(c.id) != 0) {
       return CustomerIdTaken(c.id);
     }
+    if (c.id == 0 && customers_.count(next_customer_id_) != 0) {
+      return Status(Code::kStorage, "memory: no customer id is left to assign");
+    }
     Customer stored = c.ToCustomer(c.id > 0 ? c.id : next_customer_id_, now);
-    next_customer_id_ = std::max(next_customer_id_, stored.id + 1);
+    NoteIdTaken(stored.id);
     by_email_.emplace(std::move(email_key), stored.id);
     customers_.emplace(stored.id, stored);
     return stored;
+  }
+
+  // REQUIRES: mu_ held. The next assigned id comes after `id` (saturating: no overflow at the
+  // largest id; CreateLocked then finds the id taken).
+  void NoteIdTaken(std::int64_t id) {
+    if (id < std::numeric_limits<std::int64_t>::max()) {
+      next_customer_id_ = std::max(next_customer_id_, id + 1);
+    }
   }
 
   // REQUIRES: mu_ held.

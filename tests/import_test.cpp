@@ -502,12 +502,12 @@ TEST_CASE("An inactive customer's tokens from the platform do not verify after t
   CHECK(f.Find(57).updated_at == kNow);  // NULL updated_at: the import's time
 }
 
-TEST_CASE("Numbers that do not fit in 64 bits are bad rows, not wrapped") {
+TEST_CASE("Numbers that do not fit are bad rows, not wrapped; ids stay below 2^53") {
   Fixture f;
   ImportReport r = f.Import(
       "entity_id,email,firstname,lastname,created_at\n"
       "9999999999999999999,a@example.com,A,B,\n"  // 19 digits, above 2^63-1
-      "9223372036854775807,b@example.com,B,C,\n"
+      "9007199254740991,b@example.com,B,C,\n"     // 2^53-1: the largest id taken
       "3,c@example.com,C,D,99999999999999999999\n"
       "4,d@example.com,D,E,2024-02-29 23:59:59\n"
       "5,e@example.com,E,F,2023-02-29 00:00:00\n");
@@ -518,6 +518,10 @@ TEST_CASE("Numbers that do not fit in 64 bits are bad rows, not wrapped") {
   CHECK(r.errors[0].reason.find("entity_id") != std::string::npos);
   CHECK(r.errors[1].line == 4);
   CHECK(r.errors[2].line == 6);
-  CHECK(f.storage->find_customer_by_id(9223372036854775807).ok());
+  CHECK(f.storage->find_customer_by_id(9007199254740991).ok());
+  ImportReport big =
+      f.Import("entity_id,email,firstname,lastname\n9007199254740992,z@example.com,Z,Z\n");
+  CHECK(big.rejected == 1);
+  CHECK(big.created == 0);
   CHECK(f.Find(4).created_at == 1709251199000);
 }
