@@ -1055,17 +1055,22 @@ class SqliteStorage final : public Storage {
     std::int64_t schema_objects = 0;
   };
 
+  // One statement, so one snapshot: read as three statements, a process migrating the file between
+  // them could be seen half-done (no application_id yet, tables already there) and the file taken
+  // for someone else's.
   static Result<FileIdentity> ReadIdentity(Connection& conn) {
+    Stmt st(conn,
+            "SELECT (SELECT application_id FROM pragma_application_id),"
+            " (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_schema)");
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row)
+      return Status(Code::kStorage, "sqlite: reading the file's identity returned nothing");
     FileIdentity id;
-    Result<std::int64_t> v = QueryInt(conn, "PRAGMA application_id");
-    if (!v.ok()) return v.status();
-    id.application_id = *v;
-    v = QueryInt(conn, "PRAGMA user_version");
-    if (!v.ok()) return v.status();
-    id.user_version = *v;
-    v = QueryInt(conn, "SELECT count(*) FROM sqlite_schema");
-    if (!v.ok()) return v.status();
-    id.schema_objects = *v;
+    id.application_id = st.ColInt(0);
+    id.user_version = st.ColInt(1);
+    id.schema_objects = st.ColInt(2);
     return id;
   }
 
