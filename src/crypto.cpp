@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
@@ -188,15 +189,29 @@ std::optional<std::size_t> DecodeUnpaddedTo(std::string_view in, const std::int8
   std::uint8_t* o = out.data();
   const std::size_t full = in.size() - rem;
   if (table == kDecode.url) {
+    // A bad character anywhere sets a bit of `seen` above the 24; `out` holds garbage then, as it
+    // may on any failure. Every group but the last full one stores 4 bytes at once: the 4th is the
+    // next group's first, overwritten by it.
     const auto& t = kUrlShifted.t;
-    for (std::size_t i = 0; i < full; i += 4) {
+    std::uint32_t seen = 0;
+    std::size_t i = 0;
+    for (; i + 4 < full; i += 4) {
       const std::uint32_t v = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
-      if (v > 0xFFFFFFu) return std::nullopt;
+      seen |= v;
+      std::uint32_t word = v << 8;  // the group's 3 bytes, most significant first in memory
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
+      std::memcpy(o, &word, 4);
+      o += 3;
+    }
+    if (i < full) {
+      const std::uint32_t v = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+      seen |= v;
       o[0] = static_cast<std::uint8_t>(v >> 16);
       o[1] = static_cast<std::uint8_t>(v >> 8);
       o[2] = static_cast<std::uint8_t>(v);
       o += 3;
     }
+    if (seen > 0xFFFFFFu) return std::nullopt;
   } else {
     for (std::size_t i = 0; i < full; i += 4) {
       const std::int32_t a = table[p[i]], b = table[p[i + 1]], c = table[p[i + 2]],

@@ -363,6 +363,51 @@ TEST_CASE("Expiry honours the leeway") {
   CHECK(strict.verify(*t2).code() == Code::kExpired);
 }
 
+TEST_CASE("With the system clock, exp and iat are judged to the millisecond of the precise clock") {
+  // The verifier may read a coarse wall clock, which lags the precise one by up to a tick: at
+  // bounds a millisecond away it must still give the precise clock's verdicts.
+  SystemClock clock;
+  SystemRandom random;
+  auto storage = MakeMemoryStorage();
+  NewCustomer nc;
+  nc.email = "veronica_costello@example.com";
+  nc.firstname = "Veronica";
+  nc.lastname = "Costello";
+  const Customer customer = *storage->create_customer(nc, clock.now());
+  const Keys keys = TestKeys();
+  auto verify = [&](TimeMs leeway, std::int64_t iat, std::int64_t exp) {
+    TokenOptions o;
+    o.leeway = leeway;
+    TokenIssuer issuer(*storage, keys, o, clock, random);
+    return issuer.verify(EncodeCustomerJwt(keys.jwt_keys.back(), customer.id, iat, exp));
+  };
+  for (int i = 0; i < 200; ++i) {
+    INFO("round " << i);
+    // Expired when now >= exp*1000 + leeway: a deadline 1 ms behind the clock is past.
+    TimeMs now = clock.now();
+    std::int64_t exp = now / 1000 - 1;
+    CHECK(verify(now - 1 - exp * 1000, exp - 60, exp).code() == Code::kExpired);
+    // ... and one 500 ms ahead is not.
+    now = clock.now();
+    exp = now / 1000 + 1;
+    CHECK(verify(now + 500 - exp * 1000, exp - 60, exp).ok());
+    // Not yet valid when now < iat*1000 - leeway - 2 s: that bound 1 ms behind the clock is met.
+    now = clock.now();
+    std::int64_t iat = now / 1000 + 3;
+    CHECK(verify(iat * 1000 - 2 * kSecond - (now - 1), iat, iat + 3600).ok());
+    // ... and 500 ms ahead of it is not.
+    now = clock.now();
+    iat = now / 1000 + 3;
+    CHECK(verify(iat * 1000 - 2 * kSecond - (now + 500), iat, iat + 3600).status().message() ==
+          "The token was issued in the future.");
+  }
+  // Far from every bound.
+  const std::int64_t now_s = clock.now() / 1000;
+  CHECK(verify(5 * kSecond, now_s, now_s + 3600).ok());
+  CHECK(verify(5 * kSecond, now_s - 7200, now_s - 3600).code() == Code::kExpired);
+  CHECK_FALSE(verify(5 * kSecond, now_s + 3600, now_s + 7200).ok());
+}
+
 TEST_CASE("Key rotation: the newest key signs, every key verifies") {
   Fixture f;
   Keys one = TestKeys("1", 'a');
@@ -603,13 +648,34 @@ TEST_CASE("Base64UrlDecodeTo refuses and accepts exactly what Base64UrlDecode do
     std::array<std::uint8_t, 64> buf{};
     const auto got = internal::Base64UrlDecodeTo(in, buf);
     REQUIRE(want.has_value() == got.has_value());
+    // The standard alphabet's decoder (a separate loop) agrees, on the same text translated.
+    std::string std_text = in;
+    for (char& c : std_text)
+      c = c == '-' ? '+' : c == '_' ? '/' : c == '+' || c == '/' || c == '=' ? '!' : c;
+    while (std_text.size() % 4 != 0) std_text += '=';
+    const auto std_decoded = internal::Base64Decode(std_text);
+    CHECK(std_decoded == want);
     if (want) {
       CHECK(std::string(reinterpret_cast<const char*>(buf.data()), *got) == *want);
+      // An exactly sized heap buffer: the sanitizers see any write past it.
+      std::vector<std::uint8_t> exact(want->size());
+      const auto into_exact = internal::Base64UrlDecodeTo(in, exact);
+      REQUIRE(into_exact.has_value());
+      CHECK(std::string(exact.begin(), exact.end()) == *want);
       if (!want->empty()) {
         // Too small a buffer is refused, never overrun.
         CHECK_FALSE(internal::Base64UrlDecodeTo(in, std::span(buf).first(want->size() - 1)));
       }
     }
+  }
+  // Round trips of every length up to 100 bytes.
+  for (std::size_t n = 0; n <= 100; ++n) {
+    std::string bytes(n, '\0');
+    random.fill({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()});
+    std::vector<std::uint8_t> out(n);
+    const auto size = internal::Base64UrlDecodeTo(B64(bytes), out);
+    REQUIRE(size == n);
+    CHECK(std::string(out.begin(), out.end()) == bytes);
   }
 }
 
