@@ -492,6 +492,232 @@ TEST_CASE("postgres: text with a NUL byte is refused before it reaches the serve
 }
 
 // ---------------------------------------------------------------------------------------------
+// Prepared statements
+
+// A handle on `db` with a pool of `pool_size` connections that prepare statements or not.
+std::unique_ptr<Storage> OpenPool(TempPostgresDatabase& db, std::size_t pool_size,
+                                  bool prepare = true) {
+  PostgresOptions options;
+  options.pool_size = pool_size;
+  options.prepare_statements = prepare;
+  return MustOpen(db.uri(), options);
+}
+
+// Runs `sql` on every idle pooled connection of `s`: the first column of each one's first row.
+std::vector<std::string> OnIdleConnections(Storage& s, const std::string& sql) {
+  Result<std::vector<std::string>> r = internal::PostgresExecOnIdleConnectionsForTesting(s, sql);
+  INFO(sql << ": " << r.status().ToString());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+// What the server says of the statement prepared for find_customer_by_id on the one idle
+// connection: "<how many are prepared> <executions of that one>".
+std::string PreparedLookups(Storage& s) {
+  const std::vector<std::string> seen = OnIdleConnections(
+      s,
+      "SELECT count(*) || ' ' || coalesce(sum(generic_plans + custom_plans) FILTER (WHERE "
+      "statement LIKE '%FROM customers WHERE id = $1'), 0) FROM pg_prepared_statements");
+  REQUIRE(seen.size() == 1);
+  return seen.front();
+}
+
+TEST_CASE("postgres: each connection prepares a statement once and runs it prepared after",
+          "[postgres][prepared]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = OpenPool(db, 1);
+  // Opening prepared nothing: the bootstrap's statements run unprepared.
+  CHECK(Counters(*s).statements_prepared == 0);
+  CHECK(PreparedLookups(*s) == "0 0");
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  const std::uint64_t before = Counters(*s).statements_prepared;
+  CHECK(before == 2);  // the lock of customer_ids, the INSERT (BEGIN/COMMIT are not prepared)
+
+  for (int k = 0; k < 50; ++k) REQUIRE(s->find_customer_by_id(c.id).ok());
+  CHECK(Counters(*s).statements_prepared == before + 1);
+  // The server has each statement once, and ran the lookup 50 times through it.
+  CHECK(PreparedLookups(*s) == std::to_string(before + 1) + " 50");
+
+  // A multi-statement transaction prepares what it has not seen yet, once.
+  for (int k = 0; k < 5; ++k) {
+    CustomerPatch patch;
+    patch.firstname = "Round " + std::to_string(k);
+    REQUIRE(s->update_customer(c.id, patch, kT0 + k).ok());
+  }
+  const std::uint64_t after_updates = Counters(*s).statements_prepared;
+  CHECK(after_updates == before + 3);  // + the locking SELECT and the UPDATE
+  CHECK(Counters(*s).statements_forgotten == 0);
+  CHECK(Counters(*s).stale_reruns == 0);
+}
+
+TEST_CASE("postgres: with many threads each pooled connection prepares a statement at most once",
+          "[postgres][prepared]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = OpenPool(db, 2);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  const std::uint64_t before = Counters(*s).statements_prepared;
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 100; ++k) {
+        if (!s->find_customer_by_id(c.id).ok()) ++failed;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(failed == 0);
+  CHECK(Counters(*s).statements_prepared - before <= 2);
+  CHECK(Counters(*s).connections_opened <= 2);
+}
+
+TEST_CASE("postgres: statements the server forgot are prepared again; each call applies once",
+          "[postgres][prepared]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = OpenPool(db, 3);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  LockoutPolicy policy;
+  policy.max_failures = 100;
+  policy.lock_duration = kHour;
+  policy.window = kHour;
+  const auto warm = [&] {
+    REQUIRE(s->find_customer_by_id(c.id).ok());
+    REQUIRE(s->record_login_failure(c.id, kT0, policy).ok());
+  };
+  warm();
+  const int failures_before = s->find_customer_by_id(c.id)->failures_num;
+
+  SECTION("DISCARD ALL on every idle connection") {
+    // Open every connection of the pool and prepare the statements on each.
+    {
+      std::barrier start(3);
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&] {
+          start.arrive_and_wait();
+          for (int k = 0; k < 20; ++k) CHECK(s->find_customer_by_id(c.id).ok());
+        });
+      }
+      for (std::thread& th : threads) th.join();
+    }
+    const std::vector<std::string> discarded = OnIdleConnections(*s, "DISCARD ALL");
+    CHECK(discarded.size() == Counters(*s).connections_opened);
+    const internal::PostgresCounters before = Counters(*s);
+
+    // A read, an autocommit write, and a transaction: each succeeds and applies once.
+    Result<Customer> found = s->find_customer_by_id(c.id);
+    INFO(found.status().ToString());
+    REQUIRE(found.ok());
+    REQUIRE(s->record_login_failure(c.id, kT0, policy).ok());
+    SecretRecord secret;
+    secret.kind = SecretKind::kPasswordReset;
+    secret.customer_id = c.id;
+    secret.hash = std::string("h\0sh", 4);
+    secret.created_at = kT0;
+    secret.expires_at = kT0 + kHour;
+    REQUIRE(s->put_secret(secret).ok());
+    REQUIRE(s->consume_secret(SecretKind::kPasswordReset, c.id, secret.hash, kT0 + 1).ok());
+    CHECK(s->consume_secret(SecretKind::kPasswordReset, c.id, secret.hash, kT0 + 2).code() ==
+          Code::kNotFound);
+    CHECK(s->find_customer_by_id(c.id)->failures_num == failures_before + 1);
+
+    const internal::PostgresCounters after = Counters(*s);
+    CHECK(after.stale_reruns > before.stale_reruns);
+    CHECK(after.statements_forgotten > before.statements_forgotten);
+    CHECK(after.connections_opened == before.connections_opened);  // none was dropped
+  }
+
+  SECTION("DEALLOCATE of a statement a transaction runs after its first") {
+    // On the connection the transaction will use (LIFO pool: the last one used), remove only the
+    // UPDATE that follows the row lock: the transaction fails in its second statement, and must
+    // be run again from BEGIN, not from the failed statement of an aborted transaction.
+    REQUIRE(Counters(*s).connections_opened == 1);  // every call so far ran on one thread
+    const std::vector<std::string> names =
+        OnIdleConnections(*s,
+                          "SELECT coalesce(string_agg(name, ','), '') FROM pg_prepared_statements "
+                          "WHERE statement LIKE 'UPDATE customers SET failures_num%'");
+    REQUIRE(names.size() == 1);
+    REQUIRE_FALSE(names.front().empty());
+    OnIdleConnections(*s, "DEALLOCATE " + names.front());
+    const internal::PostgresCounters before = Counters(*s);
+    Result<LockState> state = s->record_login_failure(c.id, kT0, policy);
+    INFO(state.status().ToString());
+    REQUIRE(state.ok());
+    CHECK(state->failures_num == failures_before + 1);
+    const internal::PostgresCounters after = Counters(*s);
+    CHECK(after.stale_reruns == before.stale_reruns + 1);
+    CHECK(after.statements_forgotten == before.statements_forgotten + 1);
+    // What the server still had was deallocated: only the rerun's two statements are prepared.
+    CHECK(OnIdleConnections(*s, "SELECT count(*) FROM pg_prepared_statements") ==
+          std::vector<std::string>{"2"});
+    CHECK(s->find_customer_by_id(c.id)->failures_num == failures_before + 1);
+  }
+}
+
+TEST_CASE("postgres: a result type changed by another server's migration costs a rerun",
+          "[postgres][prepared]") {
+  TempPostgresDatabase db;
+  Session other(db.uri());  // another server's session
+  std::unique_ptr<Storage> s = OpenPool(db, 1);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  CustomerPatch patch;
+  patch.revoke_tokens_at = kT0;
+  REQUIRE(s->update_customer(c.id, patch, kT0).ok());
+  REQUIRE(s->revocation_epoch().ok());
+  const std::uint64_t epoch = s->revocation_epoch().value();
+  CHECK(epoch >= 1);
+
+  // Another server changes the type of the column the prepared SELECT returns, and back.
+  for (const char* type : {"numeric", "bigint"}) {
+    INFO(type);
+    other.Exec(std::string("ALTER TABLE revocation_epoch ALTER COLUMN epoch TYPE ") + type);
+    const std::uint64_t reruns = Counters(*s).stale_reruns;
+    Result<std::uint64_t> read = s->revocation_epoch();
+    INFO(read.status().ToString());
+    REQUIRE(read.ok());
+    CHECK(*read == epoch);
+    CHECK(Counters(*s).stale_reruns == reruns + 1);
+  }
+}
+
+TEST_CASE("postgres: a statement that fails to prepare is the same error as unprepared",
+          "[postgres][prepared]") {
+  for (const bool prepare : {true, false}) {
+    INFO("prepare_statements = " << prepare);
+    TempPostgresDatabase db;
+    PostgresOptions options;
+    options.prepare_statements = prepare;
+    std::unique_ptr<Storage> s = MustOpen(db.uri(), options);
+    Session other(db.uri());
+    other.Exec("DROP TABLE nonces");
+    const Status st = s->insert_nonce(std::string(32, 'k'), "n", kT0 + kHour, kT0);
+    CHECK(st.code() == Code::kStorage);
+    CHECK(st.message() == "postgresql: relation \"nonces\" does not exist");
+    // Bytes that are not UTF-8 in a text parameter: kInvalidInput either way.
+    AuditRecord r;
+    r.at = kT0;
+    r.event = "bad\xff";
+    CHECK(s->append_audit(r).code() == Code::kInvalidInput);
+    CHECK(Counters(*s).statements_prepared == (prepare ? 1u : 0u));  // the audit INSERT
+  }
+}
+
+TEST_CASE("postgres: prepare_statements = false prepares nothing on the server",
+          "[postgres][prepared]") {
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = OpenPool(db, 1, /*prepare=*/false);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  for (int k = 0; k < 5; ++k) REQUIRE(s->find_customer_by_id(c.id).ok());
+  CustomerPatch patch;
+  patch.firstname = "Unprepared";
+  REQUIRE(s->update_customer(c.id, patch, kT0).ok());
+  CHECK(s->find_customer_by_id(c.id)->firstname == "Unprepared");
+  CHECK(Counters(*s).statements_prepared == 0);
+  CHECK(OnIdleConnections(*s, "SELECT count(*) FROM pg_prepared_statements") ==
+        std::vector<std::string>{"0"});
+}
+
+// ---------------------------------------------------------------------------------------------
 // Retries
 
 TEST_CASE("postgres: a deadlock is retried within max_retries", "[postgres][retry]") {

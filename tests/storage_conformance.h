@@ -201,10 +201,11 @@ class TempPostgresSchema {
   std::string uri_;
 };
 
-// OpenPostgresStorage() on a fresh schema of the test server, default options.
+// OpenPostgresStorage() on a fresh schema of the test server, default options (or, for
+// PostgresUnpreparedBackend, prepare_statements = false).
 struct PostgresBackend {
-  PostgresBackend() {
-    Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(schema.uri());
+  explicit PostgresBackend(const PostgresOptions& options = {}) {
+    Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(schema.uri(), options);
     INFO(opened.status().ToString());
     REQUIRE(opened.ok());
     storage = std::move(opened).value();
@@ -215,12 +216,23 @@ struct PostgresBackend {
   std::unique_ptr<Storage> storage;
 };
 
+// Every statement sent as text (PQexecParams), as behind a pooler in transaction mode.
+struct PostgresUnpreparedBackend : PostgresBackend {
+  PostgresUnpreparedBackend() : PostgresBackend(Unprepared()) {}
+  static PostgresOptions Unprepared() {
+    PostgresOptions o;
+    o.prepare_statements = false;
+    return o;
+  }
+};
+
 #endif  // CUSTAUTH_WITH_POSTGRES
 
 // Every conformance test case runs once per type listed here (Catch2 TEMPLATE_TEST_CASE, used
 // inside namespace custauth::conformance, so that reports name the backends briefly).
 #if CUSTAUTH_WITH_POSTGRES
-#define CUSTAUTH_CONFORMANCE_BACKENDS MemoryBackend, SqliteBackend, PostgresBackend
+#define CUSTAUTH_CONFORMANCE_BACKENDS \
+  MemoryBackend, SqliteBackend, PostgresBackend, PostgresUnpreparedBackend
 #else
 #define CUSTAUTH_CONFORMANCE_BACKENDS MemoryBackend, SqliteBackend
 #endif

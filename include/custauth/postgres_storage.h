@@ -21,6 +21,9 @@
 // message. A lock held by another session longer than lock_timeout_ms is kStorage too, so no call
 // waits without bound.
 //
+// Statements. Each connection prepares the statements it runs, once (see
+// PostgresOptions::prepare_statements; turn it off behind a pooler in transaction mode).
+//
 // Schema. Versioned in the table custauth_schema; forward migrations run on open, in one
 // transaction under an advisory lock, so several servers may open a new database at once. The
 // tables live in the first schema of the connection's search_path; to keep custauth apart from the
@@ -54,6 +57,14 @@ struct PostgresOptions {
   // How often a transaction that failed with a serialization failure or a deadlock is run again
   // before the call fails with kStorage. Default: 10.
   int max_retries = 10;
+  // Prepare each statement once per connection (PQprepare, named "ca1", "ca2", ...) and run it
+  // with PQexecPrepared after, rather than have the server parse and plan it on every call. A
+  // prepared statement the server has lost (DISCARD ALL) or whose result type changed (another
+  // server migrated the schema) costs the call a rerun, not a failure. false: every statement is
+  // sent as text with PQexecParams, for connection poolers in transaction mode (e.g. PgBouncer
+  // before 1.21) that move a session between server connections and so lose its prepared
+  // statements. Default: true.
+  bool prepare_statements = true;
   // Create the tables (and run migrations) when the database has none. false: a database without
   // custauth's tables is kStorage. Default: true.
   bool create_if_missing = true;

@@ -5,6 +5,8 @@
 #define CUSTAUTH_SRC_POSTGRES_POSTGRES_INTERNAL_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "custauth/status.h"
 #include "custauth/storage.h"
@@ -17,10 +19,23 @@ struct PostgresCounters {
   std::uint64_t retries = 0;
   // Connections opened, including the first one and replacements of dropped ones.
   std::uint64_t connections_opened = 0;
+  // Statements prepared (successful PQprepare calls), over all connections.
+  std::uint64_t statements_prepared = 0;
+  // Times a connection forgot its prepared statements because one had gone stale on the server.
+  std::uint64_t statements_forgotten = 0;
+  // Calls (statements or transactions) run again after meeting a stale prepared statement.
+  std::uint64_t stale_reruns = 0;
 };
 
 // kInvalidInput when `storage` is not a PostgresStorage.
 Result<PostgresCounters> PostgresCountersForTesting(Storage& storage);
+
+// Runs `sql` (unprepared, no parameters) on each connection idle in the pool of `storage` and
+// returns the first column of its first row ("" when none), one per idle connection; the first
+// failure, if any. REQUIRES: no call in progress on `storage`. kInvalidInput when `storage` is not
+// a PostgresStorage.
+Result<std::vector<std::string>> PostgresExecOnIdleConnectionsForTesting(Storage& storage,
+                                                                         const std::string& sql);
 
 }  // namespace custauth::internal
 

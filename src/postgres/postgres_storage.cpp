@@ -7,9 +7,19 @@
 // them lazily. A connection found closed by the server when it is checked out (a restart, a
 // failover, an idle timeout) is replaced before use; one that breaks during a call is discarded.
 //
-// Statements. Every statement goes through PQexecParams: parameters travel apart from the SQL
-// text (no quoting anywhere), integers and text in text format, BYTEA in binary format (keyed
-// hashes contain NUL bytes). Results come back in text format; BYTEA through PQunescapeBytea.
+// Statements. Parameters travel apart from the SQL text (no quoting anywhere), integers and text
+// in text format, BYTEA in binary format (keyed hashes contain NUL bytes). Results come back in
+// text format; BYTEA through PQunescapeBytea. The Storage operations' statements (all of them
+// constants) are prepared on each connection the first time it runs them (PQprepare, under a name
+// of that connection's, "ca1", "ca2", ...) and executed with PQexecPrepared after, so the server
+// parses and plans each once per connection instead of once per call; the cache is keyed by the
+// SQL text. What runs once per handle or per connection (reading the schema version, the
+// migrations, the advisory lock) and BEGIN/COMMIT go through PQexecParams unprepared.
+// PostgresOptions::prepare_statements = false sends everything through PQexecParams.
+// A prepared statement the server no longer has (26000, after DISCARD ALL) or whose result type
+// changed (0A000, after another server migrated the schema) fails before it runs: the connection
+// forgets its statements (and deallocates them once the transaction has rolled back), and the
+// call is run again from its beginning (Transact).
 //
 // Transactions. Each Storage method is one of:
 // - Tx::kRead: one autocommit statement that only reads;
@@ -22,7 +32,8 @@
 // Any failure rolls the transaction back, so a failed call changes nothing.
 //
 // Retries. A serialization failure (40001) or deadlock (40P01) rolls back the whole statement or
-// transaction, which is then run again, with a short jittered backoff, up to max_retries times.
+// transaction, which is then run again, with a short jittered backoff, up to max_retries times;
+// one that met a stale prepared statement is run again at once, up to pool_size + 1 times.
 // A call whose connection turns out to be broken is run once more on a fresh connection when
 // nothing can have been applied: a read, or a transaction whose BEGIN failed.
 
@@ -53,6 +64,7 @@
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -297,11 +309,26 @@ class Rows {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Connection: one PGconn and the SQLSTATE of its last failure.
+// Connection: one PGconn, the statements prepared on it, and the SQLSTATE of its last failure.
+
+// What the connections of one PostgresStorage count together (see PostgresCounters).
+struct StatementCounters {
+  std::atomic<std::uint64_t> prepared{0};
+  std::atomic<std::uint64_t> forgotten{0};
+};
+
+// Hashes std::string and std::string_view alike, so that a lookup by a statement's text copies
+// nothing.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
 
 class Connection {
  public:
-  explicit Connection(PGconn* pg) : pg_(pg) {}
+  // `counters` outlives the connection; `prepare`: whether Exec prepares its statements.
+  Connection(PGconn* pg, StatementCounters* counters, bool prepare)
+      : pg_(pg), counters_(counters), prepare_(prepare) {}
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection() { PQfinish(pg_); }
@@ -311,42 +338,103 @@ class Connection {
   // The SQLSTATE of the last failed statement ("" when none, or when the failure was not the
   // server's, e.g. a broken connection).
   const std::string& sqlstate() const { return sqlstate_; }
-  void ClearError() { sqlstate_.clear(); }
+  // Whether the last failure was a prepared statement the server no longer has (26000: after
+  // DISCARD ALL, or behind a pooler that moved this session to another server connection) or
+  // whose result type changed (0A000 "cached plan must not change result type": another server
+  // migrated the schema). Nothing of such a statement was applied; this connection has forgotten
+  // its statements, and the call may be run again from its beginning.
+  bool stale_statement() const { return stale_statement_; }
+  void ClearError() {
+    sqlstate_.clear();
+    stale_statement_ = false;
+  }
 
   // The lock_timeout this connection runs with, for messages.
   int lock_timeout_ms = 0;
 
-  // Runs one statement with parameters. kStorage with the server's message on failure.
+  // Runs one of the Storage operations' statements: prepared on this connection the first time
+  // (PQprepare, named "ca1", "ca2", ...), executed with PQexecPrepared after, so that the server
+  // parses and plans it once per connection rather than on every call. `sql` is a constant: the
+  // statements prepared are the program's, bounded in number. Unprepared when preparing is off.
+  // kStorage with the server's message on failure, the same Status whether the PQprepare or the
+  // execution failed.
   Result<Rows> Exec(const char* sql, const Params& params = Params()) {
+    if (!params.error().ok()) return params.error();
+    if (!prepare_) return ExecUnprepared(sql, params);
+    const std::string_view text(sql);
+    auto it = prepared_.find(text);
+    if (it == prepared_.end()) {
+      // A bound that the constant statements never reach (about 40): past it, unprepared.
+      if (prepared_.size() >= kMaxPrepared) return ExecUnprepared(sql, params);
+      std::string name = "ca" + std::to_string(++last_name_);
+      PGresult* r = PQprepare(pg_, name.c_str(), sql, params.size(), params.types());
+      Result<Rows> prepared = Check(r);
+      if (!prepared.ok()) return prepared.status();
+      counters_->prepared.fetch_add(1, std::memory_order_relaxed);
+      const std::vector<Oid> types(params.types(), params.types() + params.size());
+      it = prepared_.emplace(std::string(text), Statement{std::move(name), types}).first;
+    }
+    const Statement& s = it->second;
+    if (!std::equal(s.types.begin(), s.types.end(), params.types(),
+                    params.types() + params.size())) {
+      return ExecUnprepared(sql, params);  // prepared for other parameter types
+    }
+    const std::vector<const char*> values = params.pointers();
+    PGresult* r = PQexecPrepared(pg_, s.name.c_str(), params.size(), values.data(),
+                                 params.lengths(), params.formats(), /*resultFormat=*/0);
+    Result<Rows> out = Check(r);
+    if (!out.ok() && (sqlstate_ == "26000" || sqlstate_ == "0A000")) Forget();
+    return out;
+  }
+  Status Run(const char* sql, const Params& params = Params()) {
+    return Exec(sql, params).status();
+  }
+
+  // Runs one statement with PQexecParams: parsed and planned by the server on every call. For
+  // what runs once per connection or per handle (bootstrap, migrations), and for BEGIN and
+  // COMMIT, which have neither parameters nor a plan: preparing them would save the server
+  // nothing worth a cache entry.
+  Result<Rows> ExecUnprepared(const char* sql, const Params& params = Params()) {
     if (!params.error().ok()) return params.error();
     const std::vector<const char*> values = params.pointers();
     PGresult* r = PQexecParams(pg_, sql, params.size(), params.types(), values.data(),
                                params.lengths(), params.formats(), /*resultFormat=*/0);
     return Check(r);
   }
-  Status Run(const char* sql, const Params& params = Params()) {
-    return Exec(sql, params).status();
+  Status RunUnprepared(const char* sql, const Params& params = Params()) {
+    return ExecUnprepared(sql, params).status();
   }
 
   // Runs SQL without parameters; may hold several statements (migrations).
   Status Script(const char* sql) { return Check(PQexec(pg_, sql)).status(); }
 
-  // Ends whatever transaction a failed call left open. False when the connection is broken or
-  // left in an unknown state, and must be closed rather than reused.
+  // Ends whatever transaction a failed call left open, and deallocates the prepared statements
+  // this connection forgot. False when the connection is broken or left in an unknown state, and
+  // must be closed rather than reused.
   bool Reset() {
     if (PQstatus(pg_) != CONNECTION_OK) return false;
     switch (PQtransactionStatus(pg_)) {
       case PQTRANS_IDLE:
-        return true;
+        break;
       case PQTRANS_INTRANS:
       case PQTRANS_INERROR: {
         PGresult* r = PQexec(pg_, "ROLLBACK");
         PQclear(r);
-        return PQstatus(pg_) == CONNECTION_OK && PQtransactionStatus(pg_) == PQTRANS_IDLE;
+        if (PQstatus(pg_) != CONNECTION_OK || PQtransactionStatus(pg_) != PQTRANS_IDLE) {
+          return false;
+        }
+        break;
       }
       default:
         return false;
     }
+    if (deallocate_) {
+      // The server may still hold some of them (after 0A000 all of them): a name is never
+      // reused, but what is left would be dead weight on the server for the session's life.
+      deallocate_ = false;
+      if (!Check(PQexec(pg_, "DEALLOCATE ALL")).ok()) return false;
+    }
+    return true;
   }
 
   // Whether an idle connection is still open: reads what the server may have sent meanwhile
@@ -358,6 +446,21 @@ class Connection {
   }
 
  private:
+  struct Statement {
+    std::string name;
+    std::vector<Oid> types;  // as prepared; a call with others runs unprepared
+  };
+  static constexpr std::size_t kMaxPrepared = 64;
+
+  // Forgets every statement prepared here, to prepare them again under new names when next run;
+  // Reset deallocates them on the server once the transaction has ended.
+  void Forget() {
+    prepared_.clear();
+    stale_statement_ = true;
+    deallocate_ = true;
+    counters_->forgotten.fetch_add(1, std::memory_order_relaxed);
+  }
+
   Result<Rows> Check(PGresult* r) {
     const ExecStatusType st = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Rows(r);
@@ -385,6 +488,12 @@ class Connection {
   }
 
   PGconn* pg_;
+  StatementCounters* counters_;
+  const bool prepare_;
+  std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> prepared_;
+  std::uint64_t last_name_ = 0;  // names are never reused on a connection
+  bool deallocate_ = false;
+  bool stale_statement_ = false;
   std::string sqlstate_;
 };
 
@@ -446,6 +555,13 @@ class Pool {
       idle_.push_back(std::move(conn));
     }
     cv_.notify_one();
+  }
+
+  // Calls fn(connection) for each idle connection, holding the pool's lock (for tests).
+  template <class Fn>
+  void ForEachIdle(Fn&& fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::unique_ptr<Connection>& conn : idle_) fn(*conn);
   }
 
   // Forgets a connection that was closed (or never opened), freeing its slot.
@@ -613,7 +729,26 @@ class PostgresStorage final : public Storage {
     internal::PostgresCounters c;
     c.retries = retries_.load(std::memory_order_relaxed);
     c.connections_opened = connections_opened_.load(std::memory_order_relaxed);
+    c.statements_prepared = statements_.prepared.load(std::memory_order_relaxed);
+    c.statements_forgotten = statements_.forgotten.load(std::memory_order_relaxed);
+    c.stale_reruns = stale_reruns_.load(std::memory_order_relaxed);
     return c;
+  }
+
+  // Runs `sql` on each idle connection (for tests): the first column of the first row of each.
+  Result<std::vector<std::string>> ExecOnIdleConnections(const std::string& sql) {
+    std::vector<std::string> out;
+    Status failure;
+    pool_.ForEachIdle([&](Connection& conn) {
+      Result<Rows> rows = conn.ExecUnprepared(sql.c_str());
+      if (!rows.ok()) {
+        failure = rows.status();
+      } else {
+        out.push_back(rows->empty() ? std::string() : rows->Text(0, 0));
+      }
+    });
+    if (!failure.ok()) return failure;
+    return out;
   }
 
   // --- Customers ---
@@ -1138,11 +1273,17 @@ class PostgresStorage final : public Storage {
  private:
   // Runs fn(connection) as `tx` on a pooled connection: commits when fn succeeds, rolls back
   // otherwise. Runs it again after a serialization failure or deadlock (up to max_retries times),
-  // and once on a fresh connection when the connection broke before anything could apply.
+  // once on a fresh connection when the connection broke before anything could apply, and at once
+  // (up to pool_size + 1 times) when a prepared statement had gone stale on the server: each run
+  // is the whole of fn from BEGIN, never one statement inside a transaction the failure aborted.
   template <class Fn>
   auto Transact(Tx tx, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
     using R = std::invoke_result_t<Fn&, Connection&>;
     bool reconnected = false;
+    // Every pooled connection may have lost its statements at once (a DISCARD ALL on each), and
+    // each forgets them on its first failure: pool_size + 1 runs get past them all.
+    const std::size_t max_stale_reruns = std::max<std::size_t>(options_.pool_size, 1) + 1;
+    std::size_t stale_reruns = 0;
     for (int attempt = 0;;) {
       std::unique_ptr<Connection> conn;
       CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
@@ -1151,13 +1292,13 @@ class PostgresStorage final : public Storage {
       Status failure;
       bool failed_at_begin = false;
       if (tx == Tx::kTransaction) {
-        failure = c.Run("BEGIN ISOLATION LEVEL READ COMMITTED");
+        failure = c.RunUnprepared("BEGIN ISOLATION LEVEL READ COMMITTED");
         failed_at_begin = !failure.ok();
       }
       if (failure.ok()) {
         R r = fn(c);
         if (r.ok()) {
-          if (tx == Tx::kTransaction) failure = c.Run("COMMIT");
+          if (tx == Tx::kTransaction) failure = c.RunUnprepared("COMMIT");
           if (failure.ok()) {
             pool_.Release(std::move(conn));
             return r;
@@ -1167,6 +1308,7 @@ class PostgresStorage final : public Storage {
         }
       }
       const std::string sqlstate = c.sqlstate();
+      const bool stale = c.stale_statement();
       const bool usable = c.Reset();
       if (usable) {
         pool_.Release(std::move(conn));
@@ -1177,6 +1319,20 @@ class PostgresStorage final : public Storage {
       if (!usable && !reconnected && (tx == Tx::kRead || failed_at_begin)) {
         reconnected = true;  // nothing was applied: once more, on a fresh connection
         continue;
+      }
+      if (stale) {
+        // The statement failed before it ran, and the transaction was rolled back: nothing
+        // applied. No backoff: this is no contention.
+        if (stale_reruns < max_stale_reruns) {
+          ++stale_reruns;
+          stale_reruns_.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        return Status(Code::kStorage,
+                      fmt::format("{} (prepared statements went stale {} times in a row; behind a "
+                                  "connection pooler in transaction mode, set "
+                                  "PostgresOptions::prepare_statements = false)",
+                                  failure.message(), stale_reruns + 1));
       }
       if (!IsRetryable(sqlstate)) return failure;
       if (attempt >= std::max(options_.max_retries, 0)) {
@@ -1209,7 +1365,7 @@ class PostgresStorage final : public Storage {
     const char* const values[] = {"custauth", uri_.c_str(), timeout.c_str(), "UTF8", nullptr};
     PGconn* pg = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (pg == nullptr) return Status(Code::kStorage, "postgresql: out of memory");
-    auto conn = std::make_unique<Connection>(pg);
+    auto conn = std::make_unique<Connection>(pg, &statements_, options_.prepare_statements);
     if (PQstatus(pg) != CONNECTION_OK) {
       return Status(Code::kStorage,
                     fmt::format("postgresql: cannot connect to {}: {}", DescribeConnection(pg),
@@ -1226,10 +1382,10 @@ class PostgresStorage final : public Storage {
 
   // The schema version of the database; -1 when it has no custauth_schema table.
   static Result<int> ReadVersion(Connection& conn) {
-    Result<Rows> exists = conn.Exec("SELECT to_regclass('custauth_schema') IS NOT NULL");
+    Result<Rows> exists = conn.ExecUnprepared("SELECT to_regclass('custauth_schema') IS NOT NULL");
     if (!exists.ok()) return exists.status();
     if (!exists->Bool(0, 0)) return -1;
-    Result<Rows> rows = conn.Exec("SELECT version FROM custauth_schema WHERE id = 1");
+    Result<Rows> rows = conn.ExecUnprepared("SELECT version FROM custauth_schema WHERE id = 1");
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return Status(Code::kStorage, "postgresql: custauth_schema has no row");
     return static_cast<int>(rows->Int(0, 0));
@@ -1263,7 +1419,8 @@ class PostgresStorage final : public Storage {
     // that fails is closed, which releases the session lock too.
     const bool healthy =
         conn->Reset() &&
-        conn->Run("SELECT pg_advisory_unlock($1)", Params().Int(postgres_schema::kMigrationLockKey))
+        conn->RunUnprepared("SELECT pg_advisory_unlock($1)",
+                            Params().Int(postgres_schema::kMigrationLockKey))
             .ok() &&
         conn->Script(fmt::format("SET lock_timeout = {}", conn->lock_timeout_ms).c_str()).ok();
     if (healthy) {
@@ -1281,16 +1438,16 @@ class PostgresStorage final : public Storage {
   // could still see the catalog as it was (to_regclass does not re-read it).
   Status Migrate(Connection& c) {
     CUSTAUTH_RETURN_IF_ERROR(c.Script("SET lock_timeout = 0"));
-    CUSTAUTH_RETURN_IF_ERROR(
-        c.Run("SELECT pg_advisory_lock($1)", Params().Int(postgres_schema::kMigrationLockKey)));
-    CUSTAUTH_RETURN_IF_ERROR(c.Run("BEGIN ISOLATION LEVEL READ COMMITTED"));
+    CUSTAUTH_RETURN_IF_ERROR(c.RunUnprepared("SELECT pg_advisory_lock($1)",
+                                             Params().Int(postgres_schema::kMigrationLockKey)));
+    CUSTAUTH_RETURN_IF_ERROR(c.RunUnprepared("BEGIN ISOLATION LEVEL READ COMMITTED"));
     // Another server may have migrated the database while this one waited for the lock.
     Result<int> now = ReadVersion(c);
     if (!now.ok()) return now.status();
     CUSTAUTH_RETURN_IF_ERROR(CheckVersion(*now));
     int v = *now;
     if (v < 0) {
-      Result<Rows> taken = c.Exec("SELECT to_regclass('customers') IS NOT NULL");
+      Result<Rows> taken = c.ExecUnprepared("SELECT to_regclass('customers') IS NOT NULL");
       if (!taken.ok()) return taken.status();
       if (taken->Bool(0, 0)) {
         return Status(Code::kStorage,
@@ -1305,9 +1462,9 @@ class PostgresStorage final : public Storage {
     for (; v < postgres_schema::kSchemaVersion; ++v) {
       CUSTAUTH_RETURN_IF_ERROR(c.Script(postgres_schema::kMigrations[v]));
     }
-    CUSTAUTH_RETURN_IF_ERROR(c.Run("UPDATE custauth_schema SET version = $1 WHERE id = 1",
-                                   Params().Int(postgres_schema::kSchemaVersion)));
-    return c.Run("COMMIT");
+    CUSTAUTH_RETURN_IF_ERROR(c.RunUnprepared("UPDATE custauth_schema SET version = $1 WHERE id = 1",
+                                             Params().Int(postgres_schema::kSchemaVersion)));
+    return c.RunUnprepared("COMMIT");
   }
 
   // --- Helpers that run inside a transaction ---
@@ -1421,6 +1578,8 @@ class PostgresStorage final : public Storage {
   std::string describe_;  // set once by Init, before any other thread sees this
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> stale_reruns_{0};
+  StatementCounters statements_;
   Pool pool_;
 };
 
@@ -1455,6 +1614,13 @@ Result<PostgresCounters> PostgresCountersForTesting(Storage& storage) {
   return pg->counters();
 }
 
+Result<std::vector<std::string>> PostgresExecOnIdleConnectionsForTesting(Storage& storage,
+                                                                         const std::string& sql) {
+  auto* pg = dynamic_cast<PostgresStorage*>(&storage);
+  if (pg == nullptr) return Status(Code::kInvalidInput, "not a PostgresStorage");
+  return pg->ExecOnIdleConnections(sql);
+}
+
 }  // namespace internal
 
 }  // namespace custauth
@@ -1476,6 +1642,11 @@ Result<std::unique_ptr<Storage>> OpenPostgresStorage(const std::string& /*uri*/,
 namespace internal {
 
 Result<PostgresCounters> PostgresCountersForTesting(Storage& /*storage*/) {
+  return Status(Code::kInvalidInput, "not a PostgresStorage");
+}
+
+Result<std::vector<std::string>> PostgresExecOnIdleConnectionsForTesting(
+    Storage& /*storage*/, const std::string& /*sql*/) {
   return Status(Code::kInvalidInput, "not a PostgresStorage");
 }
 
