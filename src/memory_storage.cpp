@@ -249,19 +249,38 @@ class MemoryStorage final : public Storage {
   Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,
                       TimeMs now) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto key = std::make_pair(std::string(consumer_key), std::string(nonce));
+    NonceKey key{std::string(consumer_key), std::string(nonce)};
     auto it = nonces_.find(key);
-    if (it != nonces_.end() && it->second > now) {
+    if (it != nonces_.end() && it->second.expires_at > now) {
       return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
     }
-    nonces_[std::move(key)] = expires_at;
+    // The expiry entry first: if either allocation fails, nothing has changed.
+    auto by_expiry = nonce_expiry_.emplace(expires_at, nullptr);
+    if (it != nonces_.end()) {  // expired, not yet pruned: renewed in place
+      nonce_expiry_.erase(it->second.by_expiry);
+    } else {
+      try {
+        it = nonces_.emplace(std::move(key), NonceEntry{}).first;
+      } catch (...) {
+        nonce_expiry_.erase(by_expiry);
+        throw;
+      }
+    }
+    it->second = NonceEntry{expires_at, by_expiry};
+    by_expiry->second = &it->first;
     return Status::Ok();
   }
 
+  // Walks only the expired nonces, oldest first, through the index by expiry.
   Result<std::int64_t> prune_nonces(TimeMs now) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return static_cast<std::int64_t>(
-        std::erase_if(nonces_, [&](const auto& kv) { return kv.second <= now; }));
+    std::int64_t pruned = 0;
+    for (auto e = nonce_expiry_.begin(); e != nonce_expiry_.end() && e->first <= now;
+         e = nonce_expiry_.erase(e)) {
+      nonces_.erase(nonces_.find(*e->second));
+      ++pruned;
+    }
+    return pruned;
   }
 
   // --- Revocation ---
@@ -416,7 +435,14 @@ class MemoryStorage final : public Storage {
   std::int64_t next_customer_id_ = 1;
   std::map<std::pair<std::int64_t, SecretKind>, SecretRecord> secrets_;  // the live one per kind
   std::map<std::string, Bucket, std::less<>> buckets_;
-  std::map<std::pair<std::string, std::string>, TimeMs> nonces_;  // -> expires_at
+  using NonceKey = std::pair<std::string, std::string>;  // (consumer key, nonce)
+  using NonceExpiry = std::multimap<TimeMs, const NonceKey*>;
+  struct NonceEntry {
+    TimeMs expires_at = 0;
+    NonceExpiry::iterator by_expiry;  // this nonce's entry in nonce_expiry_
+  };
+  std::map<NonceKey, NonceEntry> nonces_;
+  NonceExpiry nonce_expiry_;  // expires_at -> the nonce's key in nonces_
   std::uint64_t revocation_epoch_ = 0;
   std::map<std::string, OpaqueTokenRecord> opaque_tokens_;  // by hash
   std::map<std::int64_t, Integration> integrations_;        // by id

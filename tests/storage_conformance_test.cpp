@@ -1159,9 +1159,21 @@ TEMPLATE_TEST_CASE("prune_nonces deletes expired records and counts them", "[sto
   CHECK(pruned.value() == 0);
   // "c" survived and still refuses a replay.
   CHECK(s.insert_nonce(key, "c", kT0 + 900, kT0 + 250).code() == Code::kAlreadyExists);
+  // An expired nonce accepted again before any prune lives by its new expiry: a prune at the old
+  // one leaves it, and one at the new one removes it once.
+  REQUIRE(s.insert_nonce(key, "d", kT0 + 320, kT0).ok());
+  REQUIRE(s.insert_nonce(key, "d", kT0 + 2000, kT0 + 330).ok());
   pruned = s.prune_nonces(kT0 + 1000);
   REQUIRE(pruned.ok());
+  CHECK(pruned.value() == 1);  // "c" only
+  CHECK(s.insert_nonce(key, "d", kT0 + 3000, kT0 + 1001).code() == Code::kAlreadyExists);
+  pruned = s.prune_nonces(kT0 + 2000);
+  REQUIRE(pruned.ok());
   CHECK(pruned.value() == 1);
+  pruned = s.prune_nonces(kT0 + 5000);
+  REQUIRE(pruned.ok());
+  CHECK(pruned.value() == 0);
+  CHECK(s.insert_nonce(key, "d", kT0 + 6000, kT0 + 5000).ok());
 }
 
 // ---------------------------------------------------------------------------------------------
