@@ -420,6 +420,16 @@ bool IsArgon2idString(const std::string& s) {
 // A set of 64-bit keys, open addressing: 8 bytes a slot, at most half full.
 class KeySet {
  public:
+  bool Contains(std::uint64_t key) const {
+    if (key == 0) key = 1;
+    if (slots_.empty()) return false;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t k = Mix(key) & mask;; k = (k + 1) & mask) {
+      if (slots_[k] == key) return true;
+      if (slots_[k] == 0) return false;
+    }
+  }
+
   // Inserts `key`; false when it was there.
   bool Insert(std::uint64_t key) {
     if (key == 0) key = 1;  // 0 marks an empty slot
@@ -458,21 +468,23 @@ class KeySet {
 // ranges of consecutive ids (a few bytes for a whole file); the others go to a KeySet.
 class IdSet {
  public:
-  // Inserts `id`; false when it was there.
-  bool Insert(std::int64_t id) {
-    if (ranges_.empty() || id > ranges_.back().second) {
-      if (!ranges_.empty() && id == ranges_.back().second + 1) {
-        ranges_.back().second = id;
-      } else {
-        ranges_.emplace_back(id, id);
-      }
-      return true;
-    }
-    // Out of order: in a range (binary search), or among the other out-of-order ids.
+  bool Contains(std::int64_t id) const {
+    if (ranges_.empty() || id > ranges_.back().second) return false;
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), id,
                                [](std::int64_t v, const auto& r) { return v < r.first; });
-    if (it != ranges_.begin() && id <= std::prev(it)->second) return false;
-    return others_.Insert(static_cast<std::uint64_t>(id));
+    if (it != ranges_.begin() && id <= std::prev(it)->second) return true;
+    return others_.Contains(static_cast<std::uint64_t>(id));
+  }
+
+  // REQUIRES: !Contains(id).
+  void Insert(std::int64_t id) {
+    if (!ranges_.empty() && id < ranges_.back().second) {
+      others_.Insert(static_cast<std::uint64_t>(id));  // out of order
+    } else if (!ranges_.empty() && id == ranges_.back().second + 1) {
+      ranges_.back().second = id;
+    } else {
+      ranges_.emplace_back(id, id);
+    }
   }
 
  private:
@@ -480,8 +492,13 @@ class IdSet {
   KeySet others_;
 };
 
-std::uint64_t Hash64(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, then mixed by KeySet
+// FNV-1a of `seed`'s 8 bytes and then `s`'s, mixed further by KeySet.
+std::uint64_t Hash64(std::string_view s, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (int k = 0; k < 8; ++k) {
+    h ^= (seed >> (8 * k)) & 0xFF;
+    h *= 1099511628211ULL;
+  }
   for (unsigned char ch : s) {
     h ^= ch;
     h *= 1099511628211ULL;
@@ -836,13 +853,17 @@ struct CustomerAuth::Impl::CustomerImport {
       run.Tick();
       std::optional<std::string> bad = ToImported(record, now, row);
       if (!bad) {
-        const std::string email_key =
-            fmt::format("{}\n{}", row.customer.website_id, EmailKey(row.customer.email));
-        if (row.customer.id > 0 && !ids.Insert(row.customer.id)) {
+        // A row claims its entity_id and email only when it is accepted.
+        const std::uint64_t email_hash = Hash64(
+            EmailKey(row.customer.email), static_cast<std::uint64_t>(row.customer.website_id));
+        if (row.customer.id > 0 && ids.Contains(row.customer.id)) {
           bad = fmt::format("entity_id {} appears earlier in the file", row.customer.id);
-        } else if (!emails.Insert(Hash64(email_key))) {
+        } else if (emails.Contains(email_hash)) {
           bad = fmt::format("the email {} appears earlier in the file (website {})",
                             row.customer.email, row.customer.website_id);
+        } else {
+          if (row.customer.id > 0) ids.Insert(row.customer.id);
+          emails.Insert(email_hash);
         }
       }
       if (bad) {

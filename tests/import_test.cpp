@@ -189,12 +189,16 @@ TEST_CASE("Bad rows are reported with their line and write nothing; good rows im
                           "10,1,fields@example.com,Too,Few\n" +                      // 10
                           "11,1,noname@example.com,,Empty,,,1,,,,,\n" +              // 11
                           "12,1,fine@example.com,Fine,Too,,,1,,,,,\n" +              // 12
-                          "13,1,fails@example.com,Bad,Failures,,,1,,,-1,,\n";        // 13
+                          "13,1,fails@example.com,Bad,Failures,,,1,,,-1,,\n" +       // 13
+                          // A rejected row claims nothing: line 4's entity_id and line 5's
+                          // email are free for later rows.
+                          "3,1,third@example.com,Id,Reused,,,1,,,,,\n" +     // 14
+                          "15,1,other@example.com,Email,Reused,,,1,,,,,\n";  // 15
   ImportReport r = f.Import(csv);
   INFO(Reasons(r));
   REQUIRE(r.completed());
-  CHECK(r.rows == 12);
-  CHECK(r.created == 2);
+  CHECK(r.rows == 14);
+  CHECK(r.created == 4);
   CHECK(r.rejected == 10);
   REQUIRE(r.errors.size() == 10);
   const std::vector<std::int64_t> lines = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13};
@@ -209,9 +213,11 @@ TEST_CASE("Bad rows are reported with their line and write nothing; good rows im
   CHECK(r.errors[7].reason.find("5 fields where the header has 13") != std::string::npos);
   CHECK(r.errors[8].reason.find("firstname") != std::string::npos);
   CHECK(r.errors[9].reason.find("failures_num") != std::string::npos);
-  CHECK(f.Count() == 2);
+  CHECK(f.Count() == 4);
   CHECK(f.Find(1).email == "good@example.com");
   CHECK(f.Find(12).email == "fine@example.com");
+  CHECK(f.Find(3).email == "third@example.com");
+  CHECK(f.Find(15).email == "other@example.com");
 
   SECTION("--strict stops at the first bad row; the rows before it stay imported") {
     Fixture g;
