@@ -16,7 +16,10 @@
 // verify, same cheap parameters), which no implementation can skip.
 //
 // custauth's own libpq round trips (BEGIN and COMMIT of its transactions included) are counted by
-// wrapping PQexecParams and PQexec below, to say where a gap to the floor comes from.
+// wrapping PQexecPrepared, PQexecParams and PQexec below, to say where a gap to the floor comes
+// from. custauth prepares each statement once per pooled connection (PQprepare), as the floor
+// does; those PQprepare round trips happen once per connection and statement, not per operation,
+// and are left out of the count.
 //
 // Usage: CUSTAUTH_BENCH_POSTGRES_URI=postgresql://... custauth_bench_pg [--quick]. Works in
 // schemas of its own (custauth_bench_<pid>_<n>, one per benchmark and one for the floor, dropped
@@ -57,8 +60,18 @@ Fn Real(const char* name) {
 }
 }  // namespace
 
-// custauth's PostgresStorage runs every statement through these two (see
+// custauth's PostgresStorage runs every statement through these three (see
 // src/postgres/postgres_storage.cpp): each call is one round trip to the server.
+extern "C" PGresult* PQexecPrepared(PGconn* conn, const char* name, int n,
+                                    const char* const* values, const int* lengths,
+                                    const int* formats, int result_format) {
+  using Fn =
+      PGresult* (*)(PGconn*, const char*, int, const char* const*, const int*, const int*, int);
+  static const Fn real = Real<Fn>("PQexecPrepared");
+  g_round_trips.fetch_add(1, std::memory_order_relaxed);
+  return real(conn, name, n, values, lengths, formats, result_format);
+}
+
 extern "C" PGresult* PQexecParams(PGconn* conn, const char* command, int n, const Oid* types,
                                   const char* const* values, const int* lengths, const int* formats,
                                   int result_format) {
@@ -117,8 +130,8 @@ class RawPg {
     Prepare("sel", kSelect, 1);
   }
   // One autocommit INSERT of a secret-sized row: "" or what failed. Prepared: PQexecPrepared of the
-  // statement prepared once; else PQexecParams of its text (parsed and planned every time, as
-  // custauth's statements are).
+  // statement prepared once (as custauth's are); else PQexecParams of its text (parsed and planned
+  // every time, as custauth's are with PostgresOptions::prepare_statements = false).
   std::string Insert(std::int64_t at, bool prepared) {
     static const char kHash[32] = {1, 2, 3};
     const std::string at_text = std::to_string(at);

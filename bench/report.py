@@ -527,14 +527,15 @@ w("")
 # What the profile of the PostgreSQL benchmarks shows (bench/RESULTS.md's explanation of the gap
 # to the floor; reviewed against each new profile, see the note in section 8).
 PG_ANALYSIS = (
-    "Beyond the round trips counted above, the gap is the work per round trip: custauth sends "
-    "every statement as text with PQexecParams, which the server parses, analyses and plans on "
-    "every call, where the floor's statements are prepared once per connection; the unprepared "
-    "floor shows what that alone costs on the same trivial statements. custauth's statements also "
-    "do more than the floor's one-row INSERT or primary-key SELECT (e.g. the customer lookup by "
-    "website and lower(email), the audit row with its JSON detail, the nonce's unique key). "
-    "Prepared statements per pooled connection (PQprepare once, PQexecPrepared after) would "
-    "close most of the first part.")
+    "Beyond the round trips counted above, the gap is the work per round trip. custauth prepares "
+    "each statement once per pooled connection (PQprepare, then PQexecPrepared), as the floor "
+    "does, so the server does not parse, analyse and plan it on every call; the unprepared floor "
+    "shows what that would cost on the same trivial statements (and what custauth pays with "
+    "PostgresOptions::prepare_statements = false, behind a pooler in transaction mode). "
+    "custauth's statements do more than the floor's one-row INSERT or primary-key SELECT (e.g. "
+    "the customer lookup by website and lower(email), the audit row with its JSON detail, the "
+    "nonce's unique key), and its client threads share a pool of 4 connections where each floor "
+    "thread has its own.")
 
 # --- 8: PostgreSQL -----------------------------------------------------------------------------
 w("## 8. PostgreSQL: login, OTC round trip and external exchange at 1, 2 and 4 threads")
@@ -557,10 +558,12 @@ else:
       "statements, each thread its own connection: an INSERT of a secret-sized row per call that "
       "writes, a SELECT of one row by primary key per call that reads), plus, for the login, one "
       "bare `crypto_pwhash_str_verify` of the same hash at the same cheap parameters. custauth's "
-      "own round trips are counted by wrapping libpq's PQexecParams and PQexec; they include the "
-      "BEGIN and COMMIT of its transactions. Runs interleaved, "
+      "own round trips are counted by wrapping libpq's PQexecPrepared, PQexecParams and PQexec; "
+      "they include the BEGIN and COMMIT of its transactions, not the PQprepare of each statement "
+      "(once per pooled connection). Runs interleaved, "
       f"{pg_data.get('rounds', '?')} round(s) of {pg_data.get('seconds', 0):.1f} s, medians; the "
-      "unprepared floor sends the same statements with PQexecParams, as custauth does.")
+      "unprepared floor sends the same statements with PQexecParams, as custauth does with "
+      "prepare_statements = false.")
     w("")
     w("| operation | threads | custauth ops/s | floor ops/s (prepared) | custauth / floor | "
       "floor, unprepared (PQexecParams) | custauth / unprepared floor | scaling vs 1 thread: "
