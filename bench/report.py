@@ -514,11 +514,8 @@ w("- SQLite commits one writer at a time and each commit waits for its fsync (WA
 em = ratio_2_1("exchangeExternalCustomerToken, memory storage", "custauth")
 if em is not None and em < 1.6:
     w(f"- exchange on memory storage ({em:.2f}×): MemoryStorage keeps its whole state behind one "
-      "mutex, which the 4 Storage calls of each exchange take in turn, and its prune_nonces "
-      "(every oauth_nonce_prune_every exchanges) walks every nonce it holds under that mutex "
-      "(~28 % of the time in a profile of a long run; the benchmark starts each run on fresh "
-      "storage to keep that from growing). MemoryStorage is for tests; an index of nonces by "
-      "expiry would make the prune cost what it removes.")
+      "mutex, which the 4 Storage calls of each exchange take in turn (its prune_nonces walks "
+      "only the expired nonces, through an index by expiry). MemoryStorage is for tests.")
 w("- Python threads: the GIL runs one thread's Python at a time; ctypes releases it only for the "
   "C call, which is a small part of a verify, so 2 threads of one process gain nothing; 2 "
   "processes (a pre-forking server's workers) are the figure to compare.")
