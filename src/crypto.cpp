@@ -193,10 +193,13 @@ std::optional<std::size_t> DecodeUnpaddedTo(std::string_view in, const std::int8
     // may on any failure. Every group but the last full one stores 4 bytes at once: the 4th is the
     // next group's first, overwritten by it.
     const auto& t = kUrlShifted.t;
+    auto group = [&](std::size_t i) {
+      return t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+    };
     std::uint32_t seen = 0;
     std::size_t i = 0;
     for (; i + 4 < full; i += 4) {
-      const std::uint32_t v = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+      const std::uint32_t v = group(i);
       seen |= v;
       std::uint32_t word = v << 8;  // the group's 3 bytes, most significant first in memory
       if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
@@ -204,7 +207,7 @@ std::optional<std::size_t> DecodeUnpaddedTo(std::string_view in, const std::int8
       o += 3;
     }
     if (i < full) {
-      const std::uint32_t v = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+      const std::uint32_t v = group(i);
       seen |= v;
       o[0] = static_cast<std::uint8_t>(v >> 16);
       o[1] = static_cast<std::uint8_t>(v >> 8);

@@ -131,9 +131,9 @@ bool IsOpaqueShape(std::string_view t) {
   return true;
 }
 
-// Milliseconds of a monotonic clock: `clock_id` is CLOCK_MONOTONIC, or CLOCK_MONOTONIC_COARSE when
-// its resolution is negligible against the refresh bound (see PickRefreshClock).
-std::int64_t MonotonicNowMs(clockid_t clock_id) {
+// Milliseconds of the clock `clock_id`: the refresh bound's monotonic clock (see PickRefreshClock)
+// or the coarse wall clock (see kCoarseMargin).
+std::int64_t ClockNowMs(clockid_t clock_id) {
   timespec ts;
   clock_gettime(clock_id, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
@@ -163,12 +163,6 @@ bool CoarseWallClockUsable(const Clock& clock) {
   timespec res;
   return clock_getres(CLOCK_REALTIME_COARSE, &res) == 0 && res.tv_sec == 0 &&
          res.tv_nsec <= 50'000'000;
-}
-
-TimeMs CoarseWallNowMs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  return static_cast<TimeMs>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 // The payload issue() writes: {"uid":N,"utypid":3,"iat":N,"exp":N}, into `buf`; returns its size.
@@ -336,7 +330,7 @@ struct TokenIssuer::Impl {
   // clock's own time.
   TimeMs NowFor(TimeMs deadline, TimeMs earliest) const {
     if (coarse_wall_clock) {
-      const TimeMs c = CoarseWallNowMs();
+      const TimeMs c = ClockNowMs(CLOCK_REALTIME_COARSE);
       const bool expiry_settled = c + kCoarseMargin < deadline || c - kCoarseMargin >= deadline;
       const bool start_settled = c - kCoarseMargin >= earliest || c + kCoarseMargin < earliest;
       if (expiry_settled && start_settled) return c;
@@ -355,7 +349,7 @@ struct TokenIssuer::Impl {
   // Brings the cache up to date with storage's revocation epoch when the refresh bound is due.
   Status Refresh() {
     if (options.revocation_refresh > 0) {
-      const std::int64_t now = MonotonicNowMs(refresh_clock);
+      const std::int64_t now = ClockNowMs(refresh_clock);
       std::int64_t due = next_refresh_ms.load(std::memory_order_relaxed);
       if (now < due) return Status::Ok();
       // One thread refreshes; the others keep using the cache meanwhile.

@@ -371,8 +371,8 @@ class Connection {
       Result<Rows> prepared = Check(r);
       if (!prepared.ok()) return prepared.status();
       counters_->prepared.fetch_add(1, std::memory_order_relaxed);
-      const std::vector<Oid> types(params.types(), params.types() + params.size());
-      it = prepared_.emplace(std::string(text), Statement{std::move(name), types}).first;
+      std::vector<Oid> types(params.types(), params.types() + params.size());
+      it = prepared_.emplace(std::string(text), Statement{std::move(name), std::move(types)}).first;
     }
     const Statement& s = it->second;
     if (!std::equal(s.types.begin(), s.types.end(), params.types(),

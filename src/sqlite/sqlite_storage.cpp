@@ -1065,8 +1065,9 @@ class SqliteStorage final : public Storage {
             " (SELECT count(*) FROM sqlite_schema)");
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
-    if (!*row)
+    if (!*row) {
       return Status(Code::kStorage, "sqlite: reading the file's identity returned nothing");
+    }
     FileIdentity id;
     id.application_id = st.ColInt(0);
     id.user_version = st.ColInt(1);
