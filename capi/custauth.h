@@ -134,9 +134,10 @@ CUSTAUTH_C_EXPORT void custauth_free(void* ptr);
  * Every numeric field reads 0 as "the default", so a zeroed struct (with its version set) is the
  * default configuration. Where the C++ option can be switched off, a negative value does that.
  *
- * Version 2 appended test_flags and test_seed. A struct of version 1 (a host compiled against an
- * older custauth.h) is still accepted: the library reads only its version-1 fields. */
-#define CUSTAUTH_OPTIONS_VERSION 2
+ * Version 2 appended test_flags and test_seed; version 3 exchange_require_body_hash. A struct of
+ * an older version (a host compiled against an older custauth.h) is still accepted: the library
+ * reads only the fields of its version. */
+#define CUSTAUTH_OPTIONS_VERSION 3
 
 /* Bits of custauth_options.test_flags (version 2). */
 #define CUSTAUTH_TEST_HANDLE 0x1u /* a test handle: see "Test handles" below */
@@ -189,17 +190,24 @@ typedef struct custauth_options {
                               CUSTAUTH_EFORBIDDEN, and a seed with CUSTAUTH_EFORBIDDEN) */
   uint64_t test_seed;      /* with CUSTAUTH_TEST_SEEDED: every random value of the handle comes
                               from this seed (see "Test handles") */
+
+  /* Version 3. */
+  int exchange_require_body_hash; /* nonzero: custauth_exchange_external_customer_token refuses a
+                                     request whose body is neither empty nor a form unless it
+                                     carries oauth_body_hash (the signature message); default 0.
+                                     A body hash that is sent is checked either way (README,
+                                     "The body of a signed request") */
 } custauth_options;
 
 /* The defaults of the current version, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
 #define CUSTAUTH_OPTIONS_INIT                                                                    \
   {                                                                                              \
     CUSTAUTH_OPTIONS_VERSION, NULL, NULL, CUSTAUTH_TOKEN_JWT, 3600, 5, 1000, 10, 600, 600, 7200, \
-        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u                              \
+        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0                           \
   }
 
-/* Fills `opts` with the defaults of `version` (1 or CUSTAUTH_OPTIONS_VERSION); for version 1 it
- * writes only the fields of version 1 (the size of a version-1 struct).
+/* Fills `opts` with the defaults of `version` (1 to CUSTAUTH_OPTIONS_VERSION); for an older
+ * version it writes only the fields of that version (the size of its struct).
  * CUSTAUTH_EINVALID when opts is NULL or the version is unknown to this library. */
 CUSTAUTH_C_EXPORT int custauth_options_init(custauth_options* opts, unsigned int version);
 

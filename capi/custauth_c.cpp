@@ -75,8 +75,15 @@ using nlohmann::json;
 
 constexpr int kMinCode = CUSTAUTH_EINVALIDTOKEN;
 
-// The bytes of a version-1 custauth_options: everything before the fields version 2 appended.
+// The bytes of a version-1 custauth_options: everything before the fields version 2 appended;
+// of a version 2 one, everything before version 3's.
 constexpr std::size_t kOptionsV1Size = offsetof(custauth_options, test_flags);
+constexpr std::size_t kOptionsV2Size = offsetof(custauth_options, exchange_require_body_hash);
+
+// The bytes of a custauth_options of `version` (a known one).
+constexpr std::size_t OptionsSize(unsigned int version) {
+  return version == 1 ? kOptionsV1Size : version == 2 ? kOptionsV2Size : sizeof(custauth_options);
+}
 constexpr unsigned int kTestFlags = CUSTAUTH_TEST_HANDLE | CUSTAUTH_TEST_SEEDED;
 constexpr std::string_view kClockReadNeedsTestHandle =
     "the clock can only be read on a test handle";
@@ -291,9 +298,9 @@ Result<Keys> ParseKeys(std::string_view text) {
 
 // --- Opening -----------------------------------------------------------------------------------
 
-// Refuses an options version this library does not know (1 and the current one are known).
+// Refuses an options version this library does not know (1 to the current one are known).
 void CheckOptionsVersion(unsigned int version, const char* what) {
-  if (version != 1 && version != CUSTAUTH_OPTIONS_VERSION) {
+  if (version < 1 || version > CUSTAUTH_OPTIONS_VERSION) {
     Invalid(std::string(what) + " version " + std::to_string(version) +
             " is not supported (this library knows versions 1 to " +
             std::to_string(CUSTAUTH_OPTIONS_VERSION) + "); use CUSTAUTH_OPTIONS_INIT");
@@ -322,9 +329,9 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
   custauth_options_init(&defaults, CUSTAUTH_OPTIONS_VERSION);
   if (o == nullptr) o = &defaults;
   CheckOptionsVersion(o->version, "custauth_options");
-  // A version-1 struct is shorter: read its fields only, the rest keeps the defaults.
+  // An older struct is shorter: read its fields only, the rest keeps the defaults.
   custauth_options current = defaults;
-  std::memcpy(&current, o, o->version == 1 ? kOptionsV1Size : sizeof current);
+  std::memcpy(&current, o, OptionsSize(o->version));
   o = &current;
   if ((o->test_flags & ~kTestFlags) != 0) {
     Invalid("unknown test_flags " + std::to_string(o->test_flags & ~kTestFlags));
@@ -419,6 +426,8 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
     Invalid("sqlite_synchronous must be CUSTAUTH_SYNCHRONOUS_FULL or CUSTAUTH_SYNCHRONOUS_NORMAL");
   }
   if (o->sqlite_busy_timeout_ms < 0) Invalid("sqlite_busy_timeout_ms must not be negative");
+  // exchangeExternalCustomerToken.
+  a.exchange_require_body_hash = o->exchange_require_body_hash != 0;
 
   std::shared_ptr<Storage> storage;
   if (memory) {
@@ -929,8 +938,8 @@ int custauth_options_init(custauth_options* opts, unsigned int version) {
     ca::CheckOptionsVersion(version, "custauth_options");
     custauth_options defaults = CUSTAUTH_OPTIONS_INIT;
     defaults.version = version;
-    // A version-1 struct ends before the fields of version 2: write no further.
-    std::memcpy(opts, &defaults, version == 1 ? ca::kOptionsV1Size : sizeof defaults);
+    // An older struct ends before the fields of later versions: write no further.
+    std::memcpy(opts, &defaults, ca::OptionsSize(version));
     return CUSTAUTH_OK;
   });
 }
@@ -957,7 +966,7 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
     custauth_options o;
     custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION);
     const auto version = a.opt_int("version");
-    if (version && *version != 1 && *version != CUSTAUTH_OPTIONS_VERSION) {
+    if (version && (*version < 1 || *version > CUSTAUTH_OPTIONS_VERSION)) {
       ca::Invalid("options version " + std::to_string(*version) + " is not supported");
     }
     // Version 2: a test handle and its seed.
@@ -1018,6 +1027,12 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
     int32("argon2_max_concurrent", o.argon2_max_concurrent);
     int32("sqlite_synchronous", o.sqlite_synchronous);
     int32("sqlite_busy_timeout_ms", o.sqlite_busy_timeout_ms);
+    // Version 3.
+    if (auto v = a.opt_bool("exchange_require_body_hash")) {
+      if (version && *version < 3)
+        ca::Invalid("exchange_require_body_hash needs options version 3");
+      o.exchange_require_body_hash = *v ? 1 : 0;
+    }
     a.done();
     const int rc = ca::Open(out, storage, &o);
     if (keys_json) sodium_memzero(keys_json->data(), keys_json->size());

@@ -7,19 +7,24 @@
 // crypto_secretbox_easy under keys.seal_key: the stored bytes are a random 24-byte nonce followed
 // by the box. The consumer key and access token are identifiers, stored as they are.
 //
-// exchange_external_customer_token checks, in this order, and writes nothing until all passed:
-//   1. the OAuth request's shape, method, version and timestamp window (no I/O);
-//   2. the integration (a read): known, active, its access token, then the signature;
-//   3. the permission;
-//   4. the input (CustomerCreateInput);
-//   5. an existing customer's state (a read): active and confirmed;
-// then records the nonce (the first write: a replay stops here), finds or creates the customer
-// (exactly once under races) and issues a token.
+// exchange_external_customer_token checks, in this order:
+//   1. the OAuth request's caps, shape, method, version and body hash (no I/O);
+//   2. the integration (a read): known, active, its access token, then the signature (and the
+//      body hash), then the timestamp window;
+//   3. the nonce: spent now (the first write; a replay stops here), so that whatever is refused
+//      after, the signed request cannot serve again with another input;
+//   4. the permission;
+//   5. the input (CustomerCreateInput);
+//   6. an existing customer's state (a read): active and confirmed;
+// then finds or creates the customer (exactly once under races) and issues a token. Refusals of
+// a known integration are audited; from step 3 on, with the email the input targets. A request
+// with a stale timestamp is audited only when its signature verifies (anyone can send one).
 #include <fmt/format.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 #include <span>
 #include <utility>
@@ -233,6 +238,34 @@ Result<ExternalCustomer> ParseInput(std::string_view input_json) {
   return out;
 }
 
+// `text` cut to at most `max` bytes, on a UTF-8 character boundary.
+std::string CutUtf8(std::string text, std::size_t max) {
+  if (text.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
+  }
+  return text;
+}
+
+// The email an exchange's input targets, for the audit trail of a refusal: input.customer.email
+// when the input is a JSON object within the caps and the email a string (cut to 255 bytes on a
+// character boundary); nullopt otherwise.
+std::optional<std::string> TargetEmail(std::string_view input_json) {
+  if (input_json.size() > kMaxInputBytes) return std::nullopt;
+  InputChecker checker;
+  if (!nlohmann::json::sax_parse(input_json, &checker) || !checker.problem.ok()) {
+    return std::nullopt;
+  }
+  const nlohmann::json input = nlohmann::json::parse(input_json, nullptr, false);
+  if (!input.is_object()) return std::nullopt;
+  auto customer = input.find("customer");
+  if (customer == input.end() || !customer->is_object()) return std::nullopt;
+  auto email = customer->find("email");
+  if (email == customer->end() || !email->is_string()) return std::nullopt;
+  return CutUtf8(email->get<std::string>(), 255);
+}
+
 Status NoPermission() { return Status(Code::kForbidden, msg::kNoPermission); }
 
 }  // namespace
@@ -371,30 +404,41 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
   Impl& impl = *impl_;
   OAuth1Options oauth_options;
   oauth_options.timestamp_window = impl.options.oauth_timestamp_window;
+  oauth_options.require_body_hash = impl.options.exchange_require_body_hash;
   OAuth1Verifier verifier(*impl.storage, *impl.options.clock, oauth_options);
 
-  // 1. The request's shape and timestamp: no I/O.
-  auto oauth = verifier.parse(request);
+  // 1. The request's shape: no I/O. The timestamp is judged once the signature is known.
+  auto oauth = verifier.read(request);
   if (!oauth.ok()) return oauth.status();
+  const Status window = verifier.check_timestamp(*oauth);
 
-  // From here on the integration is named; refusals are audited under its name.
+  // From here on the integration is named; refusals are audited under its name. Once the
+  // signature passed, they also name the email the input targets (a customer's id instead, when
+  // the refusal is about that customer).
   RequestContext as_integration = ctx;
   as_integration.actor = "integration:" + oauth->consumer_key;
-  auto refuse = [&](Status s, std::string_view why) -> Status {
-    impl.audit("exchange.refused", nullptr, as_integration,
-               nlohmann::json({{"why", why}, {"message", s.message()}}).dump());
+  bool signed_by_integration = false;
+  auto refuse = [&](Status s, std::string_view why, const Customer* customer = nullptr) -> Status {
+    // A message may quote the input (an unknown field's name): bounded like the email.
+    nlohmann::json detail = {{"why", why}, {"message", CutUtf8(s.message(), 512)}};
+    if (signed_by_integration && customer == nullptr) {
+      if (auto email = TargetEmail(input_json)) detail["email"] = *email;
+    }
+    impl.audit("exchange.refused", customer, as_integration,
+               detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return s;
   };
 
-  // 2. The integration and the signature: reads only.
+  // 2. The integration, the signature and the timestamp: reads only.
   auto integration = impl.storage->find_integration(oauth->consumer_key);
   if (!integration.ok()) {
+    if (integration.code() != Code::kNotFound) return integration.status();
     // An unknown consumer key is not audited: anyone can send one.
-    return integration.code() == Code::kNotFound ? NoPermission() : integration.status();
+    return window.ok() ? NoPermission() : window;
   }
-  if (!integration->active) return refuse(NoPermission(), "revoked");
+  if (!integration->active) return window.ok() ? refuse(NoPermission(), "revoked") : window;
   if (!internal::ConstantTimeEquals(integration->access_token, oauth->token)) {
-    return refuse(NoPermission(), "unknown_token");
+    return window.ok() ? refuse(NoPermission(), "unknown_token") : window;
   }
   {
     auto consumer_secret = Unseal(impl.options.keys.seal_key, integration->consumer_secret_sealed);
@@ -404,34 +448,19 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
     if (!token_secret.ok()) return token_secret.status();
     SecretString ts(std::move(token_secret).value());
     Status signature = verifier.check_signature(*oauth, cs.get(), ts.get());
-    if (!signature.ok()) return refuse(signature, "signature");
+    // A stale request with a bad signature is anyone's: its timestamp is the answer, unaudited.
+    if (!signature.ok() && !window.ok()) return window;
+    if (!signature.ok()) {
+      return refuse(signature, verifier.check_body(*oauth).ok() ? "signature" : "body_hash");
+    }
   }
+  signed_by_integration = true;
+  // A stale or future timestamp under a valid signature: the integration's own request (or a
+  // replay of it after the window), audited; its nonce is not recorded (it could not live).
+  if (!window.ok()) return refuse(window, "timestamp");
 
-  // 3. The permission.
-  const auto& perms = integration->permissions;
-  if (std::find(perms.begin(), perms.end(), kPermissionExchangeExternalCustomerToken) ==
-      perms.end()) {
-    return refuse(NoPermission(), "permission");
-  }
-
-  // 4. The input.
-  auto input = ParseInput(input_json);
-  if (!input.ok()) return input.status();
-
-  // 5. An existing customer must be able to sign in (read only; re-checked after the write).
-  auto check_state = [&](const Customer& c) -> Status {
-    if (!c.is_active) return refuse(SignInIncorrect(), "inactive");
-    if (!c.confirmed) return refuse(Status(Code::kNotConfirmed, msg::kNotConfirmed), "unconfirmed");
-    return Status::Ok();
-  };
-  auto existing = impl.storage->find_customer_by_email(website_id, input->email);
-  if (existing.ok()) {
-    CUSTAUTH_RETURN_IF_ERROR(check_state(*existing));
-  } else if (existing.code() != Code::kNotFound) {
-    return existing.status();
-  }
-
-  // Every check passed: the nonce is the first write, and a replay stops here.
+  // 3. The request is the integration's: its nonce is spent now, before any other check, so that
+  // a request refused below cannot be sent again (with another input, say).
   Status nonce = verifier.record_nonce(*oauth);
   if (!nonce.ok()) {
     return nonce.code() == Code::kForbidden ? refuse(nonce, "replay") : nonce;
@@ -442,6 +471,32 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
               static_cast<std::uint64_t>(impl.options.oauth_nonce_prune_every) ==
           0) {
     (void)impl.storage->prune_nonces(impl.now());
+  }
+
+  // 4. The permission.
+  const auto& perms = integration->permissions;
+  if (std::find(perms.begin(), perms.end(), kPermissionExchangeExternalCustomerToken) ==
+      perms.end()) {
+    return refuse(NoPermission(), "permission");
+  }
+
+  // 5. The input.
+  auto input = ParseInput(input_json);
+  if (!input.ok()) return refuse(input.status(), "input");
+
+  // 6. An existing customer must be able to sign in (read only).
+  auto check_state = [&](const Customer& c) -> Status {
+    if (!c.is_active) return refuse(SignInIncorrect(), "inactive", &c);
+    if (!c.confirmed) {
+      return refuse(Status(Code::kNotConfirmed, msg::kNotConfirmed), "unconfirmed", &c);
+    }
+    return Status::Ok();
+  };
+  auto existing = impl.storage->find_customer_by_email(website_id, input->email);
+  if (existing.ok()) {
+    CUSTAUTH_RETURN_IF_ERROR(check_state(*existing));
+  } else if (existing.code() != Code::kNotFound) {
+    return existing.status();
   }
 
   FindOrCreateResult found_or_created;

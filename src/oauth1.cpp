@@ -2,8 +2,13 @@
 #include "custauth/oauth1.h"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "crypto.h"
@@ -116,60 +121,26 @@ std::optional<std::int64_t> ParseTimestamp(std::string_view s) {
   return v;
 }
 
-// RFC 5849 3.4.1.1 from its three parts.
-Result<std::string> BaseStringOf(std::string_view method, std::string_view uri,
-                                 const OAuthParams& params) {
-  if (method.empty()) return Malformed("The request method is empty");
-  for (char c : method) {
-    if (!IsTokenChar(c)) return Malformed("The request method is not a valid HTTP method");
-  }
-  std::string out = AsciiUpper(method);
-  out.push_back('&');
-  out.append(PercentEncode(uri));
-  out.push_back('&');
-  out.append(PercentEncode(NormalizeParameters(params)));
-  return out;
+constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
+
+Status TooManyParameters(std::size_t max_params) {
+  return Malformed(fmt::format("The request has more than {} parameters", max_params));
 }
 
-}  // namespace
-
-std::string PercentEncode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 3);
-  for (char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
+bool IsFormContentType(std::string_view content_type) {
+  std::string_view media =
+      content_type.substr(0, std::min(content_type.find(';'), content_type.size()));
+  return EqualsIgnoreCase(internal::Trim(media), "application/x-www-form-urlencoded");
 }
 
-Result<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return Malformed("A '%' is not followed by two hexadecimal digits");
-    const int hi = HexValue(text[i + 1]);
-    const int lo = HexValue(text[i + 2]);
-    if (hi < 0 || lo < 0) return Malformed("A '%' is not followed by two hexadecimal digits");
-    out.push_back(static_cast<char>((hi << 4) | lo));
-    i += 2;
-  }
-  return out;
+// A URL without its fragment: '#' ends it wherever it appears (RFC 3986 3.5).
+std::string_view WithoutFragment(std::string_view url) {
+  return url.substr(0, std::min(url.find('#'), url.size()));
 }
 
-Result<OAuthParams> ParseFormUrlEncoded(std::string_view text) {
-  OAuthParams params;
+// ParseFormUrlEncoded, appending to `params`; kInvalidInput once `params` would hold more than
+// `max_params`.
+Status AppendFormUrlEncoded(std::string_view text, OAuthParams& params, std::size_t max_params) {
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t end = text.find('&', start);
@@ -177,6 +148,7 @@ Result<OAuthParams> ParseFormUrlEncoded(std::string_view text) {
     std::string pair(text.substr(start, end - start));
     start = end + 1;
     if (pair.empty()) continue;
+    if (params.size() >= max_params) return TooManyParameters(max_params);
     std::replace(pair.begin(), pair.end(), '+', ' ');
     const std::size_t eq = pair.find('=');
     const std::string_view raw_name =
@@ -191,15 +163,16 @@ Result<OAuthParams> ParseFormUrlEncoded(std::string_view text) {
     }
     params.push_back({std::move(name).value(), std::move(value).value()});
   }
-  return params;
+  return Status::Ok();
 }
 
-Result<OAuthAuthorization> ParseAuthorizationHeader(std::string_view value) {
+// ParseAuthorizationHeader into `out`; kInvalidInput once out.params would hold more than
+// `max_params`.
+Status ParseHeaderInto(std::string_view value, OAuthAuthorization& out, std::size_t max_params) {
   std::string_view s = internal::Trim(value);
   if (!IsOAuthScheme(s)) return Malformed("The Authorization header does not use the OAuth scheme");
   std::size_t i = 5;
-  OAuthAuthorization out;
-  std::vector<std::string> seen;
+  std::unordered_set<std::string> seen;
   auto skip_space = [&] {
     while (i < s.size() && IsAsciiSpace(s[i])) ++i;
   };
@@ -261,17 +234,115 @@ Result<OAuthAuthorization> ParseAuthorizationHeader(std::string_view value) {
     if (!name.ok()) return name.status();
     auto decoded = DecodeHeaderPart(raw_value, fmt::format("\"{}\"", Shown(*name)));
     if (!decoded.ok()) return decoded.status();
-    if (std::find(seen.begin(), seen.end(), *name) != seen.end()) {
+    if (*name != "realm" && out.params.size() >= max_params) return TooManyParameters(max_params);
+    if (!seen.insert(*name).second) {
       return Malformed(fmt::format(
           "The Authorization header has the parameter \"{}\" more than once", Shown(*name)));
     }
-    seen.push_back(*name);
     if (*name == "realm") {
       out.realm = std::move(decoded).value();
     } else {
       out.params.push_back({std::move(name).value(), std::move(decoded).value()});
     }
   }
+  return Status::Ok();
+}
+
+// CollectParameters into `params`, refusing more than `max_params`; the header's realm, when it
+// has one, into `realm`.
+Status Collect(const HttpRequest& request, std::size_t max_params, OAuthParams& params,
+               std::optional<std::string>* realm) {
+  const std::string_view url = WithoutFragment(request.url);
+  if (const std::size_t q = url.find('?'); q != std::string_view::npos) {
+    CUSTAUTH_RETURN_IF_ERROR(AppendFormUrlEncoded(url.substr(q + 1), params, max_params));
+  }
+  // The body is signed only when it is a form (RFC 5849 3.4.1.3.1).
+  if (IsFormContentType(request.content_type)) {
+    CUSTAUTH_RETURN_IF_ERROR(AppendFormUrlEncoded(request.body, params, max_params));
+  }
+  if (IsOAuthScheme(request.authorization)) {
+    // The header's parameters go after the others, and count with them.
+    OAuthAuthorization header;
+    header.params = std::move(params);
+    Status s = ParseHeaderInto(request.authorization, header, max_params);
+    params = std::move(header.params);
+    if (!s.ok()) return s;
+    if (realm != nullptr) *realm = std::move(header.realm);
+  }
+  return Status::Ok();
+}
+
+// The SHA-1 digest of `bytes` (the body hash extension's digest).
+std::string Sha1(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha1(), nullptr) != 1) {
+    throw std::runtime_error("custauth: SHA-1 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+// RFC 5849 3.4.1.1 from its three parts.
+Result<std::string> BaseStringOf(std::string_view method, std::string_view uri,
+                                 const OAuthParams& params) {
+  if (method.empty()) return Malformed("The request method is empty");
+  for (char c : method) {
+    if (!IsTokenChar(c)) return Malformed("The request method is not a valid HTTP method");
+  }
+  std::string out = AsciiUpper(method);
+  out.push_back('&');
+  out.append(PercentEncode(uri));
+  out.push_back('&');
+  out.append(PercentEncode(NormalizeParameters(params)));
+  return out;
+}
+
+}  // namespace
+
+std::string PercentEncode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size() * 3);
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (IsUnreserved(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0F]);
+    }
+  }
+  return out;
+}
+
+Result<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) return Malformed("A '%' is not followed by two hexadecimal digits");
+    const int hi = HexValue(text[i + 1]);
+    const int lo = HexValue(text[i + 2]);
+    if (hi < 0 || lo < 0) return Malformed("A '%' is not followed by two hexadecimal digits");
+    out.push_back(static_cast<char>((hi << 4) | lo));
+    i += 2;
+  }
+  return out;
+}
+
+Result<OAuthParams> ParseFormUrlEncoded(std::string_view text) {
+  OAuthParams params;
+  CUSTAUTH_RETURN_IF_ERROR(AppendFormUrlEncoded(text, params, kNoLimit));
+  return params;
+}
+
+Result<OAuthAuthorization> ParseAuthorizationHeader(std::string_view value) {
+  OAuthAuthorization out;
+  CUSTAUTH_RETURN_IF_ERROR(ParseHeaderInto(value, out, kNoLimit));
   return out;
 }
 
@@ -311,13 +382,22 @@ Result<std::string> BaseStringUri(std::string_view url) {
     port_colon = authority.find(':');
   }
   const std::string host = AsciiLower(authority.substr(0, std::min(port_colon, authority.size())));
-  std::string_view port =
+  const std::string_view port_text =
       port_colon == std::string_view::npos ? std::string_view() : authority.substr(port_colon + 1);
   if (host.empty()) return bad;
-  for (char c : port) {
-    if (c < '0' || c > '9') return bad;
+  // The port as a number (RFC 3986 6.2.3): leading zeros dropped, empty means the default.
+  std::string port;
+  if (!port_text.empty()) {
+    std::uint32_t number = 0;
+    for (char c : port_text) {
+      if (c < '0' || c > '9') return bad;
+      number = number * 10 + static_cast<std::uint32_t>(c - '0');
+      if (number > 65535) return bad;
+    }
+    if (number == 0) return bad;
+    port = std::to_string(number);
   }
-  if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port = {};
+  if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port.clear();
   std::string out = scheme;
   out += "://";
   out += host;
@@ -331,27 +411,7 @@ Result<std::string> BaseStringUri(std::string_view url) {
 
 Result<OAuthParams> CollectParameters(const HttpRequest& request) {
   OAuthParams all;
-  const std::size_t q = request.url.find('?');
-  if (q != std::string::npos) {
-    std::string_view query = std::string_view(request.url).substr(q + 1);
-    query = query.substr(0, std::min(query.find('#'), query.size()));
-    auto parsed = ParseFormUrlEncoded(query);
-    if (!parsed.ok()) return parsed.status();
-    for (auto& p : *parsed) all.push_back(std::move(p));
-  }
-  // The body is signed only when it is a form (RFC 5849 3.4.1.3.1).
-  std::string_view media = request.content_type;
-  media = internal::Trim(media.substr(0, std::min(media.find(';'), media.size())));
-  if (EqualsIgnoreCase(media, "application/x-www-form-urlencoded")) {
-    auto parsed = ParseFormUrlEncoded(request.body);
-    if (!parsed.ok()) return parsed.status();
-    for (auto& p : *parsed) all.push_back(std::move(p));
-  }
-  if (IsOAuthScheme(request.authorization)) {
-    auto header = ParseAuthorizationHeader(request.authorization);
-    if (!header.ok()) return header.status();
-    for (auto& p : header->params) all.push_back(std::move(p));
-  }
+  CUSTAUTH_RETURN_IF_ERROR(Collect(request, kNoLimit, all, nullptr));
   return all;
 }
 
@@ -399,41 +459,42 @@ Result<std::string> OAuthSignature(std::string_view method, std::string_view bas
   return internal::Base64Encode(mac);
 }
 
+std::string OAuthBodyHash(std::string_view body) { return internal::Base64Encode(Sha1(body)); }
+
 OAuth1Verifier::OAuth1Verifier(Storage& storage, const Clock& clock, OAuth1Options options)
     : storage_(storage), clock_(clock), options_(options) {}
 
-Result<OAuthRequest> OAuth1Verifier::parse(const HttpRequest& request) const {
+Result<OAuthRequest> OAuth1Verifier::read(const HttpRequest& request) const {
+  // The caps first, before a byte is parsed.
+  const bool form = IsFormContentType(request.content_type);
+  const std::size_t bytes =
+      request.url.size() + request.authorization.size() + (form ? request.body.size() : 0);
+  if (bytes > options_.max_request_bytes) {
+    return Malformed(fmt::format(
+        "The request's URL, Authorization header and form body exceed {} bytes together",
+        options_.max_request_bytes));
+  }
   auto uri = BaseStringUri(request.url);
   if (!uri.ok()) return uri.status();
-  auto params = CollectParameters(request);
-  if (!params.ok()) return params.status();
-  auto base = BaseStringOf(request.method, *uri, *params);
-  if (!base.ok()) return base.status();
   OAuthRequest out;
+  OAuthParams params;
+  CUSTAUTH_RETURN_IF_ERROR(Collect(request, options_.max_parameters, params, &out.realm));
+  auto base = BaseStringOf(request.method, *uri, params);
+  if (!base.ok()) return base.status();
   out.base_string = std::move(base).value();
-  if (IsOAuthScheme(request.authorization)) {
-    auto header = ParseAuthorizationHeader(request.authorization);
-    if (!header.ok()) return header.status();
-    out.realm = header->realm;
-  }
 
   // Every protocol parameter may appear once, wherever it is sent.
-  std::vector<const OAuthParam*> protocol;
-  for (const auto& p : *params) {
+  std::unordered_map<std::string_view, const std::string*> protocol;
+  for (const auto& p : params) {
     if (p.name.rfind("oauth_", 0) != 0) continue;
-    for (const OAuthParam* seen : protocol) {
-      if (seen->name == p.name) {
-        return Malformed(
-            fmt::format("The OAuth parameter \"{}\" is given more than once", Shown(p.name)));
-      }
+    if (!protocol.emplace(p.name, &p.value).second) {
+      return Malformed(
+          fmt::format("The OAuth parameter \"{}\" is given more than once", Shown(p.name)));
     }
-    protocol.push_back(&p);
   }
   auto find = [&](std::string_view name) -> const std::string* {
-    for (const OAuthParam* p : protocol) {
-      if (p->name == name) return &p->value;
-    }
-    return nullptr;
+    auto it = protocol.find(name);
+    return it == protocol.end() ? nullptr : it->second;
   };
   static constexpr std::string_view kRequired[] = {
       "oauth_consumer_key", "oauth_token", "oauth_signature_method",
@@ -470,13 +531,36 @@ Result<OAuthRequest> OAuth1Verifier::parse(const HttpRequest& request) const {
   if (!timestamp.has_value() || *timestamp == 0) {
     return Malformed("The oauth_timestamp parameter must be a positive number of seconds");
   }
-  const TimeMs at = *timestamp * kSecond;
+  out.timestamp = *timestamp;
+  out.signature = *find("oauth_signature");
+  // The body: covered by the signature when it is a form or empty, or when oauth_body_hash
+  // matches it. A given hash is compared whatever the body (the draft forbids clients to send one
+  // with a form body; one that is sent must still be true).
+  if (const std::string* body_hash = find("oauth_body_hash"); body_hash != nullptr) {
+    auto given = internal::Base64Decode(*body_hash);
+    const bool match =
+        given.has_value() && internal::ConstantTimeEquals(*given, Sha1(request.body));
+    out.body = match ? OAuthRequest::Body::kCovered : OAuthRequest::Body::kMismatch;
+  } else if (!form && !request.body.empty()) {
+    out.body = OAuthRequest::Body::kUncovered;
+  }
+  return out;
+}
+
+Status OAuth1Verifier::check_timestamp(const OAuthRequest& request) const {
+  // Accepted while |now - at| <= window; record_nonce keeps the nonce strictly longer.
+  const TimeMs at = request.timestamp * kSecond;
   const TimeMs now = clock_.now();
   if (at > now + options_.timestamp_window || at < now - options_.timestamp_window) {
     return Status(Code::kForbidden, oauth_msg::kTimestampRefused);
   }
-  out.timestamp = *timestamp;
-  out.signature = *find("oauth_signature");
+  return Status::Ok();
+}
+
+Result<OAuthRequest> OAuth1Verifier::parse(const HttpRequest& request) const {
+  auto out = read(request);
+  if (!out.ok()) return out;
+  CUSTAUTH_RETURN_IF_ERROR(check_timestamp(*out));
   return out;
 }
 
@@ -492,11 +576,21 @@ Status OAuth1Verifier::check_signature(const OAuthRequest& request,
   auto want = internal::Base64Decode(*expected);
   if (!given.has_value() || !want.has_value() || given->size() != want->size()) return invalid;
   if (!internal::ConstantTimeEquals(*given, *want)) return invalid;
+  return check_body(request);
+}
+
+Status OAuth1Verifier::check_body(const OAuthRequest& request) const {
+  const bool covered =
+      request.body == OAuthRequest::Body::kCovered ||
+      (request.body == OAuthRequest::Body::kUncovered && !options_.require_body_hash);
+  if (!covered) return Status(Code::kForbidden, msg::kSignatureInvalid);
   return Status::Ok();
 }
 
 Status OAuth1Verifier::record_nonce(const OAuthRequest& request) {
-  const TimeMs expires_at = request.timestamp * kSecond + options_.timestamp_window;
+  // check_timestamp accepts the timestamp up to at + window inclusive; the nonce is live while
+  // expires_at > now, so it must expire strictly later than that: one second later.
+  const TimeMs expires_at = request.timestamp * kSecond + options_.timestamp_window + kSecond;
   Status s = storage_.insert_nonce(request.consumer_key, request.nonce, expires_at, clock_.now());
   if (s.code() == Code::kAlreadyExists) return Status(Code::kForbidden, oauth_msg::kNonceUsed);
   return s;

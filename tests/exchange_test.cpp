@@ -1,8 +1,9 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Integrations and exchangeExternalCustomerToken on both embedded backends: the whole operation,
-// every message of the seed's Errors table, refusals that change nothing and burn no nonce,
-// secrets sealed at rest, and racing requests for a new email creating exactly one customer.
+// every message of the seed's Errors table, refusals that change nothing (and spend the nonce
+// exactly when the signature passed), the body hash, the audit trail of refusals, the window's
+// edge, secrets sealed at rest, and racing requests for a new email creating exactly one customer.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,22 +37,31 @@ namespace {
 constexpr char kRoni[] =
     R"({"customer":{"firstname":"Roni","lastname":"Cost","email":"roni_cost@example.com","is_subscribed":false}})";
 
+// How a test request carries its body.
+struct Body {
+  std::string content_type = "application/json";
+  std::string bytes = R"({"query":"mutation { exchangeExternalCustomerToken(...) }"})";
+  bool hash = false;  // send oauth_body_hash (the OAuth Request Body Hash extension)
+};
+
 // Signs a GraphQL POST with the integration's credentials (Authorization header, HMAC-SHA256 by
-// default). The JSON body is not a form, so it is not signed (RFC 5849 3.4.1.3.1).
+// default). A JSON body is not a form, so it is not signed (RFC 5849 3.4.1.3.1) unless `body`
+// asks for oauth_body_hash.
 HttpRequest Signed(const IntegrationCredentials& c, std::int64_t timestamp,
                    const std::string& nonce, const std::string& method = "HMAC-SHA256",
-                   const std::string& consumer_secret_override = {}) {
+                   const std::string& consumer_secret_override = {}, const Body& body = {}) {
   HttpRequest r;
   r.method = "POST";
   r.url = "https://shop.example/graphql";
-  r.content_type = "application/json";
-  r.body = R"({"query":"mutation { exchangeExternalCustomerToken(...) }"})";
-  const std::vector<OAuthParam> params = {{"oauth_consumer_key", c.consumer_key},
-                                          {"oauth_token", c.access_token},
-                                          {"oauth_signature_method", method},
-                                          {"oauth_timestamp", std::to_string(timestamp)},
-                                          {"oauth_nonce", nonce},
-                                          {"oauth_version", "1.0"}};
+  r.content_type = body.content_type;
+  r.body = body.bytes;
+  std::vector<OAuthParam> params = {{"oauth_consumer_key", c.consumer_key},
+                                    {"oauth_token", c.access_token},
+                                    {"oauth_signature_method", method},
+                                    {"oauth_timestamp", std::to_string(timestamp)},
+                                    {"oauth_nonce", nonce},
+                                    {"oauth_version", "1.0"}};
+  if (body.hash) params.push_back({"oauth_body_hash", OAuthBodyHash(body.bytes)});
   std::string header = "OAuth realm=\"shop\"";
   for (const auto& p : params) header += ", " + p.name + "=\"" + PercentEncode(p.value) + "\"";
   r.authorization = header;
@@ -104,14 +114,18 @@ struct Fixture {
     }
     return s;
   }
-  std::size_t AuditCount(const std::string& event) {
+  std::vector<AuditRecord> Audit(const std::string& event) {
     AuditQuery q;
     q.limit = 10000;
     auto all = storage->list_audit(q);
     REQUIRE(all.ok());
-    return static_cast<std::size_t>(std::count_if(
-        all->begin(), all->end(), [&](const AuditRecord& r) { return r.event == event; }));
+    std::vector<AuditRecord> out;
+    for (auto& r : *all) {
+      if (r.event == event) out.push_back(std::move(r));
+    }
+    return out;
   }
+  std::size_t AuditCount(const std::string& event) { return Audit(event).size(); }
 
   TempDir dir;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(1748499421000);
@@ -122,8 +136,8 @@ struct Fixture {
   int nonce_counter = 0;
 };
 
-// Checks that a refused request changed nothing and did not burn its nonce: the same signed
-// request, with valid input, then succeeds.
+// Checks that a refused request changed no customer. (Whether its nonce was spent the caller
+// checks: by sending it again.)
 void RefusedChangesNothing(Fixture& f, const HttpRequest& r, std::string_view input, Code code,
                            std::string_view message) {
   const std::string before = f.Snapshot();
@@ -132,6 +146,19 @@ void RefusedChangesNothing(Fixture& f, const HttpRequest& r, std::string_view in
   CHECK(refused.code() == code);
   CHECK(refused.status().message() == message);
   CHECK(f.Snapshot() == before);
+}
+
+// Checks that `r`, refused after its signature passed, cannot serve again: sent once more with
+// valid input for another customer, it is refused as a replay and creates no one.
+void SpentOnReuse(Fixture& f, const HttpRequest& r) {
+  const std::string before = f.Snapshot();
+  auto reuse = f.auth->exchange_external_customer_token(
+      r, R"({"customer":{"firstname":"V","lastname":"Ictim","email":"victim@example.com"}})");
+  REQUIRE_FALSE(reuse.ok());
+  CHECK(reuse.code() == Code::kForbidden);
+  CHECK(reuse.status().message() == oauth_msg::kNonceUsed);
+  CHECK(f.Snapshot() == before);
+  CHECK(f.storage->find_customer_by_email(1, "victim@example.com").code() == Code::kNotFound);
 }
 
 }  // namespace
@@ -365,26 +392,30 @@ TEST_CASE("exchange_external_customer_token: the seed's Errors table, each messa
   for (const auto& c : cases) {
     INFO(c.input);
     const HttpRequest r = f.Next();
+    const std::size_t refusals = f.AuditCount("exchange.refused");
     RefusedChangesNothing(f, r, c.input, Code::kInvalidInput, c.message);
-    // The refused request did not burn its nonce.
-    auto ok = f.auth->exchange_external_customer_token(r, kRoni);
-    REQUIRE(ok.ok());
-    CHECK(ok->customer.email == "roni_cost@example.com");
+    // Refused after its signature passed: audited, and its nonce is spent.
+    CHECK(f.AuditCount("exchange.refused") == refusals + 1);
+    SpentOnReuse(f, r);
   }
+  REQUIRE(f.Exchange(kRoni).ok());
   CHECK(f.auth->exchange_external_customer_token(f.Next(), std::string(64 * 1024 + 1, ' '))
             .status()
             .message() == "The input is too large");
 
   SECTION("You do not have permission to access this resource.") {
     REQUIRE(f.auth->set_integration_permissions(f.creds.consumer_key, {}).ok());
+    const std::size_t refusals = f.AuditCount("exchange.refused");
     const HttpRequest r = f.Next();
     RefusedChangesNothing(f, r, kRoni, Code::kForbidden, msg::kNoPermission);
     REQUIRE(f.auth
                 ->set_integration_permissions(
                     f.creds.consumer_key, {std::string(kPermissionExchangeExternalCustomerToken)})
                 .ok());
-    CHECK(f.auth->exchange_external_customer_token(r, kRoni).ok());
-    CHECK(f.AuditCount("exchange.refused") == 1);
+    // Signed, so its nonce was spent: granting the permission does not revive it.
+    SpentOnReuse(f, r);
+    CHECK(f.AuditCount("exchange.refused") == refusals + 2);  // the permission, the replay
+    CHECK(f.Exchange(kRoni).ok());
   }
 }
 
@@ -487,21 +518,25 @@ TEST_CASE("exchange_external_customer_token: existing customers that cannot sign
   Fixture f(backend);
   REQUIRE(f.Exchange(kRoni).ok());
 
-  SECTION("inactive: the sign-in message, and no nonce burnt") {
+  SECTION("inactive: the sign-in message, and the header is spent") {
     CustomerUpdate u;
     u.is_active = false;
     REQUIRE(f.auth->update_customer("roni_cost@example.com", u).ok());
     const HttpRequest r = f.Next();
     RefusedChangesNothing(f, r, kRoni, Code::kAuthenticationFailed, msg::kSignInIncorrect);
+    SpentOnReuse(f, r);
     u.is_active = true;
     REQUIRE(f.auth->update_customer("roni_cost@example.com", u).ok());
-    CHECK(f.auth->exchange_external_customer_token(r, kRoni).ok());
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).status().message() ==
+          oauth_msg::kNonceUsed);
   }
   SECTION("unconfirmed") {
     CustomerUpdate u;
     u.confirmed = false;
     REQUIRE(f.auth->update_customer("roni_cost@example.com", u).ok());
-    RefusedChangesNothing(f, f.Next(), kRoni, Code::kNotConfirmed, msg::kNotConfirmed);
+    const HttpRequest r = f.Next();
+    RefusedChangesNothing(f, r, kRoni, Code::kNotConfirmed, msg::kNotConfirmed);
+    SpentOnReuse(f, r);
   }
 }
 
@@ -675,4 +710,232 @@ TEST_CASE("Expired nonces are pruned by later exchanges") {
   CHECK(f.storage->prune_nonces(f.clock->now()).value() == 0);
   f.clock->advance(601 * kSecond);
   CHECK(f.storage->prune_nonces(f.clock->now()).value() == 1);  // only the 257th was left
+}
+
+TEST_CASE("exchange: a header refused after its signature passed never serves again") {
+  // The attack: an integration's request is refused (the customer is inactive, or the input is
+  // invalid); whoever saw its Authorization header sends it again with a victim's email.
+  const std::string backend = GENERATE("memory", "sqlite");
+  INFO(backend);
+  Fixture f(backend);
+  REQUIRE(f.Exchange(kRoni).ok());
+
+  SECTION("inactive customer") {
+    CustomerUpdate u;
+    u.is_active = false;
+    REQUIRE(f.auth->update_customer("roni_cost@example.com", u).ok());
+    const HttpRequest r = f.Next();
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).code() == Code::kAuthenticationFailed);
+    SpentOnReuse(f, r);
+    // Audited under the integration, naming the customer it targeted.
+    const auto rows = f.Audit("exchange.refused");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].actor == "integration:" + f.creds.consumer_key);
+    CHECK(rows[0].customer_id == f.storage->find_customer_by_email(1, "roni_cost@example.com")->id);
+    CHECK(json::parse(rows[0].detail)["why"] == "inactive");
+    // The replay names the email it targeted.
+    CHECK(json::parse(rows[1].detail)["why"] == "replay");
+    CHECK(json::parse(rows[1].detail)["email"] == "victim@example.com");
+    CHECK_FALSE(rows[1].customer_id.has_value());
+  }
+  SECTION("invalid email") {
+    const HttpRequest r = f.Next();
+    auto bad = f.auth->exchange_external_customer_token(
+        r, R"({"customer":{"firstname":"A","lastname":"B","email":"victim@"}})");
+    CHECK(bad.status().message() == msg::kInvalidEmail);
+    SpentOnReuse(f, r);
+    const auto rows = f.Audit("exchange.refused");
+    REQUIRE(rows.size() == 2);
+    const json detail = json::parse(rows[0].detail);
+    CHECK(detail["why"] == "input");
+    CHECK(detail["email"] == "victim@");
+    CHECK(detail["message"] == msg::kInvalidEmail);
+    CHECK(rows[0].actor == "integration:" + f.creds.consumer_key);
+  }
+  SECTION("input without an email, or not JSON: audited without one") {
+    const HttpRequest r = f.Next();
+    CHECK(f.auth->exchange_external_customer_token(r, "{\"customer\":").code() ==
+          Code::kInvalidInput);
+    const auto rows = f.Audit("exchange.refused");
+    REQUIRE(rows.size() == 1);
+    CHECK(json::parse(rows[0].detail)["why"] == "input");
+    CHECK_FALSE(json::parse(rows[0].detail).contains("email"));
+    SpentOnReuse(f, r);
+  }
+  SECTION("an over-long email is named cut to 255 bytes") {
+    const std::string email = std::string(300, 'a') + "@example.com";
+    const HttpRequest r = f.Next();
+    CHECK(f.auth
+              ->exchange_external_customer_token(
+                  r, R"({"customer":{"firstname":"A","lastname":"B","email":")" + email + "\"}}")
+              .code() == Code::kInvalidInput);
+    const auto rows = f.Audit("exchange.refused");
+    REQUIRE(rows.size() == 1);
+    CHECK(json::parse(rows[0].detail)["email"] == email.substr(0, 255));
+  }
+  SECTION("a refusal before the signature passed leaves the nonce unused and names no email") {
+    HttpRequest r = f.Next();
+    HttpRequest tampered = r;
+    tampered.url += "?store=admin";
+    CHECK(f.auth->exchange_external_customer_token(tampered, kRoni).status().message() ==
+          msg::kSignatureInvalid);
+    const auto rows = f.Audit("exchange.refused");
+    REQUIRE(rows.size() == 1);
+    CHECK(json::parse(rows[0].detail)["why"] == "signature");
+    CHECK_FALSE(json::parse(rows[0].detail).contains("email"));
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).ok());
+  }
+}
+
+TEST_CASE("exchange: oauth_body_hash binds the body the host builds input from") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  INFO(backend);
+  Fixture f(backend);
+  const std::string victim =
+      R"({"customer":{"firstname":"V","lastname":"Ictim","email":"victim@example.com"}})";
+  Body hashed;
+  hashed.bytes =
+      std::string(R"j({"query":"mutation($input: ...)","variables":{"input":)j") + kRoni + "}}";
+  hashed.hash = true;
+  auto next = [&](const Body& body) {
+    return Signed(f.creds, f.now_s(), "b" + std::to_string(++f.nonce_counter), "HMAC-SHA256", {},
+                  body);
+  };
+
+  SECTION("a body swapped after signing is refused, and the genuine request still works") {
+    const HttpRequest r = next(hashed);
+    HttpRequest swapped = r;
+    swapped.body =
+        std::string(R"j({"query":"mutation($input: ...)","variables":{"input":)j") + victim + "}}";
+    const std::string before = f.Snapshot();
+    auto refused = f.auth->exchange_external_customer_token(swapped, victim);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.code() == Code::kForbidden);
+    CHECK(refused.status().message() == msg::kSignatureInvalid);
+    CHECK(f.Snapshot() == before);
+    const auto rows = f.Audit("exchange.refused");
+    REQUIRE(rows.size() == 1);
+    CHECK(json::parse(rows[0].detail)["why"] == "body_hash");
+    // Not the integration's request: its nonce is unused, the genuine one goes through once.
+    auto genuine = f.auth->exchange_external_customer_token(r, kRoni);
+    REQUIRE(genuine.ok());
+    CHECK(genuine->customer.email == "roni_cost@example.com");
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).status().message() ==
+          oauth_msg::kNonceUsed);
+  }
+  SECTION("a JSON body without oauth_body_hash: accepted by default") {
+    CHECK(f.auth->exchange_external_customer_token(f.Next(), kRoni).ok());
+  }
+  SECTION("exchange_require_body_hash refuses a JSON body without one") {
+    AuthOptions o = Options(f.keys, f.clock);
+    o.exchange_require_body_hash = true;
+    auto strict = CustomerAuth::Open(f.storage, o);
+    REQUIRE(strict.ok());
+    const HttpRequest r = f.Next();
+    const std::string before = f.Snapshot();
+    auto refused = (*strict)->exchange_external_customer_token(r, kRoni);
+    CHECK(refused.code() == Code::kForbidden);
+    CHECK(refused.status().message() == msg::kSignatureInvalid);
+    CHECK(f.Snapshot() == before);
+    // Refused before it counted as signed: its nonce is unused (a lenient handle takes it).
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).ok());
+    // With the hash, a form body, or no body at all, it is accepted.
+    CHECK((*strict)->exchange_external_customer_token(next(hashed), kRoni).ok());
+    Body form;
+    form.content_type = "application/x-www-form-urlencoded; charset=UTF-8";
+    form.bytes = "query=mutation&x=1";
+    CHECK((*strict)->exchange_external_customer_token(next(form), kRoni).ok());
+    Body empty;
+    empty.bytes.clear();
+    CHECK((*strict)->exchange_external_customer_token(next(empty), kRoni).ok());
+    // A wrong hash is refused on both handles.
+    Body wrong = hashed;
+    HttpRequest w = next(wrong);
+    w.body += " ";
+    CHECK((*strict)->exchange_external_customer_token(w, kRoni).status().message() ==
+          msg::kSignatureInvalid);
+    CHECK(f.auth->exchange_external_customer_token(w, kRoni).status().message() ==
+          msg::kSignatureInvalid);
+  }
+}
+
+TEST_CASE("exchange: a stale timestamp is audited only under a valid signature") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  INFO(backend);
+  Fixture f(backend);
+  // Anyone can send a stale request with a made-up signature: no audit row for it.
+  auto forged = f.auth->exchange_external_customer_token(
+      Signed(f.creds, f.now_s() - 601, "s1", "HMAC-SHA256", "wrong-secret"), kRoni);
+  CHECK(forged.status().message() == oauth_msg::kTimestampRefused);
+  CHECK(f.AuditCount("exchange.refused") == 0);
+  // The integration's own stale request (or a replay of it once the window passed) is audited.
+  const HttpRequest stale = Signed(f.creds, f.now_s() - 601, "s2");
+  CHECK(f.auth->exchange_external_customer_token(stale, kRoni).status().message() ==
+        oauth_msg::kTimestampRefused);
+  const auto rows = f.Audit("exchange.refused");
+  REQUIRE(rows.size() == 1);
+  CHECK(json::parse(rows[0].detail)["why"] == "timestamp");
+  CHECK(json::parse(rows[0].detail)["email"] == "roni_cost@example.com");
+  CHECK(rows[0].actor == "integration:" + f.creds.consumer_key);
+  // A future one, signed: refused and audited, and accepted later, once, when its time comes.
+  const HttpRequest early = Signed(f.creds, f.now_s() + 601, "s3");
+  CHECK(f.auth->exchange_external_customer_token(early, kRoni).code() == Code::kForbidden);
+  CHECK(f.AuditCount("exchange.refused") == 2);
+  f.clock->advance(kSecond);
+  CHECK(f.auth->exchange_external_customer_token(early, kRoni).ok());
+  CHECK(f.auth->exchange_external_customer_token(early, kRoni).status().message() ==
+        oauth_msg::kNonceUsed);
+}
+
+TEST_CASE("exchange: a request at the window's edge cannot replay") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  INFO(backend);
+  Fixture f(backend);
+  SECTION("first sent at the edge") {
+    const HttpRequest r = Signed(f.creds, f.now_s() - 600, "edge-1");
+    REQUIRE(f.auth->exchange_external_customer_token(r, kRoni).ok());
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).status().message() ==
+          oauth_msg::kNonceUsed);
+  }
+  SECTION("first sent at once, replayed at the last accepted moment") {
+    const HttpRequest r = Signed(f.creds, f.now_s(), "edge-2");
+    REQUIRE(f.auth->exchange_external_customer_token(r, kRoni).ok());
+    f.clock->advance(600 * kSecond);  // the timestamp is exactly 600 s old: still accepted
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).status().message() ==
+          oauth_msg::kNonceUsed);
+    f.clock->advance(1);  // one millisecond later the timestamp itself is refused
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).status().message() ==
+          oauth_msg::kTimestampRefused);
+  }
+  SECTION("a future timestamp at the edge") {
+    const HttpRequest r = Signed(f.creds, f.now_s() + 600, "edge-3");
+    REQUIRE(f.auth->exchange_external_customer_token(r, kRoni).ok());
+    f.clock->advance(1200 * kSecond);
+    CHECK(f.auth->exchange_external_customer_token(r, kRoni).status().message() ==
+          oauth_msg::kNonceUsed);
+  }
+}
+
+TEST_CASE("exchange: the fragment never supplies the query; the port is a number") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  INFO(backend);
+  Fixture f(backend);
+  // Signed over https://shop.example/graphql?a=1, sent as ...#?a=1: the signed query is absent.
+  HttpRequest r = f.Next();
+  r.url = "https://shop.example/graphql?a=1";
+  r.authorization = r.authorization.substr(0, r.authorization.find(", oauth_signature=\""));
+  auto base = SignatureBaseString(r);
+  REQUIRE(base.ok());
+  auto sig = OAuthSignature(kOAuthHmacSha256, *base, f.creds.consumer_secret, f.creds.token_secret);
+  REQUIRE(sig.ok());
+  r.authorization += ", oauth_signature=\"" + PercentEncode(*sig) + "\"";
+  HttpRequest fragment = r;
+  fragment.url = "https://shop.example/graphql#?a=1";
+  CHECK(f.auth->exchange_external_customer_token(fragment, kRoni).status().message() ==
+        msg::kSignatureInvalid);
+  CHECK(f.auth->exchange_external_customer_token(r, kRoni).ok());
+  // Port 0443 is the default port of https: the same signed URL.
+  HttpRequest p = f.Next();
+  p.url = "https://shop.example:0443/graphql";
+  CHECK(f.auth->exchange_external_customer_token(p, kRoni).ok());
 }

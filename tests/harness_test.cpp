@@ -182,9 +182,9 @@ TEST_CASE("C: version-1 options are still accepted and read as version 1", "[har
   REQUIRE(custauth_open(&db, "memory:", &o) == CUSTAUTH_OK);
   CHECK(custauth_test_advance(db, 1) == CUSTAUTH_EFORBIDDEN);
   custauth_close(db);
-  CHECK(custauth_options_init(&o, 3) == CUSTAUTH_EINVALID);
+  CHECK(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION + 1) == CUSTAUTH_EINVALID);
   REQUIRE(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION) == CUSTAUTH_OK);
-  CHECK(o.version == 2u);
+  CHECK(o.version == 3u);
   CHECK(o.test_flags == 0u);
   CHECK(custauth_open_json(&db, "memory:", R"({"version":1})") == CUSTAUTH_OK);
   custauth_close(db);

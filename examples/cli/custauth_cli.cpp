@@ -92,9 +92,12 @@ const char kUsage[] =
     "  integration revoke --consumer-key K\n"
     "  integration set-permissions --consumer-key K [--permission P[,P...]]\n"
     "  exchange-external-customer-token --method M --url URL [--authorization HEADER]\n"
-    "                  [--content-type T] [--body FORM] --input JSON [--website-id N]\n"
+    "                  [--content-type T] [--body BODY] --input JSON [--website-id N]\n"
+    "                  [--require-body-hash]\n"
     "                                         checks the request's OAuth 1.0a signature and\n"
-    "                                         prints the GraphQL-shaped result\n"
+    "                                         prints the GraphQL-shaped result; with\n"
+    "                                         --require-body-hash a body that is not a form\n"
+    "                                         must carry oauth_body_hash\n"
     "  version\n"
     "\n"
     "Output is JSON on stdout. Exit status: 0 success, 1 refused, 2 usage error, 3 an import\n"
@@ -279,7 +282,8 @@ class Cli {
                                             {"body", true},
                                             {"input", true},
                                             {"website-id", true},
-                                            {"client-ip", true}}));
+                                            {"client-ip", true},
+                                            {"require-body-hash", false}}));
     }
     throw UsageError{"unknown command '" + cmd + (args.size() >= 2 ? " " + args[1] : "") + "'"};
   }
@@ -330,7 +334,8 @@ class Cli {
     return std::shared_ptr<custauth::Storage>(std::move(s).value());
   }
 
-  custauth::Result<std::unique_ptr<custauth::CustomerAuth>> OpenAuth() {
+  custauth::Result<std::unique_ptr<custauth::CustomerAuth>> OpenAuth(
+      bool require_body_hash = false) {
     auto storage = OpenStorage(false);
     if (!storage.ok()) return storage.status();
     custauth::AuthOptions o;
@@ -346,6 +351,7 @@ class Cli {
     if (g_.token_format) o.tokens.format = *g_.token_format;
     if (g_.opslimit) o.argon2.opslimit = *g_.opslimit;
     if (g_.memlimit) o.argon2.memlimit = *g_.memlimit;
+    o.exchange_require_body_hash = require_body_hash;
     return custauth::CustomerAuth::Open(std::move(storage).value(), o);
   }
 
@@ -813,7 +819,7 @@ class Cli {
     r.content_type = p.get("content-type");
     r.body = p.get("body");
     const std::string input = p.required("input");
-    auto auth = OpenAuth();
+    auto auth = OpenAuth(p.has("require-body-hash"));
     if (!auth.ok()) return Refuse(auth.status());
     const std::string out =
         (*auth)->exchange_external_customer_token_graphql(r, input, Context(p), Website(p));

@@ -73,6 +73,11 @@ struct AuthOptions {
   TimeMs oauth_timestamp_window = 600 * kSecond;
   // Expired OAuth nonces are pruned after every this many exchanges of a handle. Default: 256.
   int oauth_nonce_prune_every = 256;
+  // exchange_external_customer_token: refuse a request whose body is neither empty nor a form
+  // unless it carries oauth_body_hash (the OAuth Request Body Hash extension), so that the
+  // signature covers the body the host builds `input` from. An oauth_body_hash that is present is
+  // checked either way. Default: false (integrations that do not send one keep working).
+  bool exchange_require_body_hash = false;
   // Default (null): SystemClock::Shared().
   std::shared_ptr<Clock> clock;
   // Default (null): SystemRandom::Shared().
@@ -252,10 +257,15 @@ class CUSTAUTH_EXPORT CustomerAuth {
   // signature method other than HMAC-SHA256/HMAC-SHA1 or an oauth_version other than "1.0";
   // kForbidden for everything else about the caller: key or token length, timestamp outside the
   // window, invalid signature ("The signature is invalid. Verify and try again."), a replayed
-  // nonce, an unknown or revoked integration or a missing permission ("You do not have permission
-  // to access this resource."); kAuthenticationFailed / kNotConfirmed for an existing customer who
-  // could not sign in otherwise (inactive / unconfirmed); kStorage. A refused request changes
-  // nothing, and its nonce stays unused.
+  // nonce, an oauth_body_hash that does not match request.body (or none when
+  // exchange_require_body_hash asks for one: the signature message), an unknown or revoked
+  // integration or a missing permission ("You do not have permission to access this resource.");
+  // kAuthenticationFailed / kNotConfirmed for an existing customer who could not sign in
+  // otherwise (inactive / unconfirmed); kStorage. The nonce is spent as soon as the signature and
+  // the timestamp passed: a request refused after that (permission, input, the customer's state)
+  // changes nothing else, is audited ("exchange.refused", naming the integration and the email it
+  // targeted), and cannot be sent again. A request refused before that leaves its nonce unused.
+  // The host must build `input_json` from request.body (the bytes the body hash covers).
   Result<ExternalLoginResult> exchange_external_customer_token(
       const HttpRequest& request, std::string_view input_json, const RequestContext& ctx = {},
       std::int64_t website_id = kDefaultWebsiteId);
