@@ -120,7 +120,9 @@ Dump DumpDatabase(const std::string& path) {
 // --- The cases
 // ------------------------------------------------------------------------------------
 
-enum class Effect { kNothing, kAudit, kFailure };
+// kSpent: a signed OAuth request refused after its signature passed: its nonce is recorded (one
+// row more in nonces) and the refusal audited.
+enum class Effect { kNothing, kAudit, kFailure, kSpent };
 
 struct Case {
   std::string name;
@@ -128,7 +130,7 @@ struct Case {
   Code code;
   std::string message;  // "" when the message is not DOMAIN.md's
   Effect effect = Effect::kNothing;
-  std::vector<std::string> audit = {};  // kAudit / kFailure: the events appended, in order
+  std::vector<std::string> audit = {};  // kAudit / kFailure / kSpent: the events appended, in order
 };
 
 std::string B64(std::string_view s) { return internal::Base64UrlEncode(s); }
@@ -435,7 +437,7 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
       {"oauth: SQL consumer key", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_consumer_key", PercentEncode(sql.substr(0, 32)))), Input("new@example.com"))); }, Code::kForbidden, no_perm},
       {"oauth: unknown consumer key", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_consumer_key", std::string(32, 'z'))), Input("new@example.com"))); }, Code::kForbidden, no_perm},
       {"oauth: wrong access token", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_token", std::string(32, 'z'))), Input("new@example.com"))); }, Code::kForbidden, no_perm, Effect::kAudit, {"exchange.refused"}},
-      {"oauth: timestamp 601 s old", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_timestamp", std::to_string(t - 601))), Input("new@example.com"))); }, Code::kForbidden, ""},
+      {"oauth: timestamp 601 s old", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_timestamp", std::to_string(t - 601))), Input("new@example.com"))); }, Code::kForbidden, "", Effect::kAudit, {"exchange.refused"}},
       {"oauth: negative timestamp", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_timestamp", "-1")), Input("new@example.com"))); }, kInvalid, ""},
       {"oauth: huge timestamp", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.With("oauth_timestamp", "99999999999999999999")), Input("new@example.com"))); }, kInvalid, ""},
       {"oauth: forged signature", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.Params(), "https://shop.example/graphql", std::string(43, 'A') + "%3D"), Input("new@example.com"))); }, Code::kForbidden, std::string(msg::kSignatureInvalid), Effect::kAudit, {"exchange.refused"}},
@@ -443,21 +445,21 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
       {"oauth: replayed nonce", [&] { return S(auth.exchange_external_customer_token(oauth.Request(oauth.Params("used-nonce")), Input("new@example.com"))); }, Code::kForbidden, std::string(oauth_msg::kNonceUsed), Effect::kAudit, {"exchange.refused"}},
 
       // --- exchange_external_customer_token: the input (behind a valid signature) ---
-      {"input: duplicate email key", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","email":"roni_cost@example.com","firstname":"A","lastname":"B"}})")); }, kInvalid, ""},
-      {"input: duplicate customer key", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), "{\"customer\":{},\"customer\":" + Input("new@example.com").substr(12))); }, kInvalid, ""},
-      {"input: email as a number", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":5,"firstname":"A","lastname":"B"}})")); }, kInvalid, ""},
-      {"input: names as arrays", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":["A"],"lastname":"B"}})")); }, kInvalid, ""},
-      {"input: is_subscribed as a string", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":"A","lastname":"B","is_subscribed":"yes"}})")); }, kInvalid, ""},
-      {"input: unknown field", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":"A","lastname":"B","xyz":1}})")); }, kInvalid, "Field \"xyz\" is not defined by type CustomerCreateInput."},
-      {"input: missing email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"firstname":"A","lastname":"B"}})")); }, kInvalid, "Field CustomerCreateInput.email of required type String! was not provided"},
-      {"input: missing lastname", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":"A"}})")); }, kInvalid, "Field CustomerCreateInput.lastname of required type String! was not provided"},
-      {"input: CRLF email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("new@example.com\\r\\n"))); }, kInvalid, bad_email},
-      {"input: unicode email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("n\\u00e9w@example.com"))); }, kInvalid, bad_email},
-      {"input: 300-character email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input(email300))); }, kInvalid, bad_email},
-      {"input: NUL in first name", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("new@example.com", "A\\u0000B"))); }, kInvalid, ""},
-      {"input: not JSON", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), "{\"customer\":")); }, kInvalid, ""},
-      {"input: megabyte", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("new@example.com", kMiB))); }, kInvalid, ""},
-      {"input: deep nesting", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), std::string(5000, '[') + std::string(5000, ']'))); }, kInvalid, ""},
+      {"input: duplicate email key", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","email":"roni_cost@example.com","firstname":"A","lastname":"B"}})")); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: duplicate customer key", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), "{\"customer\":{},\"customer\":" + Input("new@example.com").substr(12))); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: email as a number", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":5,"firstname":"A","lastname":"B"}})")); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: names as arrays", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":["A"],"lastname":"B"}})")); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: is_subscribed as a string", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":"A","lastname":"B","is_subscribed":"yes"}})")); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: unknown field", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":"A","lastname":"B","xyz":1}})")); }, kInvalid, "Field \"xyz\" is not defined by type CustomerCreateInput.", Effect::kSpent, {"exchange.refused"}},
+      {"input: missing email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"firstname":"A","lastname":"B"}})")); }, kInvalid, "Field CustomerCreateInput.email of required type String! was not provided", Effect::kSpent, {"exchange.refused"}},
+      {"input: missing lastname", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), R"({"customer":{"email":"new@example.com","firstname":"A"}})")); }, kInvalid, "Field CustomerCreateInput.lastname of required type String! was not provided", Effect::kSpent, {"exchange.refused"}},
+      {"input: CRLF email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("new@example.com\\r\\n"))); }, kInvalid, bad_email, Effect::kSpent, {"exchange.refused"}},
+      {"input: unicode email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("n\\u00e9w@example.com"))); }, kInvalid, bad_email, Effect::kSpent, {"exchange.refused"}},
+      {"input: 300-character email", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input(email300))); }, kInvalid, bad_email, Effect::kSpent, {"exchange.refused"}},
+      {"input: NUL in first name", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("new@example.com", "A\\u0000B"))); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: not JSON", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), "{\"customer\":")); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: megabyte", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), Input("new@example.com", kMiB))); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
+      {"input: deep nesting", [&] { return S(auth.exchange_external_customer_token(oauth.Good(), std::string(5000, '[') + std::string(5000, ']'))); }, kInvalid, "", Effect::kSpent, {"exchange.refused"}},
 
       // --- the C ABI's custauth_call ---
       {"C: unknown operation", [&] { return call("drop_table", "{}"); }, kInvalid, ""},
@@ -504,10 +506,15 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
       CHECK(after == before);
       continue;
     }
-    // Every table but audit, sqlite_sequence and customers is the same.
+    // Every table but audit, sqlite_sequence and customers is the same (and nonces, which
+    // kSpent grows by one row).
     for (const auto& [name, rows] : before) {
       if (name == "audit" || name == "sqlite_sequence" || name == "customers") continue;
       INFO("table " << name);
+      if (name == "nonces" && c.effect == Effect::kSpent) {
+        CHECK(after.at(name).size() == rows.size() + 1);
+        continue;
+      }
       CHECK(after.at(name) == rows);
     }
     // The audit trail only grew, by exactly these events.

@@ -6,7 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "custauth/memory_storage.h"
@@ -431,6 +433,52 @@ TEST_CASE("Requests signed by oauthlib verify (recorded vectors)") {
     CHECK(v.check_signature(*p, kRfcConsumerSecret, kRfcTokenSecret).ok());
     CHECK(v.check_signature(*p, kRfcTokenSecret, kRfcConsumerSecret).code() == Code::kForbidden);
   }
+  SECTION("HMAC-SHA256, JSON body with oauth_body_hash, port 0443") {
+    // oauthlib adds oauth_body_hash (base64 SHA-1 of the body) to a non-form body, and drops the
+    // port 0443 from the signed URL as the default port of https.
+    HttpRequest r;
+    r.method = "POST";
+    r.url = "https://shop.example:0443/graphql";
+    r.content_type = "application/json";
+    r.body = R"({"input":{"customer":{"email":"roni_cost@example.com"}}})";
+    r.authorization =
+        "OAuth oauth_nonce=\"b0dyh4sh\", oauth_timestamp=\"137131202\", oauth_version=\"1.0\", "
+        "oauth_signature_method=\"HMAC-SHA256\", oauth_consumer_key=\"dpf43f3p2l4k3l03\", "
+        "oauth_token=\"nnch734d00sl2jdk\", oauth_body_hash=\"nwHy12vyV9B0HL1vzIPiGagmUto%3D\", "
+        "oauth_signature=\"XX7PovxbeDHvbAFAuwpOk0DgAVKPmIvkzvGXCADvDYQ%3D\"";
+    CHECK(OAuthBodyHash(r.body) == "nwHy12vyV9B0HL1vzIPiGagmUto=");
+    CHECK(OAuthBodyHash("") == "2jmj7l5rSw0yVb/vlWAYkK/YBwk=");
+    auto p = v.parse(r);
+    REQUIRE(p.ok());
+    CHECK(p->body == OAuthRequest::Body::kCovered);
+    CHECK(v.check_signature(*p, kRfcConsumerSecret, kRfcTokenSecret).ok());
+    // The same header with another body: the HMAC still matches, the body hash does not.
+    HttpRequest swapped = r;
+    swapped.body = R"({"input":{"customer":{"email":"victim@example.com"}}})";
+    auto q = v.parse(swapped);
+    REQUIRE(q.ok());
+    CHECK(q->body == OAuthRequest::Body::kMismatch);
+    CHECK(v.check_body(*q).message() == msg::kSignatureInvalid);
+    Status s = v.check_signature(*q, kRfcConsumerSecret, kRfcTokenSecret);
+    CHECK(s.code() == Code::kForbidden);
+    CHECK(s.message() == msg::kSignatureInvalid);
+  }
+  SECTION("HMAC-SHA1, a '?' in the fragment is not a query") {
+    // oauthlib signed https://shop.example/graphql#?a=1 over the URL without a query.
+    HttpRequest r;
+    r.method = "GET";
+    r.url = "https://shop.example/graphql#?a=1";
+    r.authorization =
+        "OAuth oauth_nonce=\"fr4gment\", oauth_timestamp=\"137131202\", oauth_version=\"1.0\", "
+        "oauth_signature_method=\"HMAC-SHA1\", oauth_consumer_key=\"dpf43f3p2l4k3l03\", "
+        "oauth_token=\"nnch734d00sl2jdk\", oauth_signature=\"1gYyaU3catj6mnTmcBd9QoP4dqw%3D\"";
+    auto p = v.parse(r);
+    REQUIRE(p.ok());
+    CHECK(v.check_signature(*p, kRfcConsumerSecret, kRfcTokenSecret).ok());
+    auto params = CollectParameters(r);
+    REQUIRE(params.ok());
+    for (const auto& param : *params) CHECK(param.name != "a");
+  }
 }
 
 TEST_CASE("OAuth1Verifier: timestamps within 600 s either way") {
@@ -705,5 +753,200 @@ TEST_CASE("OAuth1Verifier: wrong secret, wrong token, methods, versions, lengths
     auto params = OAuthParamsFor(f.creds, now, "n", "\xFF\x01");
     SignWithHeader(r, params, f.creds, kOAuthHmacSha256);
     CHECK(f.verifier.parse(r).status().message() == "Signature method %FF%01 is not supported");
+  }
+}
+
+TEST_CASE("BaseStringUri: the port as RFC 3986 normalises it, the fragment ends the URL") {
+  const std::pair<const char*, const char*> good[] = {
+      {"https://h:0443/p", "https://h/p"},
+      {"http://h:080/p", "http://h/p"},
+      {"https://h:08443/p", "https://h:8443/p"},
+      {"https://h:/p", "https://h/p"},
+      {"http://h:443/p", "http://h:443/p"},
+      {"https://h:65535/p", "https://h:65535/p"},
+      {"https://h/p#?a=1", "https://h/p"},
+      {"https://h#/x?a", "https://h/"},
+      {"https://h:00000000000000000443/p", "https://h/p"}};
+  for (const auto& [url, want] : good) {
+    INFO(url);
+    auto got = BaseStringUri(url);
+    REQUIRE(got.ok());
+    CHECK(*got == want);
+  }
+  for (const char* url : {"https://h:0/p", "https://h:00/p", "https://h:65536/p",
+                          "https://h:99999999999999999999/p", "https://h:44a/p"}) {
+    INFO(url);
+    CHECK(BaseStringUri(url).code() == Code::kInvalidInput);
+  }
+  // The query is read before the fragment only.
+  HttpRequest r;
+  r.method = "GET";
+  r.url = "https://h/p?b=2#?a=1&c=3";
+  auto params = CollectParameters(r);
+  REQUIRE(params.ok());
+  CHECK(*params == OAuthParams{{"b", "2"}});
+}
+
+TEST_CASE("OAuth1Verifier: a nonce lives as long as its timestamp is accepted") {
+  VerifierFixture f;
+  const std::int64_t now = f.now_s();
+  SECTION("a timestamp exactly at the window's past edge") {
+    auto p = f.verifier.parse(SignedRequest(f.creds, now - 600, "edge"));
+    REQUIRE(p.ok());
+    REQUIRE(f.verifier.record_nonce(*p).ok());
+    CHECK(f.verifier.record_nonce(*p).code() == Code::kForbidden);
+  }
+  SECTION("every moment the timestamp is accepted, the nonce is live") {
+    auto p = f.verifier.parse(SignedRequest(f.creds, now, "live"));
+    REQUIRE(p.ok());
+    REQUIRE(f.verifier.record_nonce(*p).ok());
+    for (TimeMs step : {TimeMs{599 * kSecond}, TimeMs{999}, TimeMs{1}}) {  // to 600 s exactly
+      f.clock.advance(step);
+      REQUIRE(f.verifier.check_timestamp(*p).ok());
+      CHECK(f.verifier.record_nonce(*p).code() == Code::kForbidden);
+    }
+    f.clock.advance(1);
+    CHECK(f.verifier.check_timestamp(*p).code() == Code::kForbidden);
+    // It expires a second after that; then it may be pruned.
+    CHECK(f.storage->prune_nonces(f.clock.now()).value() == 0);
+    f.clock.advance(kSecond);
+    CHECK(f.storage->prune_nonces(f.clock.now()).value() == 1);
+  }
+}
+
+TEST_CASE("OAuth1Verifier: oauth_body_hash and require_body_hash") {
+  VerifierFixture f;
+  OAuth1Options strict_options;
+  strict_options.require_body_hash = true;
+  OAuth1Verifier strict(*f.storage, f.clock, strict_options);
+  auto signed_with = [&](const std::string& content_type, const std::string& body,
+                         std::optional<std::string> hash) {
+    HttpRequest r;
+    r.method = "POST";
+    r.url = "https://shop.example/graphql";
+    r.content_type = content_type;
+    r.body = body;
+    auto params = OAuthParamsFor(f.creds, f.now_s(), "n");
+    if (hash) params.push_back({"oauth_body_hash", *hash});
+    SignWithHeader(r, params, f.creds, kOAuthHmacSha256);
+    return r;
+  };
+  struct Case {
+    const char* name;
+    HttpRequest request;
+    OAuthRequest::Body body;
+    bool lenient_ok;
+    bool strict_ok;
+  };
+  const std::string json = R"({"a":1})";
+  const Case cases[] = {
+      {"json, hash", signed_with("application/json", json, OAuthBodyHash(json)),
+       OAuthRequest::Body::kCovered, true, true},
+      {"json, no hash", signed_with("application/json", json, std::nullopt),
+       OAuthRequest::Body::kUncovered, true, false},
+      {"json, wrong hash", signed_with("application/json", json, OAuthBodyHash(json + " ")),
+       OAuthRequest::Body::kMismatch, false, false},
+      {"json, hash not base64", signed_with("application/json", json, "!!"),
+       OAuthRequest::Body::kMismatch, false, false},
+      {"no content type, body, no hash", signed_with("", json, std::nullopt),
+       OAuthRequest::Body::kUncovered, true, false},
+      {"empty body, no hash", signed_with("application/json", "", std::nullopt),
+       OAuthRequest::Body::kCovered, true, true},
+      {"form, no hash", signed_with("Application/X-WWW-Form-Urlencoded", "a=1", std::nullopt),
+       OAuthRequest::Body::kCovered, true, true},
+      {"form, wrong hash", signed_with("application/x-www-form-urlencoded", "a=1", "AAAA"),
+       OAuthRequest::Body::kMismatch, false, false},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto p = f.verifier.parse(c.request);
+    REQUIRE(p.ok());
+    CHECK(p->body == c.body);
+    CHECK(f.verifier.check_signature(*p, f.creds.consumer_secret, f.creds.token_secret).ok() ==
+          c.lenient_ok);
+    auto q = strict.parse(c.request);
+    REQUIRE(q.ok());
+    const Status s = strict.check_signature(*q, f.creds.consumer_secret, f.creds.token_secret);
+    CHECK(s.ok() == c.strict_ok);
+    if (!s.ok()) CHECK(s.message() == msg::kSignatureInvalid);
+  }
+  // oauth_body_hash is a protocol parameter: once only.
+  HttpRequest twice = signed_with("application/json", json, OAuthBodyHash(json));
+  twice.url += "?oauth_body_hash=" + PercentEncode(OAuthBodyHash(json));
+  CHECK(f.verifier.parse(twice).status().message() ==
+        "The OAuth parameter \"oauth_body_hash\" is given more than once");
+}
+
+TEST_CASE("OAuth1Verifier: caps on parameters and bytes, checked before parsing") {
+  VerifierFixture f;
+  const std::int64_t now = f.now_s();
+  auto form_of = [](std::size_t n, const std::string& prefix) {
+    std::string body;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i > 0) body += '&';
+      body += prefix + std::to_string(i) + "=v";
+    }
+    return body;
+  };
+  auto with_form = [&](const std::string& body) {
+    HttpRequest r = SignedRequest(f.creds, now, "n");
+    r.content_type = "application/x-www-form-urlencoded";
+    r.body = body;
+    return r;
+  };
+  // The default request has 1 query parameter and 7 in its header (oauth_signature too): 8.
+  SECTION("at most 256 parameters, query, form body and header together") {
+    CHECK(f.verifier.parse(with_form(form_of(248, "x"))).code() != Code::kInvalidInput);
+    auto over = f.verifier.parse(with_form(form_of(249, "x")));
+    REQUIRE_FALSE(over.ok());
+    CHECK(over.code() == Code::kInvalidInput);
+    CHECK(over.status().message() == "The request has more than 256 parameters");
+    // Many repeated or distinct oauth_* names: refused by the cap, not by a quadratic scan.
+    CHECK(f.verifier.parse(with_form(form_of(10000, "oauth_x"))).status().message() ==
+          "The request has more than 256 parameters");
+    HttpRequest h = SignedRequest(f.creds, now, "n");
+    for (int i = 0; i < 300; ++i) h.authorization += ", oauth_h" + std::to_string(i) + "=\"v\"";
+    CHECK(f.verifier.parse(h).status().message() == "The request has more than 256 parameters");
+  }
+  SECTION("at most 256 KiB of URL, Authorization header and form body") {
+    HttpRequest r = with_form("a=" + std::string(256 * 1024, 'v'));
+    auto p = f.verifier.parse(r);
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.code() == Code::kInvalidInput);
+    CHECK(p.status().message() ==
+          "The request's URL, Authorization header and form body exceed 262144 bytes together");
+    // Checked before anything is read: even a malformed request gets the size message.
+    r.body = "%" + std::string(300 * 1024, 'z');
+    CHECK(f.verifier.parse(r).status().message() == p.status().message());
+    // A JSON body is not read for parameters and does not count.
+    HttpRequest json = SignedRequest(f.creds, now, "n");
+    json.body = std::string(1024 * 1024, ' ');
+    CHECK(f.verifier.parse(json).ok());
+  }
+  SECTION("the caps are options; beyond them parsing stays exact") {
+    OAuth1Options wide;
+    wide.max_parameters = 200000;
+    wide.max_request_bytes = 8 * 1024 * 1024;
+    OAuth1Verifier v(*f.storage, f.clock, wide);
+    // 80,000 distinct oauth_* names with one repeated at the end: the duplicate is found.
+    HttpRequest r = with_form(form_of(80000, "oauth_x") + "&oauth_x7=again");
+    CHECK(v.parse(r).status().message() ==
+          "The OAuth parameter \"oauth_x7\" is given more than once");
+    r = with_form(form_of(80000, "oauth_x"));
+    auto p = v.parse(r);
+    REQUIRE(p.ok());
+    CHECK(v.check_signature(*p, f.creds.consumer_secret, f.creds.token_secret).code() ==
+          Code::kForbidden);  // the body was added after signing
+  }
+  SECTION("a header of many names: duplicates found through a hash set") {
+    std::string header = "OAuth ";
+    for (int i = 0; i < 50000; ++i) header += "n" + std::to_string(i) + "=\"v\", ";
+    auto parsed = ParseAuthorizationHeader(header + "n49999=\"again\"");
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().message() ==
+          "The Authorization header has the parameter \"n49999\" more than once");
+    auto ok = ParseAuthorizationHeader(header);
+    REQUIRE(ok.ok());
+    CHECK(ok->params.size() == 50000);
   }
 }

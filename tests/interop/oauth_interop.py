@@ -5,7 +5,11 @@
 # custauth command-line tool: requests oauthlib signs (HMAC-SHA256 and HMAC-SHA1; parameters in
 # the Authorization header, the query string or a form body; with and without a form body) are
 # accepted by exchange-external-customer-token, and any change to a signed part, a stale
-# timestamp, a replayed nonce or a wrong secret is refused with the right message.
+# timestamp, a replayed nonce or a wrong secret is refused with the right message. oauthlib's
+# oauth_body_hash (base64 SHA-1 of a non-form body) binds the JSON body: a body swapped after
+# signing is refused, and --require-body-hash refuses a JSON body without one. A signed request
+# refused after its signature passed (inactive customer, invalid input) is spent: sent again with
+# another customer's email it is refused as a replay.
 #
 # usage: oauth_interop.py PATH/TO/custauth
 import json
@@ -66,9 +70,11 @@ class Shop:
         args.update(kw)
         return oauth1.Client(self.creds["consumer_key"], **args)
 
-    def exchange(self, method, url, headers, body, input_json, expect=0):
+    def exchange(self, method, url, headers, body, input_json, expect=0, require_body_hash=False):
         args = ["exchange-external-customer-token", "--method", method, "--url", url,
                 "--input", input_json]
+        if require_body_hash:
+            args.append("--require-body-hash")
         if "Authorization" in headers:
             args += ["--authorization", headers["Authorization"]]
         if "Content-Type" in headers:
@@ -219,14 +225,112 @@ class OAuthInterop(unittest.TestCase):
         email = new_email()
         self.assertIn("data", self.shop.exchange(*signed, customer_input(email)))
         self.assert_refused(signed, "The nonce is already being used by the consumer")
-        # A request refused for its input does not burn its nonce.
+        # A request refused for its input, once its signature passed, is spent.
         signed = sign(self.shop.client())
         self.assert_refused(signed, "Field CustomerCreateInput.email of required type String! "
                             "was not provided", input_json='{"customer":{"firstname":"A",'
                             '"lastname":"B"}}')
-        self.assert_refused(signed, 'Field "xyz" is not defined by type CustomerCreateInput.',
-                            input_json=customer_input(new_email(), xyz=1))
+        self.assert_refused(signed, "The nonce is already being used by the consumer",
+                            input_json=customer_input(new_email()))
+        # One refused before its signature passed is not.
+        method, uri, headers, body = sign(self.shop.client())
+        self.assert_refused(("PUT", uri, headers, body), SIGNATURE_INVALID)
+        self.assertIn("data", self.shop.exchange(method, uri, headers, body,
+                                                 customer_input(new_email())))
+
+    def last_refusal(self):
+        rows = self.shop.run("audit", "list", "--limit", "100000")["audit"]
+        refused = [r for r in rows if r["event"] == "exchange.refused"]
+        self.assertTrue(refused)
+        return refused[-1]
+
+    def test_refused_after_signature_is_spent_and_audited(self):
+        victim = new_email()
+        # An invalid email from a correctly signed integration.
+        signed = sign(self.shop.client())
+        self.assert_refused(signed, '"Email" is not a valid email address.',
+                            input_json=customer_input("victim@"))
+        row = self.last_refusal()
+        self.assertEqual(row["actor"], "integration:" + self.shop.creds["consumer_key"])
+        self.assertEqual(row["detail"]["why"], "input")
+        self.assertEqual(row["detail"]["email"], "victim@")
+        self.assert_refused(signed, "The nonce is already being used by the consumer",
+                            input_json=customer_input(victim))
+        self.assertEqual(self.last_refusal()["detail"]["email"], victim)
+        # An inactive customer.
+        inactive = new_email()
+        self.assertIn("data", self.shop.exchange(*sign(self.shop.client()),
+                                                 customer_input(inactive)))
+        self.shop.run("customer", "update", "--email", inactive, "--active", "false")
+        signed = sign(self.shop.client())
+        self.assert_refused(signed, "The account sign-in was incorrect or your account is "
+                            "disabled temporarily. Please wait and try again later.",
+                            input_json=customer_input(inactive))
+        self.assertEqual(self.last_refusal()["detail"]["why"], "inactive")
+        self.assert_refused(signed, "The nonce is already being used by the consumer",
+                            input_json=customer_input(victim))
+        self.shop.run("customer", "show", "--email", victim, expect=1)
+        # A signed request with a stale timestamp is audited too.
+        stale = sign(self.shop.client(timestamp=str(int(time.time()) - 700)))
+        self.assert_refused(stale, "Incorrect timestamp value in the oauth_timestamp parameter",
+                            input_json=customer_input(victim))
+        row = self.last_refusal()
+        self.assertEqual(row["detail"]["why"], "timestamp")
+        self.assertEqual(row["detail"]["email"], victim)
+
+    def test_body_hash(self):
+        victim = new_email()
+        graphql = '{"query":"mutation($i: ExchangeExternalCustomerTokenInput!) {...}",' \
+                  '"variables":{"i":%s}}'
+        # oauthlib adds oauth_body_hash to a JSON body.
+        email = new_email()
+        method, uri, headers, body = sign(self.shop.client(), "POST", GRAPHQL_URL,
+                                          graphql % customer_input(email), "application/json")
+        self.assertIn("oauth_body_hash=", headers["Authorization"])
+        # The same header with a victim's body and input: refused, and the genuine request
+        # still goes through (the tampered one did not spend its nonce).
+        self.assert_refused((method, uri, headers, graphql % customer_input(victim)),
+                            SIGNATURE_INVALID, input_json=customer_input(victim))
+        self.assertEqual(self.last_refusal()["detail"]["why"], "body_hash")
+        out = self.shop.exchange(method, uri, headers, body, customer_input(email),
+                                 require_body_hash=True)
+        self.assertEqual(out["data"]["exchangeExternalCustomerToken"]["customer"]["email"], email)
+        self.shop.run("customer", "show", "--email", victim, expect=1)
+        # A JSON body signed without one (oauthlib adds none when it is not told the content
+        # type): accepted by default, refused with --require-body-hash.
+        json_body = graphql % customer_input(new_email())
+        for strict, expect in ((True, 1), (False, 0)):
+            with self.subTest(require_body_hash=strict):
+                method, uri, headers, body = sign(self.shop.client(), "POST", GRAPHQL_URL,
+                                                  json_body)
+                self.assertNotIn("oauth_body_hash", headers["Authorization"])
+                headers = dict(headers, **{"Content-Type": "application/json"})
+                out = self.shop.exchange(method, uri, headers, body, customer_input(new_email()),
+                                         expect=expect, require_body_hash=strict)
+                if strict:
+                    self.assertEqual(out["errors"][0]["message"], SIGNATURE_INVALID)
+                else:
+                    self.assertIn("data", out)
+        # A form body is signed by its parameters: accepted with --require-body-hash.
+        signed = sign(self.shop.client(), "POST", GRAPHQL_URL, "a=1", FORM)
+        self.assertIn("data", self.shop.exchange(*signed, customer_input(new_email()),
+                                                 require_body_hash=True))
+
+    def test_url_edges(self):
+        # oauthlib signs https://shop.example/graphql#?a=1 without a query; custauth agrees.
+        signed = sign(self.shop.client(), "GET", "https://shop.example/graphql#?a=1")
         self.assertIn("data", self.shop.exchange(*signed, customer_input(new_email())))
+        # Signed over ?a=1, sent as #?a=1: the signed query is missing.
+        method, uri, headers, body = sign(self.shop.client(), "GET",
+                                          "https://shop.example/graphql?a=1")
+        self.assert_refused((method, "https://shop.example/graphql#?a=1", headers, body),
+                            SIGNATURE_INVALID)
+        # Port 0443 is https's default, for oauthlib and custauth alike.
+        for url in ("https://shop.example:0443/graphql", "http://shop.example:080/graphql",
+                    "https://shop.example:08443/graphql"):
+            with self.subTest(url):
+                signed = sign(self.shop.client(), "POST", url)
+                self.assertIn("data", self.shop.exchange(*signed, customer_input(new_email())))
 
     def test_unsupported_method_and_version(self):
         plaintext = self.shop.client(signature_method=oauth1.SIGNATURE_PLAINTEXT)
