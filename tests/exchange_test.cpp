@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "crypto.h"
+#include "custauth.h"
 #include "custauth/auth.h"
 #include "custauth/oauth1.h"
 #include "custauth/password.h"
@@ -938,4 +939,76 @@ TEST_CASE("exchange: the fragment never supplies the query; the port is a number
   HttpRequest p = f.Next();
   p.url = "https://shop.example:0443/graphql";
   CHECK(f.auth->exchange_external_customer_token(p, kRoni).ok());
+}
+
+TEST_CASE("exchange_require_body_hash through the C ABI's options (struct version 3 and JSON)") {
+  // Opens a test handle (its clock at 1748499421000), makes an integration and exchanges a JSON
+  // body with and without oauth_body_hash; returns whether each was accepted.
+  auto run = [](custauth_t* db) {
+    REQUIRE(db != nullptr);
+    char* out = nullptr;
+    REQUIRE(custauth_call(db, "integration_create",
+                          R"({"name":"Social","permissions":["exchange_external_customer_token"]})",
+                          nullptr, &out) == CUSTAUTH_OK);
+    const json made = json::parse(out)["integration"];
+    custauth_free(out);
+    IntegrationCredentials c;
+    c.consumer_key = made["consumer_key"];
+    c.consumer_secret = made["consumer_secret"];
+    c.access_token = made["access_token"];
+    c.token_secret = made["token_secret"];
+    std::vector<bool> accepted;
+    for (bool hash : {false, true}) {
+      Body body;
+      body.hash = hash;
+      const HttpRequest r =
+          Signed(c, 1748499421, hash ? "with" : "without", "HMAC-SHA256", {}, body);
+      const json args = {{"request",
+                          {{"method", r.method},
+                           {"url", r.url},
+                           {"authorization", r.authorization},
+                           {"content_type", r.content_type},
+                           {"body", r.body}}},
+                         {"input", json::parse(kRoni)}};
+      const int rc =
+          custauth_call(db, "exchange_external_customer_token", args.dump().c_str(), nullptr, &out);
+      const json result = json::parse(out);
+      custauth_free(out);
+      if (rc != CUSTAUTH_OK) CHECK(result["errors"][0]["message"] == msg::kSignatureInvalid);
+      accepted.push_back(rc == CUSTAUTH_OK);
+    }
+    custauth_close(db);
+    return accepted;
+  };
+  const std::vector<bool> lenient = {true, true};
+  const std::vector<bool> strict = {false, true};
+  custauth_t* db = nullptr;
+
+  custauth_options o = CUSTAUTH_OPTIONS_INIT;
+  CHECK(o.version == 3u);
+  CHECK(o.exchange_require_body_hash == 0);
+  o.test_flags = CUSTAUTH_TEST_HANDLE;
+  o.argon2_opslimit = 1;
+  o.argon2_memlimit = 8192;
+  REQUIRE(custauth_open(&db, "memory:", &o) == CUSTAUTH_OK);
+  CHECK(run(db) == lenient);
+  o.exchange_require_body_hash = 1;
+  REQUIRE(custauth_open(&db, "memory:", &o) == CUSTAUTH_OK);
+  CHECK(run(db) == strict);
+  // A version-2 struct ends before the field: whatever lies there is not read.
+  o.version = 2;
+  REQUIRE(custauth_open(&db, "memory:", &o) == CUSTAUTH_OK);
+  CHECK(run(db) == lenient);
+
+  REQUIRE(custauth_open_json(
+              &db, "memory:", R"({"test":true,"exchange_require_body_hash":true})") == CUSTAUTH_OK);
+  CHECK(run(db) == strict);
+  REQUIRE(custauth_open_json(&db, "memory:",
+                             R"({"test":true,"exchange_require_body_hash":false})") == CUSTAUTH_OK);
+  CHECK(run(db) == lenient);
+  CHECK(custauth_open_json(&db, "memory:", R"({"exchange_require_body_hash":1})") ==
+        CUSTAUTH_EINVALID);
+  CHECK(custauth_open_json(
+            &db, "memory:", R"({"version":2,"test":true,"exchange_require_body_hash":true})") ==
+        CUSTAUTH_EINVALID);
 }
