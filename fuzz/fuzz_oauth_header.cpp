@@ -12,7 +12,9 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "custauth/oauth1.h"
 
@@ -33,12 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (header.ok()) {
     std::string canonical = "OAuth ";
     if (header->realm) canonical += "realm=\"" + PercentEncode(*header->realm) + "\"";
+    std::set<std::string_view> names;
     for (std::size_t i = 0; i < header->params.size(); ++i) {
       const OAuthParam& p = header->params[i];
       if (p.name == "realm") std::abort();
-      for (std::size_t j = 0; j < i; ++j) {
-        if (header->params[j].name == p.name) std::abort();  // duplicates are refused
-      }
+      if (!names.insert(p.name).second) std::abort();  // duplicates are refused
       if (header->realm || i > 0) canonical += ", ";
       canonical += PercentEncode(p.name) + "=\"" + PercentEncode(p.value) + "\"";
     }

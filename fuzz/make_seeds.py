@@ -82,6 +82,13 @@ write("oauth_header", [
     "http://[::1]:8080/a%20b",
     "a=1&b=%20+c&&d",
     "%E2%82%AC%",
+    "https://h:0443/p#?a=1",
+    "https://h:00000/p",
+    # Many names: distinct, repeated (the parsers find duplicates through a hash set).
+    "OAuth " + ", ".join('oauth_x%d="v"' % i for i in range(3000)),
+    "OAuth " + ", ".join('oauth_nonce="%d"' % i for i in range(3000)),
+    "OAuth " + ", ".join('oauth_x%d="v"' % i for i in range(3000)) + ', oauth_x2999="again"',
+    "&".join("oauth_x%d=v" % (i % 97) for i in range(5000)),
 ])
 
 # oauth_request: method\ url\ content_type\ body\ then the Authorization header.
@@ -96,6 +103,21 @@ write("oauth_request", [
     req("GET", "https://shop.example", "", "", AUTH.replace("HMAC-SHA256", "PLAINTEXT")),
     req("POST", "https://shop.example/graphql", "", "", AUTH.replace('oauth_version="1.0"', 'oauth_version="2.0"')),
     req("POST", "https://shop.example/graphql", "", "", AUTH.replace(str(NOW), str(NOW - 601))),
+    req("POST", "https://shop.example/graphql", "", "", AUTH.replace(str(NOW), str(NOW - 600))),
+    # The body hash extension, and the URL's edges.
+    req("POST", "https://shop.example:0443/graphql#?a=1", "application/json", '{"a":1}',
+        AUTH + ', oauth_body_hash="%s"' % base64.b64encode(hashlib.sha1(b'{"a":1}').digest()).decode()),
+    req("POST", "https://shop.example/graphql", "application/json", '{"a":2}',
+        AUTH + ', oauth_body_hash="AAAA"'),
+    # Many names: around the 256-parameter cap, repeated in the header, the query and the body.
+    req("POST", "https://shop.example/graphql", "", "",
+        AUTH + "".join(', oauth_x%d="v"' % i for i in range(249))),
+    req("POST", "https://shop.example/graphql", "", "",
+        AUTH + "".join(', oauth_x%d="v"' % i for i in range(300))),
+    req("POST", "https://shop.example/graphql?" + "&".join("oauth_nonce=%d" % i for i in range(40)),
+        "application/x-www-form-urlencoded", "&".join("oauth_token=%d" % i for i in range(60)), AUTH),
+    req("POST", "https://shop.example/graphql", "", "",
+        AUTH + "".join(', oauth_nonce%d="v"' % (i % 50) for i in range(3000))),
 ])
 
 # exchange_input: the input JSON. Odd lengths take the GraphQL-shaped path.
