@@ -8,8 +8,9 @@
 //   - parse() succeeds only with all six protocol parameters, each once, a supported method,
 //     32-character key and token, and a timestamp inside the window;
 //   - its base string is SignatureBaseString's;
-//   - a request re-signed by the harness with the right secrets passes check_signature, and the
-//     same signature under other secrets does not.
+//   - a request re-signed by the harness with the right secrets passes check_signature unless its
+//     oauth_body_hash does not match its body (and no other body check fails with the default
+//     options), and the same signature under other secrets does not.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -62,7 +63,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!sig.ok()) std::abort();
   OAuthRequest resigned = *parsed;
   resigned.signature = *sig;
-  if (!verifier.check_signature(resigned, "cs&%", "ts\x01").ok()) std::abort();
+  // check_signature also checks the body: a re-signed request passes exactly when its body does.
+  const bool body_ok = verifier.check_body(resigned).ok();
+  if (body_ok != (parsed->body != OAuthRequest::Body::kMismatch)) std::abort();
+  if (verifier.check_signature(resigned, "cs&%", "ts\x01").ok() != body_ok) std::abort();
   if (verifier.check_signature(resigned, "cs&%", "ts\x02").ok()) std::abort();
   if (verifier.check_signature(resigned, "cs", "&%ts\x01").ok()) std::abort();
   return 0;
