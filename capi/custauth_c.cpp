@@ -256,7 +256,7 @@ Result<Keys> ParseKeys(std::string_view text) {
   auto invalid = [](const std::string& what) {
     return Status(Code::kInvalidInput, "keys_json: " + what);
   };
-  auto parsed = internal::ParseJsonChecked(text, "the keys");
+  auto parsed = internal::ParseJsonChecked(text, "the JSON");
   if (!parsed.ok()) return invalid(parsed.status().message());
   json j = std::move(parsed).value();
   if (!j.is_object()) return invalid("not a JSON object");
