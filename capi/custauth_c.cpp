@@ -263,8 +263,10 @@ Result<Keys> ParseKeys(std::string_view text) {
   auto invalid = [](const std::string& what) {
     return Status(Code::kInvalidInput, "keys_json: " + what);
   };
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return invalid("not a JSON object");
+  auto parsed = internal::ParseJsonChecked(text, "the JSON");
+  if (!parsed.ok()) return invalid(parsed.status().message());
+  json j = std::move(parsed).value();
+  if (!j.is_object()) return invalid("not a JSON object");
   if (!j.contains("version") || j["version"] != 1) return invalid("unsupported version");
   Keys keys;
   for (const char* name : {"secret_key", "seal_key"}) {
@@ -314,8 +316,7 @@ constexpr std::string_view kSqlitePrefix = "sqlite:";
 TimeMs Seconds(std::int64_t s, TimeMs def, const char* name) {
   if (s == 0) return def;
   if (s < 0) Invalid(std::string(name) + " must not be negative");
-  if (s > std::numeric_limits<std::int64_t>::max() / 1000)
-    Invalid(std::string(name) + " is too large");
+  if (s > kMaxDuration / kSecond) Invalid(std::string(name) + " is more than 100 years");
   return s * kSecond;
 }
 
@@ -386,6 +387,8 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
       o->token_leeway_s < 0 ? 0 : Seconds(o->token_leeway_s, a.tokens.leeway, "token_leeway_s");
   if (o->revocation_refresh_ms < 0) {
     a.tokens.revocation_refresh = 0;
+  } else if (o->revocation_refresh_ms > kMaxDuration) {
+    Invalid("revocation_refresh_ms is more than 100 years");
   } else if (o->revocation_refresh_ms > 0) {
     a.tokens.revocation_refresh = o->revocation_refresh_ms;
   }
@@ -533,26 +536,15 @@ class Args {
   std::set<std::string, std::less<>> seen_;
 };
 
+// A JSON object argument: at most internal::kMaxJsonBytes, nested at most kMaxJsonDepth deep
+// (checked before anything recursive runs), and with no member given twice: a host that reads
+// the first would act on another value than custauth.
 json ParseObject(const char* text, const char* what) {
   if (text == nullptr || *text == '\0') return json::object();
-  // A member given twice is refused, not silently resolved to the last value: a host that reads
-  // the first would act on another value than custauth.
-  std::vector<std::set<std::string>> keys;
-  bool duplicate = false;
-  const json::parser_callback_t on_event = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) keys.emplace_back();
-    if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
-    if (event == json::parse_event_t::key && !keys.empty() &&
-        !keys.back().insert(parsed.get<std::string>()).second) {
-      duplicate = true;
-    }
-    return true;
-  };
-  json j = json::parse(text, on_event, /*allow_exceptions=*/false);
-  if (j.is_discarded()) Invalid(std::string(what) + " is not valid JSON");
-  if (duplicate) Invalid(std::string(what) + " has a member more than once");
-  if (!j.is_object()) Invalid(std::string(what) + " must be a JSON object");
-  return j;
+  auto j = internal::ParseJsonChecked(text, what);
+  if (!j.ok()) Invalid(j.status().message());
+  if (!j->is_object()) Invalid(std::string(what) + " must be a JSON object");
+  return std::move(j).value();
 }
 
 Context ContextFromJson(const json& j) {
@@ -775,6 +767,8 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     q.after_id = a.opt_int("after_id").value_or(0);
     const std::int64_t limit = a.opt_int("limit").value_or(0);
     a.done();
+    // The rules of custauth_audit_list.
+    if (q.after_id < 0) Invalid("after_id must not be negative");
     if (limit < 0 || limit > 100000) Invalid("limit must be 0..100000");
     if (limit > 0) q.limit = static_cast<std::size_t>(limit);
     if (email) q.customer_id = Take(auth.find_customer(*email, website)).id;
@@ -996,18 +990,20 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
       } else {
         ca::Invalid("token_format must be \"jwt\" or \"opaque\"");
       }
-    } else if (auto f = a.opt_int("token_format")) {
-      o.token_format = static_cast<int>(*f);
     }
     auto int64 = [&](const char* name, std::int64_t& field) {
       if (auto v = a.opt_int(name)) field = *v;
     };
+    // Read whole and range-checked: a value that does not fit is refused, never truncated.
     auto int32 = [&](const char* name, int& field) {
       if (auto v = a.opt_int(name)) {
         if (*v < INT32_MIN || *v > INT32_MAX) ca::Invalid(std::string(name) + " is out of range");
         field = static_cast<int>(*v);
       }
     };
+    if (!(a.has("token_format") && j.at("token_format").is_string())) {
+      int32("token_format", o.token_format);
+    }
     auto uint64 = [&](const char* name, std::uint64_t& field) {
       if (auto v = a.opt_int(name)) {
         if (*v < 0) ca::Invalid(std::string(name) + " must not be negative");

@@ -134,6 +134,10 @@ seeds = [json.dumps(i) for i in inputs]
 seeds += [x + " " for x in seeds]  # both parities
 seeds += ['{"customer":{"email":"a@b.co","email":"c@d.co","firstname":"A","lastname":"B"}}',
           '[[[[[[[[[[]]]]]]]]]]', '{"customer":{"email":"a@b.co","firstname":"\\u0000","lastname":"B"}}']
+# Deep nesting: refused before anything recursive runs (10^4 levels; and one level past the cap).
+DEEP = "[" * 10000 + "]" * 10000
+seeds += ['{"customer":' + DEEP + "}", '{"customer":{"email":' + "[" * 8 + "]" * 8 + "}}",
+          '{"customer":' + "{\"a\":" * 5000 + "1" + "}" * 5000 + "}"]
 write("exchange_input", seeds)
 
 # capi_call: context\ args, then the null-context flag byte and the operation byte (at the end).
@@ -171,6 +175,12 @@ for i, op in enumerate(OPS):
     seeds.append(s(ctx) + json.dumps(calls[op]).encode() + b"\x00" + bytes([i]))
 seeds.append(s("") + b'{"email":"x@y.zz","email":"z@y.zz"}' + b"\x01" + bytes([2]))
 seeds.append(s("{") + b'{}' + b"\x00" + bytes([255]))
+# Deep nesting in the context, in the arguments, and in the exchange's input.
+EXCHANGE = OPS.index("exchange_external_customer_token")
+seeds.append(s('{"client_ip":' + DEEP + "}") + b"{}" + b"\x00" + bytes([OPS.index("version")]))
+seeds.append(s("") + ('{"email":' + DEEP + "}").encode() + b"\x01" + bytes([OPS.index("customer_find")]))
+seeds.append(s("") + json.dumps({"request": {}, "input": {"customer": None}}).replace("null", DEEP).encode()
+             + b"\x01" + bytes([EXCHANGE]))
 write("capi_call", seeds)
 
 # email: the raw bytes.

@@ -81,6 +81,37 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   if (options.reset_token_lifetime <= 0 || options.otc_lifetime <= 0) {
     return Status(Code::kInvalidInput, "one-time secret lifetimes must be positive");
   }
+  // Every duration is bounded, so that no `now + duration` (lock expiry, token expiry plus leeway,
+  // secret expiry) can overflow; the Argon2 limits are libsodium's, so that no hash fails later.
+  const std::pair<const char*, TimeMs> durations[] = {
+      {"tokens.lifetime", options.tokens.lifetime},
+      {"tokens.leeway", options.tokens.leeway},
+      {"tokens.revocation_refresh", options.tokens.revocation_refresh},
+      {"lockout.lock_duration", options.lockout.lock_duration},
+      {"lockout.window", options.lockout.window},
+      {"reset_token_lifetime", options.reset_token_lifetime},
+      {"reset_min_interval", options.reset_min_interval},
+      {"otc_lifetime", options.otc_lifetime},
+      {"oauth_timestamp_window", options.oauth_timestamp_window},
+      {"argon2.wait_timeout", options.argon2.wait_timeout}};
+  for (const auto& [name, value] : durations) {
+    if (value < 0 || value > kMaxDuration) {
+      return Status(Code::kInvalidInput,
+                    fmt::format("{} must be between 0 and 100 years (got {} ms)", name, value));
+    }
+  }
+  if (options.argon2.opslimit < crypto_pwhash_OPSLIMIT_MIN ||
+      options.argon2.opslimit > crypto_pwhash_OPSLIMIT_MAX) {
+    return Status(Code::kInvalidInput,
+                  fmt::format("argon2.opslimit must be between {} and {} (libsodium's range)",
+                              crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_OPSLIMIT_MAX));
+  }
+  if (options.argon2.memlimit < crypto_pwhash_MEMLIMIT_MIN ||
+      options.argon2.memlimit > crypto_pwhash_MEMLIMIT_MAX) {
+    return Status(Code::kInvalidInput,
+                  fmt::format("argon2.memlimit must be between {} and {} bytes (libsodium's range)",
+                              crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_MEMLIMIT_MAX));
+  }
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
   impl->test_clock = std::move(test_clock);
@@ -103,6 +134,7 @@ Clock& CustomerAuth::clock() { return *impl_->options.clock; }
 
 Result<Customer> CustomerAuth::create_customer(const CustomerInput& input,
                                                const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   if (input.website_id <= 0) return Status(Code::kInvalidInput, "website_id must be positive");
   CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(input.email));
   CUSTAUTH_RETURN_IF_ERROR(ValidateName(input.firstname, "First Name"));
@@ -144,6 +176,7 @@ Result<Customer> CustomerAuth::find_customer_by_id(std::int64_t id) {
 
 Result<Customer> CustomerAuth::update_customer(std::string_view email, const CustomerUpdate& update,
                                                const RequestContext& ctx, std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   if (update.firstname) CUSTAUTH_RETURN_IF_ERROR(ValidateName(*update.firstname, "First Name"));
   if (update.lastname) CUSTAUTH_RETURN_IF_ERROR(ValidateName(*update.lastname, "Last Name"));
@@ -177,11 +210,13 @@ Result<std::string> CustomerAuth::generate_customer_token(std::string_view email
                                                           std::string_view password,
                                                           const RequestContext& ctx,
                                                           std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   return impl_->Authenticate(email, password, impl_->options.verifier_chain, ctx, website_id);
 }
 
 Result<std::string> CustomerAuth::exchange_otc(std::string_view email, std::string_view code,
                                                const RequestContext& ctx, std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   static const std::vector<SecretSource> kOtcOnly = {SecretSource::kAdminOtc};
   return impl_->Authenticate(email, code, kOtcOnly, ctx, website_id);
 }
@@ -189,6 +224,7 @@ Result<std::string> CustomerAuth::exchange_otc(std::string_view email, std::stri
 Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::string_view email,
                                                                         const RequestContext& ctx,
                                                                         std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   const TimeMs now = impl_->now();
   // Limits apply before the lookup, so that known and unknown emails look the same.
@@ -236,6 +272,7 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
 Status CustomerAuth::reset_password(std::string_view email, std::string_view token,
                                     std::string_view new_password, const RequestContext& ctx,
                                     std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   const Status mismatched(Code::kInvalidInput, msg::kResetTokenMismatch);
   if (!IsResetTokenShape(token)) return mismatched;
@@ -267,6 +304,7 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
 Status CustomerAuth::change_password(std::string_view email, std::string_view current_password,
                                      std::string_view new_password, const RequestContext& ctx,
                                      std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
   if (current_password.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
   CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
@@ -306,6 +344,7 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
 Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t admin_id,
                                             std::string_view reason, const RequestContext& ctx,
                                             std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   if (admin_id <= 0) return Status(Code::kInvalidInput, "admin_id must be positive");
   if (reason.size() > 1024 || !internal::IsValidUtf8(reason)) {
@@ -351,6 +390,7 @@ Result<TokenClaims> CustomerAuth::verify_token(std::string_view token) {
 
 Status CustomerAuth::revoke_customer_tokens(std::string_view email, const RequestContext& ctx,
                                             std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) return found.status();

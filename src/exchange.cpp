@@ -44,7 +44,6 @@ constexpr std::string_view kCredentialAlphabet = "abcdefghijklmnopqrstuvwxyz0123
 constexpr std::size_t kMaxIntegrationName = 255;
 // The input of exchangeExternalCustomerToken is small; larger documents are refused unread.
 constexpr std::size_t kMaxInputBytes = 64 * 1024;
-constexpr std::size_t kMaxInputDepth = 8;
 
 // The permissions an integration may hold.
 bool IsKnownPermission(std::string_view p) { return p == kPermissionExchangeExternalCustomerToken; }
@@ -108,63 +107,6 @@ Status CheckConsumerKey(std::string_view consumer_key) {
 
 // --- The input: {"customer": CustomerCreateInput} -----------------------------------------------
 
-// A first pass over the input that builds nothing: refuses duplicate keys (nlohmann would keep
-// the last one silently) and deep nesting, and stops at the first problem.
-class InputChecker final : public nlohmann::json_sax<nlohmann::json> {
- public:
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override {
-    keys_.emplace_back();
-    return Enter();
-  }
-  bool key(string_t& k) override {
-    if (!keys_.back().insert(k).second) {
-      problem = Status(Code::kInvalidInput,
-                       fmt::format("The input has the field \"{}\" more than once", k));
-      return false;
-    }
-    return true;
-  }
-  bool end_object() override {
-    keys_.pop_back();
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    keys_.emplace_back();  // arrays hold no keys; keeps the stack in step with the depth
-    return Enter();
-  }
-  bool end_array() override {
-    keys_.pop_back();
-    --depth_;
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    problem = Status(Code::kInvalidInput, "The input is not valid JSON");
-    return false;
-  }
-
-  Status problem;
-
- private:
-  bool Enter() {
-    if (++depth_ > kMaxInputDepth) {
-      problem = Status(Code::kInvalidInput, "The input is nested too deeply");
-      return false;
-    }
-    return true;
-  }
-
-  std::vector<std::set<std::string>> keys_;
-  std::size_t depth_ = 0;
-};
-
 struct ExternalCustomer {
   std::string email;
   std::string firstname;
@@ -192,15 +134,9 @@ Status WrongType(std::string_view type, std::string_view field, std::string_view
 // firstname, lastname (missing or of the wrong type), is_subscribed's type, then the email's and
 // the names' values.
 Result<ExternalCustomer> ParseInput(std::string_view input_json) {
-  if (input_json.size() > kMaxInputBytes) {
-    return Status(Code::kInvalidInput, "The input is too large");
-  }
-  InputChecker checker;
-  const bool well_formed = nlohmann::json::sax_parse(input_json, &checker);
-  if (!checker.problem.ok()) return checker.problem;
-  if (!well_formed) return Status(Code::kInvalidInput, "The input is not valid JSON");
-  const nlohmann::json input = nlohmann::json::parse(input_json, nullptr, false);
-  if (input.is_discarded()) return Status(Code::kInvalidInput, "The input is not valid JSON");
+  auto parsed = internal::ParseJsonChecked(input_json, "The input", kMaxInputBytes);
+  if (!parsed.ok()) return parsed.status();
+  const nlohmann::json input = std::move(parsed).value();
   if (!input.is_object()) return Status(Code::kInvalidInput, "The input must be a JSON object");
 
   constexpr std::string_view kInputType = "ExchangeExternalCustomerTokenInput";
@@ -321,6 +257,7 @@ Result<IntegrationCredentials> CustomerAuth::Impl::StoreIntegration(
 
 Result<IntegrationCredentials> CustomerAuth::create_integration(
     std::string_view name, const std::vector<std::string>& permissions, const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckIntegrationName(name));
   CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
   Impl& impl = *impl_;
@@ -341,6 +278,7 @@ Result<IntegrationCredentials> CustomerAuth::create_integration(
 Result<IntegrationCredentials> CustomerAuth::import_integration(
     std::string_view name, const std::vector<std::string>& permissions,
     const IntegrationCredentials& credentials, const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckIntegrationName(name));
   CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
   const std::pair<const char*, const std::string*> fields[] = {
@@ -371,6 +309,7 @@ Result<std::vector<Integration>> CustomerAuth::list_integrations() {
 }
 
 Status CustomerAuth::revoke_integration(std::string_view consumer_key, const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckConsumerKey(consumer_key));
   CUSTAUTH_RETURN_IF_ERROR(impl_->storage->revoke_integration(consumer_key, impl_->now()));
   impl_->audit("integration.revoke", nullptr, ctx,
@@ -381,6 +320,7 @@ Status CustomerAuth::revoke_integration(std::string_view consumer_key, const Req
 Status CustomerAuth::set_integration_permissions(std::string_view consumer_key,
                                                  const std::vector<std::string>& permissions,
                                                  const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckConsumerKey(consumer_key));
   CUSTAUTH_RETURN_IF_ERROR(CheckPermissions(permissions));
   CUSTAUTH_RETURN_IF_ERROR(impl_->storage->set_integration_permissions(consumer_key, permissions));
@@ -400,6 +340,7 @@ Status CustomerAuth::set_integration_permissions(std::string_view consumer_key,
 Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
     const HttpRequest& request, std::string_view input_json, const RequestContext& ctx,
     std::int64_t website_id) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   if (website_id <= 0) return Status(Code::kInvalidInput, "website_id must be positive");
   Impl& impl = *impl_;
   OAuth1Options oauth_options;

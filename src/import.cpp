@@ -30,6 +30,7 @@
 #include "custauth/auth.h"
 #include "custauth/password.h"
 #include "internal.h"
+#include "json.h"
 
 namespace custauth {
 namespace {
@@ -82,6 +83,11 @@ struct Record {
 enum class ReadResult { kRecord, kEnd, kStop };
 
 bool MeansNull(std::string_view v) { return v.empty() || v == "NULL" || v == "\\N"; }
+
+// The longest record (a CSV record with its quoted line breaks, or a JSON Lines line) read into
+// memory; a longer one is skipped to its end and reported as a malformed record.
+constexpr std::size_t kMaxRecordBytes = 64 * 1024;
+constexpr std::string_view kRecordTooLong = "the record is longer than 65536 bytes";
 
 // The reader of one format. Next() fills `r` with a record, reports the end, or stops the import
 // (`stop` then says why: a truncated file, a read error).
@@ -140,6 +146,11 @@ class CsvReader final : public Reader {
         return Status(Code::kInvalidInput,
                       fmt::format("Line {}: the header ends inside a quoted field", line));
       }
+      if (too_long_) {
+        return Status(
+            Code::kInvalidInput,
+            fmt::format("Line {}: the header is longer than {} bytes", line, kMaxRecordBytes));
+      }
       if (fields.size() == 1 && fields[0].empty()) continue;  // blank lines before the header
       header = std::move(fields);
       break;
@@ -187,7 +198,7 @@ class CsvReader final : public Reader {
             fmt::format("Line {}: the file ends inside a quoted field (is it truncated?)", r.line));
         return ReadResult::kStop;
       }
-      if (fields_.size() == 1 && fields_[0].empty()) continue;  // a blank line
+      if (fields_.size() == 1 && fields_[0].empty() && !too_long_) continue;  // a blank line
       if (fields_.size() < width_ && ended_without_newline) {
         stop = Status(Code::kInvalidInput,
                       fmt::format("Line {}: the last line has {} of the header's {} fields and no "
@@ -197,6 +208,10 @@ class CsvReader final : public Reader {
       }
       r.values.assign(columns_.size(), std::nullopt);
       r.error.clear();
+      if (too_long_) {
+        r.error = kRecordTooLong;
+        return ReadResult::kRecord;
+      }
       if (fields_.size() != width_) {
         r.error = fmt::format("{} fields where the header has {}", fields_.size(), width_);
         return ReadResult::kRecord;
@@ -212,33 +227,42 @@ class CsvReader final : public Reader {
   using Fields = std::vector<std::string>;
   enum class Split { kRecord, kEnd, kOpenQuote };
 
-  // Splits the next record into `fields` (RFC 4180). `line` is the line it starts on.
+  // Splits the next record into `fields` (RFC 4180). `line` is the line it starts on. A record
+  // over kMaxRecordBytes sets too_long_ and is read to its end without being kept (each field
+  // keeps at most its first byte, so that an empty field still reads as empty).
   Split SplitRecord(Fields& fields, std::int64_t& line, bool& ended_without_newline) {
     fields.clear();
+    too_long_ = false;
     line = line_;
     int c = src_.Get();
     if (c < 0) return Split::kEnd;
     std::string field;
     bool quoted = false;     // the current field started with a quote
     bool in_quotes = false;  // inside its quotes
+    std::size_t bytes = 0;
     for (;; c = src_.Get()) {
+      if (++bytes > kMaxRecordBytes && !too_long_) {
+        too_long_ = true;
+        fields.clear();
+        field.resize(std::min<std::size_t>(field.size(), 1));
+      }
       if (in_quotes) {
         if (c < 0) return Split::kOpenQuote;
         if (c == '"') {
           if (src_.Peek() == '"') {
             src_.Get();
-            field.push_back('"');
+            if (!too_long_ || field.empty()) field.push_back('"');
           } else {
             in_quotes = false;
           }
           continue;
         }
         if (c == '\n') ++line_;
-        field.push_back(static_cast<char>(c));
+        if (!too_long_ || field.empty()) field.push_back(static_cast<char>(c));
         continue;
       }
       if (c == ',') {
-        fields.push_back(std::move(field));
+        if (!too_long_) fields.push_back(std::move(field));
         field.clear();
         quoted = false;
         continue;
@@ -254,7 +278,7 @@ class CsvReader final : public Reader {
         quoted = in_quotes = true;
         continue;
       }
-      field.push_back(static_cast<char>(c));
+      if (!too_long_ || field.empty()) field.push_back(static_cast<char>(c));
     }
   }
 
@@ -262,6 +286,7 @@ class CsvReader final : public Reader {
   std::vector<int> map_;
   std::size_t width_ = 0;
   Fields fields_;
+  bool too_long_ = false;  // the last record split was over kMaxRecordBytes
 };
 
 class JsonLinesReader final : public Reader {
@@ -283,14 +308,32 @@ class JsonLinesReader final : public Reader {
       r.line = line_;
       int c = src_.Get();
       if (c < 0) return ReadResult::kEnd;
-      for (; c >= 0 && c != '\n'; c = src_.Get()) line_text_.push_back(static_cast<char>(c));
+      // A line over kMaxRecordBytes is read to its end, not kept.
+      bool too_long = false;
+      for (; c >= 0 && c != '\n'; c = src_.Get()) {
+        if (line_text_.size() == kMaxRecordBytes) {
+          too_long = true;
+        } else {
+          line_text_.push_back(static_cast<char>(c));
+        }
+      }
       const bool ended_without_newline = c < 0;
       if (c == '\n') ++line_;
-      if (internal::Trim(line_text_).empty()) continue;
+      if (!too_long && internal::Trim(line_text_).empty()) continue;
       r.values.assign(columns_.size(), std::nullopt);
       r.error.clear();
-      nlohmann::json j = nlohmann::json::parse(line_text_, nullptr, /*allow_exceptions=*/false);
-      if (j.is_discarded() || !j.is_object()) {
+      if (too_long) {
+        r.error = kRecordTooLong;
+        return ReadResult::kRecord;
+      }
+      // Nested at most kMaxJsonDepth deep, no member twice (checked before the document is built).
+      auto parsed = internal::ParseJsonChecked(line_text_, "the line");
+      if (!parsed.ok() && parsed.status().message() != "the line is not valid JSON") {
+        r.error = parsed.status().message();
+        return ReadResult::kRecord;
+      }
+      const nlohmann::json j = parsed.ok() ? std::move(parsed).value() : nlohmann::json();
+      if (!parsed.ok() || !j.is_object()) {
         if (ended_without_newline) {
           stop = Status(Code::kInvalidInput,
                         fmt::format("Line {}: the last line is not a complete JSON object and has "
@@ -903,6 +946,13 @@ std::uint64_t FileSize(std::istream& in) {
 }
 
 // Opens `path` for an import; the report's status says why when it cannot.
+// The report of an import refused before reading anything.
+ImportReport Refused(Status why) {
+  ImportReport report;
+  report.status = std::move(why);
+  return report;
+}
+
 bool OpenImportFile(const std::string& path, std::ifstream& file, ImportReport& report) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -923,6 +973,7 @@ bool OpenImportFile(const std::string& path, std::ifstream& file, ImportReport& 
 
 ImportReport CustomerAuth::import_customers(std::istream& in, const ImportOptions& options,
                                             const RequestContext& ctx) {
+  if (Status s = internal::CheckRequestContext(ctx); !s.ok()) return Refused(std::move(s));
   Run run(in, FileSize(in), options);
   Impl::CustomerImport job{*impl_, options, run, {}, {}, {}, {}};
   job.Go(in);
@@ -951,6 +1002,7 @@ ImportReport CustomerAuth::import_customers(const std::string& path, const Impor
 
 ImportReport CustomerAuth::import_revocations(std::istream& in, const ImportOptions& options,
                                               const RequestContext& ctx) {
+  if (Status s = internal::CheckRequestContext(ctx); !s.ok()) return Refused(std::move(s));
   Run run(in, FileSize(in), options);
   ImportReport& rep = run.report();
   const bool whole = run.CheckWholeFile(in, kRevocationColumns, kRevocationColumns);

@@ -1,7 +1,12 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 #include "internal.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
+
+#include "custauth/auth.h"
+#include "custauth/status.h"
 
 namespace custauth::internal {
 
@@ -55,6 +60,24 @@ bool HasControlBytes(std::string_view s) {
     if (b < 0x20 || b == 0x7F) return true;
   }
   return false;
+}
+
+Status CheckRequestContext(const RequestContext& ctx) {
+  const struct {
+    std::string_view name;
+    const std::string& value;
+    std::size_t max;
+  } members[] = {{"client_ip", ctx.client_ip, kMaxClientIpBytes},
+                 {"user_agent", ctx.user_agent, kMaxUserAgentBytes},
+                 {"actor", ctx.actor, kMaxActorBytes}};
+  for (const auto& m : members) {
+    if (m.value.size() > m.max) {
+      return Status(
+          Code::kInvalidInput,
+          fmt::format("The request context's {} is too long: at most {} bytes", m.name, m.max));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace custauth::internal

@@ -4,10 +4,14 @@
 #ifndef CUSTAUTH_SRC_INTERNAL_H_
 #define CUSTAUTH_SRC_INTERNAL_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace custauth {
+
+class Status;
+struct RequestContext;
 
 // Initialises libsodium once per process (thread-safe). Call before any libsodium function.
 void EnsureSodium();
@@ -22,6 +26,16 @@ bool IsValidUtf8(std::string_view s);
 
 // Whether `s` holds an ASCII control byte (0x00-0x1F or 0x7F).
 bool HasControlBytes(std::string_view s);
+
+// The longest client_ip, user_agent and actor a RequestContext may carry, in bytes. They come
+// from strangers (through the host) and go into the audit trail.
+inline constexpr std::size_t kMaxClientIpBytes = 255;
+inline constexpr std::size_t kMaxUserAgentBytes = 1024;
+inline constexpr std::size_t kMaxActorBytes = 255;
+
+// kInvalidInput when a member of `ctx` is longer than its limit; called first by every operation
+// that takes a RequestContext, so that nothing is written for a refused context.
+Status CheckRequestContext(const RequestContext& ctx);
 
 }  // namespace internal
 

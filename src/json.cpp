@@ -4,8 +4,79 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <set>
+#include <vector>
 
 namespace custauth::internal {
+
+namespace {
+
+// The first pass of ParseJsonChecked: counts depth and remembers each open object's keys.
+class JsonChecker final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit JsonChecker(std::string_view what) : what_(what) {}
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return Enter(); }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second) {
+      problem = Status(Code::kInvalidInput,
+                       fmt::format("{} has the field \"{}\" more than once", what_, k));
+      return false;
+    }
+    return true;
+  }
+  bool end_object() override { return Leave(); }
+  bool start_array(std::size_t) override { return Enter(); }
+  bool end_array() override { return Leave(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    problem = Status(Code::kInvalidInput, fmt::format("{} is not valid JSON", what_));
+    return false;
+  }
+
+  Status problem;
+
+ private:
+  // Arrays get an (empty) key set too, so that the stack stays in step with the depth.
+  bool Enter() {
+    if (keys_.size() == kMaxJsonDepth) {
+      problem = Status(Code::kInvalidInput, fmt::format("{} is nested too deeply", what_));
+      return false;
+    }
+    keys_.emplace_back();
+    return true;
+  }
+  bool Leave() {
+    keys_.pop_back();
+    return true;
+  }
+
+  std::string_view what_;
+  std::vector<std::set<std::string, std::less<>>> keys_;
+};
+
+}  // namespace
+
+Result<nlohmann::json> ParseJsonChecked(std::string_view text, std::string_view what,
+                                        std::size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return Status(Code::kInvalidInput, fmt::format("{} is too large", what));
+  }
+  JsonChecker checker(what);
+  const bool well_formed = nlohmann::json::sax_parse(text, &checker);
+  if (!checker.problem.ok()) return checker.problem;
+  if (!well_formed) return Status(Code::kInvalidInput, fmt::format("{} is not valid JSON", what));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return Status(Code::kInvalidInput, fmt::format("{} is not valid JSON", what));
+  return j;
+}
 
 std::string FormatTime(TimeMs t) {
   const std::time_t secs = static_cast<std::time_t>(t / 1000);
@@ -66,7 +137,9 @@ nlohmann::json AuditToJson(const AuditRecord& r) {
   j["customer_id"] = r.customer_id ? nlohmann::json(*r.customer_id) : nlohmann::json(nullptr);
   j["admin_id"] = r.admin_id ? nlohmann::json(*r.admin_id) : nlohmann::json(nullptr);
   if (!r.detail.empty()) {
-    j["detail"] = nlohmann::json::parse(r.detail, nullptr, /*allow_exceptions=*/false);
+    // custauth writes the detail as a JSON object; anything else is shown as the text it is.
+    auto detail = ParseJsonChecked(r.detail, "the audit detail");
+    j["detail"] = detail.ok() ? std::move(detail).value() : nlohmann::json(r.detail);
   }
   return j;
 }

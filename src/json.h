@@ -4,8 +4,10 @@
 #ifndef CUSTAUTH_SRC_JSON_H_
 #define CUSTAUTH_SRC_JSON_H_
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "custauth/auth.h"
 #include "custauth/customer.h"
@@ -13,6 +15,20 @@
 #include "custauth/storage.h"
 
 namespace custauth::internal {
+
+// Limits on every JSON document a caller hands custauth (SECURITY.md, "Bounded inputs"): arrays
+// and objects nested at most kMaxJsonDepth deep, and at most kMaxJsonBytes bytes unless the entry
+// point gives a smaller cap. Checked before any recursive code (dump, copy, compare) sees the
+// document: nlohmann's parser is iterative, its serializer is not.
+inline constexpr std::size_t kMaxJsonDepth = 8;
+inline constexpr std::size_t kMaxJsonBytes = std::size_t{1} << 20;  // 1 MiB
+
+// Parses `text` after checking, in one iterative pass that builds nothing, its size, its depth
+// and that no object names a member twice (nlohmann would silently keep the last). `what` names
+// the text in the kInvalidInput messages: "<what> is too large", "<what> is nested too deeply",
+// "<what> has the field \"k\" more than once", "<what> is not valid JSON".
+Result<nlohmann::json> ParseJsonChecked(std::string_view text, std::string_view what,
+                                        std::size_t max_bytes = kMaxJsonBytes);
 
 // "2026-11-23 12:48:27" (UTC), the platform's timestamp format.
 std::string FormatTime(TimeMs t);

@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "internal.h"
+#include "json.h"
 
 namespace custauth {
 namespace {
@@ -115,9 +116,11 @@ Result<Keys> LoadKeyFile(const std::string& path) {
   if (n < 0) return Invalid(path, std::string("read failed: ") + std::strerror(errno));
   if (text.size() > (1 << 20)) return Invalid(path, "larger than 1 MiB");
 
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = internal::ParseJsonChecked(text, "the text");
   sodium_memzero(text.data(), text.size());
-  if (j.is_discarded() || !j.is_object()) return Invalid(path, "not a JSON object");
+  if (!parsed.ok()) return Invalid(path, parsed.status().message());
+  nlohmann::json j = std::move(parsed).value();
+  if (!j.is_object()) return Invalid(path, "not a JSON object");
   if (!j.contains("version") || j["version"] != 1) return Invalid(path, "unsupported version");
   Keys keys;
   auto bytes = [&](const char* name, std::string& out) -> Status {
@@ -167,33 +170,65 @@ Status SaveKeyFile(const std::string& path, const Keys& keys, bool overwrite) {
   }
   std::string text = j.dump(2) + "\n";
   const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  auto failed = [&](const std::string& what, int err) {
+    return Status(Code::kStorage, "cannot " + what + ": " + std::strerror(err));
+  };
+  // O_EXCL | O_NOFOLLOW: a file or symbolic link already at `tmp` (planted there, or left by an
+  // interrupted write) is refused, never written through. 0600 whatever the umask (fchmod).
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status(Code::kStorage, "cannot write key file " + tmp + ": " + std::strerror(errno));
+    const int err = errno;
+    sodium_memzero(text.data(), text.size());
+    if (err == EEXIST) {
+      return Status(Code::kStorage, "cannot write key file " + tmp +
+                                        ": it already exists (left by an interrupted write, or "
+                                        "planted); check and remove it");
+    }
+    return failed("write key file " + tmp, err);
   }
-  fchmod(fd, 0600);
-  const bool written =
-      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
-  close(fd);
+  int err = 0;
+  if (fchmod(fd, 0600) != 0) err = errno;
+  for (std::size_t done = 0; err == 0 && done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (err == 0 && fsync(fd) != 0) err = errno;
+  if (close(fd) != 0 && err == 0) err = errno;
   sodium_memzero(text.data(), text.size());
-  if (!written) {
+  if (err != 0) {
     unlink(tmp.c_str());
-    return Status(Code::kStorage, "cannot write key file " + tmp);
+    return failed("write key file " + tmp, err);
   }
   if (!overwrite) {
     // link() fails if the target exists: no race between the check above and this.
     if (link(tmp.c_str(), path.c_str()) != 0) {
-      const int err = errno;
+      err = errno;
       unlink(tmp.c_str());
       if (err == EEXIST)
         return Status(Code::kAlreadyExists, "key file " + path + " already exists");
-      return Status(Code::kStorage, "cannot create key file " + path + ": " + std::strerror(err));
+      return failed("create key file " + path, err);
     }
-    unlink(tmp.c_str());
+    if (unlink(tmp.c_str()) != 0) return failed("remove " + tmp, errno);
   } else if (rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
     unlink(tmp.c_str());
-    return Status(Code::kStorage, "cannot replace key file " + path + ": " + std::strerror(errno));
+    return failed("replace key file " + path, err);
   }
+  // The new name is durable once its directory is.
+  const std::string::size_type slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return failed("open directory " + dir, errno);
+  err = fsync(dir_fd) != 0 ? errno : 0;
+  close(dir_fd);
+  if (err != 0) return failed("sync directory " + dir, err);
   return Status::Ok();
 }
 

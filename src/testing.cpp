@@ -85,6 +85,7 @@ Result<std::unique_ptr<CustomerAuth>> OpenTestAuth(AuthOptions options,
 Result<std::vector<Customer>> CreateCustomers(CustomerAuth& auth,
                                               const std::vector<FixtureCustomer>& customers,
                                               const RequestContext& ctx) {
+  CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   if (!auth.is_test_handle()) return Status(Code::kForbidden, kFixturesNeedTestHandle);
   // Check every entry first, so that a bad one writes nothing.
   std::set<std::pair<std::int64_t, std::string>> emails;
@@ -173,8 +174,9 @@ Result<std::vector<Customer>> CreateCustomersFromJson(CustomerAuth& auth, std::s
                                                       std::int64_t website_id) {
   using nlohmann::json;
   if (!auth.is_test_handle()) return Status(Code::kForbidden, kFixturesNeedTestHandle);
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Status(Code::kInvalidInput, "the fixture is not valid JSON");
+  auto parsed = internal::ParseJsonChecked(text, "the fixture");
+  if (!parsed.ok()) return parsed.status();
+  const json doc = std::move(parsed).value();
   json entries;
   FixtureCustomer defaults;
   defaults.website_id = website_id;

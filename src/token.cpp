@@ -272,6 +272,10 @@ struct TokenIssuer::Impl {
   std::unordered_map<std::int64_t, TimeMs> revoked_at;
   std::uint64_t epoch = 0;
   bool epoch_known = false;
+  // How many times revoked_at was cleared (a new epoch, or the size bound): a miss reads this
+  // before reading storage and inserts what it read only if no clear came in between, since a
+  // clear for a newer epoch may stand for a revocation the read did not see.
+  std::atomic<std::uint64_t> clears{0};
   std::atomic<std::int64_t> next_refresh_ms{0};  // refresh_clock
 
   // Each thread keeps copies of the entries it used (LocalSlot), so that a verify takes no lock
@@ -365,6 +369,7 @@ struct TokenIssuer::Impl {
     std::unique_lock lock(cache_mu);
     if (!epoch_known || *e != epoch) {
       revoked_at.clear();
+      clears.fetch_add(1, std::memory_order_release);
       epoch = *e;
       epoch_known = true;
       Invalidate();
@@ -381,6 +386,7 @@ struct TokenIssuer::Impl {
     if (local.customer_id == customer_id && local.serial == serial && local.generation == gen) {
       return local.revoked_at;
     }
+    std::uint64_t clears_before = 0;
     {
       std::shared_lock lock(cache_mu);
       auto it = revoked_at.find(customer_id);
@@ -390,6 +396,7 @@ struct TokenIssuer::Impl {
         local = LocalSlot{customer_id, it->second, serial, gen};
         return it->second;
       }
+      clears_before = clears.load(std::memory_order_acquire);
     }
     auto c = storage.find_customer_by_id(customer_id);
     if (!c.ok()) {
@@ -397,8 +404,14 @@ struct TokenIssuer::Impl {
       return c.status();
     }
     std::unique_lock lock(cache_mu);
+    if (clears.load(std::memory_order_relaxed) != clears_before) {
+      // The cache was cleared while storage was read: what was read may predate the revocation
+      // that cleared it. Judge this token by it (the read and the revocation raced), keep nothing.
+      return c->tokens_revoked_at;
+    }
     if (revoked_at.size() >= kMaxCachedCustomers) {
       revoked_at.clear();
+      clears.fetch_add(1, std::memory_order_release);
       Invalidate();
     }
     return RaiseLocked(customer_id, c->tokens_revoked_at);

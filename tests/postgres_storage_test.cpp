@@ -26,7 +26,9 @@
 #include <thread>
 #include <vector>
 
+#include "custauth/auth.h"
 #include "custauth/customer.h"
+#include "custauth/password.h"
 #include "custauth/postgres_storage.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
@@ -207,6 +209,36 @@ TEST_CASE("postgres: the database enforces email uniqueness the way EmailKey doe
       "VALUES (102, 1, 'Other@example.com', 'other@example.com', 0, 0)"));
   CHECK(EmailKey("Other@Example.COM") == "other@example.com");
   CHECK(s->find_customer_by_email(kDefaultWebsiteId, "OTHER@EXAMPLE.COM")->id == 102);
+}
+
+TEST_CASE("postgres: a consumer key that is not UTF-8 names no integration", "[postgres]") {
+  // The server would refuse the bytes with a decoding error ("invalid byte sequence for encoding
+  // UTF8"); no stored key can hold them, so the lookup answers kNotFound, as for any unknown key,
+  // and the exchange its permission message.
+  TempPostgresDatabase db;
+  std::unique_ptr<Storage> s = MustOpen(db.uri());
+  for (const std::string& key :
+       {std::string(31, 'a') + "\xff", std::string("\xc3\x28") + std::string(30, 'b')}) {
+    Result<Integration> found = s->find_integration(key);
+    CHECK(found.code() == Code::kNotFound);
+    CHECK(found.status().message().find("postgresql") == std::string::npos);
+  }
+  AuthOptions o;
+  o.test_mode = true;
+  o.argon2 = CheapArgon2ForTests();
+  auto auth = CustomerAuth::Open(MustOpen(db.uri()), o);
+  REQUIRE(auth.ok());
+  HttpRequest req;
+  req.method = "POST";
+  req.url = "https://shop.example/graphql";
+  req.authorization =
+      "OAuth oauth_consumer_key=\"%FF" + std::string(31, 'a') + "\", oauth_token=\"" +
+      std::string(32, 't') + "\", oauth_signature_method=\"HMAC-SHA256\", oauth_timestamp=\"" +
+      std::to_string((*auth)->clock().now() / 1000) +
+      "\", oauth_nonce=\"n1\", oauth_version=\"1.0\", oauth_signature=\"c2lnbmF0dXJl\"";
+  auto r = (*auth)->exchange_external_customer_token(
+      req, R"({"customer":{"email":"x@example.com","firstname":"X","lastname":"Y"}})");
+  CHECK(r.status().message() == msg::kNoPermission);
 }
 
 TEST_CASE("postgres: servers opening a new database at once migrate it once", "[postgres]") {

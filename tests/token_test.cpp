@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "crypto.h"
@@ -44,8 +46,12 @@ class CountingStorage final : public Storage {
   }
   Result<Customer> find_customer_by_id(std::int64_t id) override {
     ++calls;
-    return base_->find_customer_by_id(id);
+    auto c = base_->find_customer_by_id(id);
+    if (after_find_by_id) std::exchange(after_find_by_id, nullptr)();  // runs once
+    return c;
   }
+  // Runs once, after the next find_customer_by_id has read and before it returns.
+  std::function<void()> after_find_by_id;
   Result<Customer> update_customer(std::int64_t id, const CustomerPatch& p, TimeMs now) override {
     ++calls;
     return base_->update_customer(id, p, now);
@@ -470,6 +476,43 @@ TEST_CASE("Revocation elsewhere is seen through the epoch; refresh 0 asks every 
   p.revoke_tokens_at = f.clock.now();
   REQUIRE(f.storage->update_customer(f.customer.id, p, f.clock.now()).ok());
   CHECK(issuer.verify(*token).status().message() == "The token has been revoked.");
+}
+
+TEST_CASE("A revocation committed between a cache miss's read and its insert is not lost") {
+  // The race: a verify misses the cache and reads the customer (not yet revoked); another
+  // process commits a revocation; a refresh on this node sees the new epoch and clears the cache;
+  // the first verify then inserts the time it read. Unguarded, that stale time would stand for the
+  // new epoch, and the revoked token would verify until some later revocation.
+  Fixture f;
+  TokenOptions o;
+  o.revocation_refresh = 0;  // the bound: every verify asks for the epoch
+  TokenIssuer issuer = f.Issuer(o);
+  NewCustomer n;
+  n.email = "bystander@example.com";
+  auto bystander = f.storage->create_customer(n, f.clock.now());
+  REQUIRE(bystander.ok());
+  auto token = issuer.issue(f.customer);
+  auto other_token = issuer.issue(*bystander);
+  REQUIRE(token.ok());
+  REQUIRE(other_token.ok());
+  f.clock.advance(2 * kSecond);
+  f.storage->after_find_by_id = [&] {
+    // Another handle commits the revocation (the issuer is not told)...
+    CustomerPatch p;
+    p.revoke_tokens_at = f.clock.now();
+    REQUIRE(f.storage->update_customer(f.customer.id, p, f.clock.now()).ok());
+    // ...and another thread's verify refreshes: it sees the new epoch and clears the cache.
+    bool other_ok = false;
+    std::thread([&] { other_ok = issuer.verify(*other_token).ok(); }).join();
+    REQUIRE(other_ok);
+  };
+  // The read of this verify predates the revocation: it may pass (the two raced).
+  (void)issuer.verify(*token);
+  REQUIRE_FALSE(f.storage->after_find_by_id);  // the race happened
+  // Every later verify refuses the token.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(issuer.verify(*token).status().message() == "The token has been revoked.");
+  }
 }
 
 TEST_CASE("A customer never revoked has no revocation time: a token with iat 0 is not revoked") {

@@ -45,6 +45,11 @@ enum class SecretSource : int {
   kAdminOtc = 2,         // an admin's Login-as-Customer code (one-time; needs consent)
 };
 
+// The longest duration AuthOptions accepts (lifetimes, lock durations and windows, leeway, the
+// revocation bound, waits): 100 years, so that `now + duration` can never overflow. Open refuses
+// more with kInvalidInput.
+inline constexpr TimeMs kMaxDuration = 100 * 366 * 24 * kHour;
+
 struct AuthOptions {
   // Required: what custauth signs and keys hashes with (see keys.h; GenerateKeys for new ones).
   Keys keys;

@@ -75,6 +75,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "internal.h"
 #include "postgres/postgres_internal.h"
 #include "storage_internal.h"
 
@@ -1159,7 +1160,11 @@ class PostgresStorage final : public Storage {
   }
 
   Result<Integration> find_integration(std::string_view consumer_key) override {
-    if (HasNul(consumer_key)) return NoSuchIntegration(consumer_key);
+    // Stored keys are text in the database's encoding (UTF-8): bytes that are not UTF-8 name no
+    // integration, and must not reach the server (which would answer with a decoding error).
+    if (HasNul(consumer_key) || !internal::IsValidUtf8(consumer_key)) {
+      return NoSuchIntegration(consumer_key);
+    }
     return Transact(Tx::kRead, [&](Connection& conn) -> Result<Integration> {
       Result<Rows> rows = conn.Exec(
           "SELECT id, name, consumer_key, access_token, consumer_secret_sealed, "

@@ -20,12 +20,17 @@
 
 #include "custauth/sqlite_storage.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -415,6 +420,7 @@ class SqliteStorage final : public Storage {
 
   // Opens the first connection, checks the file is custauth's (or new), and migrates it.
   Status Init() {
+    if (options_.create_if_missing) CUSTAUTH_RETURN_IF_ERROR(CreateOwnerOnly());
     Result<std::unique_ptr<Connection>> first = OpenConnection(options_.create_if_missing);
     if (!first.ok()) return first.status();
     std::unique_ptr<Connection> conn = std::move(first).value();
@@ -1023,6 +1029,28 @@ class SqliteStorage final : public Storage {
     const int cap_us = 500 << std::min(attempt, 5);  // 0.5 ms .. 16 ms
     const auto delay = std::chrono::microseconds(100 + static_cast<int>(rng() % cap_us));
     std::this_thread::sleep_for(std::min<SteadyClock::duration>(delay, remaining));
+  }
+
+  // Creates the database file readable and writable by its owner only (0600, whatever the umask)
+  // when it does not exist yet; SQLite then opens it as an empty database and gives the -wal and
+  // -shm files it creates the same mode. An existing file keeps its mode.
+  Status CreateOwnerOnly() const {
+    if (path_ == ":memory:") return Status::Ok();
+    const int fd = open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      const int err = errno;
+      if (err == EEXIST) return Status::Ok();
+      return Status(Code::kStorage,
+                    fmt::format("sqlite: cannot create {}: {}", path_, std::strerror(err)));
+    }
+    const int err = fchmod(fd, 0600) != 0 ? errno : 0;
+    close(fd);
+    if (err != 0) {
+      unlink(path_.c_str());
+      return Status(Code::kStorage, fmt::format("sqlite: cannot make {} owner-only: {}", path_,
+                                                std::strerror(err)));
+    }
+    return Status::Ok();
   }
 
   // Opens a connection with custauth's settings. `create`: create the file when missing.
