@@ -294,6 +294,15 @@ CUSTAUTH_C_EXPORT int custauth_customer_update(char** out, custauth_t* db, const
 CUSTAUTH_C_EXPORT int custauth_customer_find(char** out, custauth_t* db, const char* email,
                                              const custauth_context* ctx);
 
+/* Erases the customer with this email on ctx's website (the right to erasure): the customer, its
+ * one-time secrets, opaque tokens and lock state go in one transaction; its tokens are refused at
+ * once through this handle and within revocation_refresh_ms through others; its audit records
+ * keep event and time but lose email, client IP and the other personal fields. Audited as
+ * "customer.delete" with the id. Ids are never reused. *out (when `out` is not NULL) receives the
+ * erased customer's id. CUSTAUTH_EINVALID, CUSTAUTH_ENOTFOUND. */
+CUSTAUTH_C_EXPORT int custauth_customer_delete(int64_t* out, custauth_t* db, const char* email,
+                                               const custauth_context* ctx);
+
 /* ---------------------------------------------------------------------------------------------
  * Sign-in and one-time secrets. Tokens and codes come back as plain strings in *out. */
 
@@ -501,6 +510,7 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  *                                     confirmed?, allow_remote_shopping_assistance?
  *   customer_update                   email, + the members to change     {"customer": {...}}
  *   customer_find                     email                              {"customer": {...}}
+ *   customer_delete                   email                              {"id": N}
  *   generate_customer_token           email, password                    {"token": "..."}
  *   request_password_reset            email                              {"token": "..."|null}
  *   reset_password                    email, token, new_password         {"ok": true}

@@ -702,6 +702,11 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     a.done();
     return {{"customer", internal::CustomerToJson(Take(auth.find_customer(email, website)), true)}};
   }
+  if (op == "customer_delete") {
+    const std::string email = a.str("email");
+    a.done();
+    return {{"id", Take(auth.delete_customer(email, rc, website)).id}};
+  }
   if (op == "generate_customer_token") {
     const std::string email = a.str("email");
     std::string password = a.str("password");
@@ -1108,6 +1113,19 @@ int custauth_customer_find(char** out, custauth_t* db, const char* email,
     auto customer = auth.find_customer(ca::Arg(email), c.website_id);
     if (!customer.ok()) return Fail(customer.status());
     *out = DupJson(CustomerToJson(*customer, true));
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_customer_delete(int64_t* out, custauth_t* db, const char* email,
+                             const custauth_context* ctx) {
+  return Guard([&] {
+    if (out != nullptr) *out = 0;
+    ca::CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto customer = auth.delete_customer(ca::Arg(email), c.request, c.website_id);
+    if (!customer.ok()) return Fail(customer.status());
+    if (out != nullptr) *out = customer->id;
     return CUSTAUTH_OK;
   });
 }

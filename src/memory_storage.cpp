@@ -164,6 +164,33 @@ class MemoryStorage final : public Storage {
     return outcomes;
   }
 
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(id);
+    if (it == customers_.end()) return NoSuchCustomerId(id);
+    const Customer erased = it->second;
+    // Everything that can throw (copies, allocations) comes before the first change.
+    std::vector<std::string> client_ips;
+    std::vector<std::pair<std::size_t, AuditRecord>> rewritten;
+    for (std::size_t k = 0; k < audit_.size(); ++k) {
+      if (!AuditRecordNamesCustomer(audit_[k], erased)) continue;
+      AuditRecord r = audit_[k];
+      client_ips.push_back(r.client_ip);
+      if (EraseCustomerFromAuditRecord(r, erased)) rewritten.emplace_back(k, std::move(r));
+    }
+    const std::vector<std::string> suffixes = ErasedRateBucketSuffixes(erased, client_ips);
+    for (auto& [k, r] : rewritten) audit_[k] = std::move(r);
+    std::erase_if(buckets_,
+                  [&](const auto& kv) { return RateBucketNamesErased(kv.first, suffixes); });
+    std::erase_if(secrets_, [&](const auto& kv) { return kv.first.first == id; });
+    std::erase_if(opaque_tokens_, [&](const auto& kv) { return kv.second.customer_id == id; });
+    by_email_.erase({erased.website_id, EmailKey(erased.email)});
+    customers_.erase(it);
+    // next_customer_id_ stays past the id: it is never assigned again.
+    ++revocation_epoch_;
+    return erased;
+  }
+
   // --- Lockout ---
 
   Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,

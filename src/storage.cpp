@@ -18,6 +18,124 @@ Result<std::vector<ImportOutcome>> Storage::import_customers(
                 fmt::format("The storage {} cannot import customers", describe()));
 }
 
+Result<Customer> Storage::delete_customer(std::int64_t /*id*/, TimeMs /*now*/) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot delete customers", describe()));
+}
+
+namespace {
+
+bool IsAsciiAlnum(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+// A byte that may precede an address's last character inside a longer local part.
+bool IsLocalPartByte(char ch) {
+  return IsAsciiAlnum(ch) ||
+         std::string_view("!#$%&'*+-/=?^_`{|}~.").find(ch) != std::string_view::npos;
+}
+
+bool IsDomainByte(char ch) { return IsAsciiAlnum(ch) || ch == '-'; }
+
+// Members of a customer's own audit records that hold personal data, whatever their value.
+bool IsPersonalMember(std::string_view key) {
+  return key == "email" || key == "firstname" || key == "lastname" || key == "client_ip" ||
+         key == "user_agent";
+}
+
+// Removes from `j` what names `c` (see EraseCustomerFromAuditRecord); true when `j` itself is a
+// string naming the email (the caller drops it). Sets *changed when anything went.
+bool ScrubDetail(nlohmann::json& j, const Customer& c, bool own, bool* changed) {
+  if (j.is_string()) return TextNamesEmail(j.get_ref<const std::string&>(), c.email);
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end();) {
+      if ((own && IsPersonalMember(it.key())) || ScrubDetail(it.value(), c, own, changed)) {
+        it = j.erase(it);
+        *changed = true;
+      } else {
+        ++it;
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto it = j.begin(); it != j.end();) {
+      if (ScrubDetail(*it, c, own, changed)) {
+        it = j.erase(it);
+        *changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool TextNamesEmail(std::string_view text, std::string_view email) {
+  if (email.empty() || text.size() < email.size()) return false;
+  const std::string key = EmailKey(email);
+  const std::string lower = EmailKey(text);  // ASCII lower case, as the key
+  for (std::size_t at = lower.find(key); at != std::string::npos; at = lower.find(key, at + 1)) {
+    const std::size_t end = at + key.size();
+    if (at > 0 && IsLocalPartByte(lower[at - 1])) continue;
+    if (end < lower.size()) {
+      if (IsDomainByte(lower[end])) continue;
+      if (lower[end] == '.' && end + 1 < lower.size() && IsDomainByte(lower[end + 1])) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool AuditRecordNamesCustomer(const AuditRecord& r, const Customer& c) {
+  return r.customer_id == c.id || TextNamesEmail(r.detail, c.email);
+}
+
+bool EraseCustomerFromAuditRecord(AuditRecord& r, const Customer& c) {
+  const bool own = r.customer_id == c.id;
+  bool changed = false;
+  auto clear = [&changed](std::string& field) {
+    if (field.empty()) return;
+    field.clear();
+    changed = true;
+  };
+  clear(r.client_ip);
+  if ((own && r.actor == fmt::format("customer:{}", c.id)) || TextNamesEmail(r.actor, c.email)) {
+    clear(r.actor);
+  }
+  if (TextNamesEmail(r.reason, c.email)) clear(r.reason);
+  if (!r.detail.empty()) {
+    nlohmann::json j = nlohmann::json::parse(r.detail, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      if (TextNamesEmail(r.detail, c.email)) clear(r.detail);
+    } else {
+      bool scrubbed = false;
+      if (ScrubDetail(j, c, own, &scrubbed)) {
+        clear(r.detail);
+      } else if (scrubbed) {
+        r.detail = j.dump();
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+std::vector<std::string> ErasedRateBucketSuffixes(const Customer& c,
+                                                  std::span<const std::string> client_ips) {
+  std::vector<std::string> out;
+  out.push_back(":" + EmailKey(c.email));
+  for (const std::string& ip : client_ips) {
+    if (!ip.empty()) out.push_back(":" + ip);
+  }
+  return internal::SortedUnique(std::move(out));
+}
+
+bool RateBucketNamesErased(std::string_view bucket, std::span<const std::string> suffixes) {
+  return std::any_of(suffixes.begin(), suffixes.end(),
+                     [&](const std::string& s) { return bucket.ends_with(s); });
+}
+
 LockState ApplyLoginFailure(Customer& c, TimeMs now, const LockoutPolicy& policy) {
   const bool was_locked = c.locked_at(now);
   const bool lock_expired = c.lock_expires.has_value() && *c.lock_expires <= now;

@@ -778,6 +778,45 @@ static void test_fork(custauth_t* db) {
   }
 }
 
+/* custauth_customer_delete and custauth_call("customer_delete"): the customer and its tokens go. */
+static void test_delete(custauth_t* db) {
+  char* token = NULL;
+  char* out = NULL;
+  int64_t id = -1;
+  custauth_claims claims;
+  create(db, "erase.me@example.com", "Password123", 0);
+  create(db, "erase.too@example.com", NULL, 0);
+  CHECK_RC(
+      custauth_generate_customer_token(&token, db, "erase.me@example.com", "Password123", NULL),
+      CUSTAUTH_OK);
+  memset(&claims, 0, sizeof claims);
+  claims.version = CUSTAUTH_CLAIMS_VERSION;
+  CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_OK);
+
+  CHECK_RC(custauth_customer_delete(&id, db, "", NULL), CUSTAUTH_EINVALID);
+  CHECK_MSG("Specify the \"email\" value.");
+  CHECK(id == 0);
+  CHECK_RC(custauth_customer_delete(&id, db, "ERASE.ME@example.com", NULL), CUSTAUTH_OK);
+  CHECK(id == claims.uid);
+  CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_RC(custauth_customer_delete(NULL, db, "erase.me@example.com", NULL), CUSTAUTH_ENOTFOUND);
+  CHECK_RC(custauth_customer_find(&out, db, "erase.me@example.com", NULL), CUSTAUTH_ENOTFOUND);
+  CHECK(out == NULL);
+  custauth_free(token);
+
+  CHECK_RC(
+      custauth_call(db, "customer_delete", "{\"email\":\"erase.too@example.com\"}", NULL, &out),
+      CUSTAUTH_OK);
+  CHECK_HAS(out, "\"id\":");
+  custauth_free(out);
+  out = NULL;
+  CHECK_RC(
+      custauth_call(db, "customer_delete", "{\"email\":\"erase.too@example.com\"}", NULL, &out),
+      CUSTAUTH_ENOTFOUND);
+  CHECK_HAS(out, "graphql-no-such-entity");
+  custauth_free(out);
+}
+
 int main(int argc, char** argv) {
   const char* dir = argc > 1 ? argv[1] : ".";
   custauth_t* db;
@@ -793,6 +832,7 @@ int main(int argc, char** argv) {
     test_call(db);
     test_threads(db);
     test_fork(db);
+    test_delete(db);
   }
   custauth_close(db);
 

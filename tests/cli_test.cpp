@@ -314,3 +314,34 @@ TEST_CASE("CLI: integration import refuses a bad entry with its index, and re-ru
   CHECK(again.j()["skipped"].size() == 1);
   CHECK(Cli(db, {"integration", "list"}).j()["integrations"].size() == 1);
 }
+
+TEST_CASE("CLI: customer delete erases the customer; its token stops verifying") {
+  TempDir dir;
+  const std::string db = dir.file("shop.db");
+  REQUIRE(Cli(db, {"init"}).exit_code == 0);
+  Run create = Cli(db, {"customer", "create", "--email", "erin.erase@example.com", "--firstname",
+                        "Erin", "--lastname", "Erase", "--password", "Password123"});
+  REQUIRE(create.exit_code == 0);
+  Run login = Cli(db, {"generate-customer-token", "--email", "erin.erase@example.com", "--password",
+                       "Password123", "--client-ip", "198.51.100.23"});
+  REQUIRE(login.exit_code == 0);
+  const std::string token = login.j()["data"]["generateCustomerToken"]["token"];
+
+  Run missing = Cli(db, {"customer", "delete"});
+  CHECK(missing.exit_code == 2);
+  Run del = Cli(db, {"customer", "delete", "--email", "Erin.Erase@example.com"});
+  REQUIRE(del.exit_code == 0);
+  CHECK(del.j()["deleted"] == true);
+  CHECK(del.j()["id"] == create.j()["customer"]["id"]);
+  CHECK(Cli(db, {"token", "verify", token}).exit_code == 1);
+  CHECK(Cli(db, {"customer", "show", "--email", "erin.erase@example.com"}).exit_code == 1);
+  Run again = Cli(db, {"customer", "delete", "--email", "erin.erase@example.com"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.j()["errors"][0]["extensions"]["category"] == "graphql-no-such-entity");
+
+  Run audit = Cli(db, {"audit", "list"});
+  REQUIRE(audit.exit_code == 0);
+  CHECK(audit.out.find("erin.erase@example.com") == std::string::npos);
+  CHECK(audit.out.find("198.51.100.23") == std::string::npos);
+  CHECK(audit.j()["audit"].back()["event"] == "customer.delete");
+}

@@ -66,6 +66,10 @@ const char kUsage[] =
     "                  [--active true|false] [--subscribed true|false]\n"
     "                  [--allow-remote-shopping-assistance true|false] [--website-id N]\n"
     "  customer show --email E [--website-id N]\n"
+    "  customer delete --email E [--website-id N]\n"
+    "                                         erase the customer (the right to erasure):\n"
+    "                                         its secrets and tokens go, its audit records\n"
+    "                                         lose email and IP\n"
     "  customer import FILE [--format auto|csv|jsonl] [--on-conflict skip|update|fail]\n"
     "                  [--strict] [--quiet] [--batch-size N]\n"
     "                                         import the platform's customer_entity export;\n"
@@ -211,6 +215,7 @@ class Cli {
       if (sub == "create") return CustomerCreate(ParseOptions(args, 2, kCreateSpec));
       if (sub == "update") return CustomerUpdate(ParseOptions(args, 2, kUpdateSpec));
       if (sub == "show") return CustomerShow(ParseOptions(args, 2, kShowSpec));
+      if (sub == "delete") return CustomerDelete(ParseOptions(args, 2, kShowSpec));
       if (sub == "import") return Import(args, /*revocations=*/false);
     }
     if (cmd == "generate-customer-token") {
@@ -742,6 +747,17 @@ class Cli {
     auto c = (*auth)->find_customer(email, website);
     if (!c.ok()) return Refuse(c.status());
     return Print({{"customer", custauth::internal::CustomerToJson(*c, true)}});
+  }
+
+  int CustomerDelete(const Parsed& p) {
+    const std::string email = p.required("email");
+    std::int64_t website = custauth::kDefaultWebsiteId;
+    if (p.has("website-id")) website = ParseInt("website-id", p.get("website-id"));
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto c = (*auth)->delete_customer(email, Context(), website);
+    if (!c.ok()) return Refuse(c.status());
+    return Print({{"deleted", true}, {"id", c->id}});
   }
 
   // --permission takes a comma-separated list; absent or empty means none.

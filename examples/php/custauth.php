@@ -206,6 +206,15 @@ final class Custauth
         return $this->call('customer_find', ['email' => $email])['customer'];
     }
 
+    /**
+     * Erases the customer (the right to erasure) and returns its id: its secrets and tokens go,
+     * its tokens stop verifying, its audit records lose email and IP.
+     */
+    public function deleteCustomer(string $email, ?array $context = null): int
+    {
+        return $this->call('customer_delete', ['email' => $email], $context)['id'];
+    }
+
     // --- Sign-in and one-time secrets ---
     public function generateCustomerToken(string $email, string $password, ?array $context = null): string
     {

@@ -135,6 +135,24 @@ try {
     unlink($csv);
     check($auth->importCustomers($csv)['completed'] === false, 'a missing file stops the import');
 
+    // Erasure: the customer, its tokens and its email and IP in the audit trail go.
+    $erin = $auth->createCustomer('Erin.Erase@example.com', 'Erin', 'Erase', 'Password123');
+    $erinToken = $auth->generateCustomerToken('erin.erase@example.com', 'Password123',
+                                              ['client_ip' => '198.51.100.23']);
+    check($auth->deleteCustomer('ERIN.ERASE@example.com') === $erin['id'], 'delete returns the id');
+    expect(\Custauth\InvalidToken::class, null, fn() => $auth->verifyToken($erinToken),
+        'a deleted customer\'s token');
+    expect(\Custauth\NotFound::class, null, fn() => $auth->findCustomer('erin.erase@example.com'),
+        'a deleted customer is gone');
+    expect(\Custauth\NotFound::class, null, fn() => $auth->deleteCustomer('erin.erase@example.com'),
+        'delete twice');
+    $trail = $auth->audit(null, 0, 100000);
+    check(end($trail)['event'] === 'customer.delete' && end($trail)['customer_id'] === $erin['id'],
+        'customer.delete audited with the id');
+    $dump = strtolower(json_encode($trail));
+    check(!str_contains($dump, 'erin.erase@example.com') && !str_contains($dump, '198.51.100.23'),
+        'no email or IP left in the audit trail');
+
     // Keys and a SQLite database.
     $dir = sys_get_temp_dir() . '/custauth_php_' . getmypid();
     @mkdir($dir);

@@ -251,6 +251,11 @@ class Custauth:
     def find_customer(self, email, context=None):
         return self.call("customer_find", context, email=email)["customer"]
 
+    def delete_customer(self, email, context=None):
+        """Erases the customer (the right to erasure) and returns its id: its secrets and tokens
+        go, its tokens stop verifying, its audit records lose email and IP."""
+        return self.call("customer_delete", context, email=email)["id"]
+
     # --- Sign-in and one-time secrets ---
     def generate_customer_token(self, email, password, context=None):
         return self.call("generate_customer_token", context, email=email, password=password)["token"]

@@ -310,5 +310,36 @@ class PlatformImport(unittest.TestCase):
             self.assertIn("token", result["data"]["exchangeExternalCustomerToken"])
 
 
+class CustomerErasure(unittest.TestCase):
+    def test_delete_customer(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "shop.db")
+            options = dict(CHEAP, keys=custauth.generate_keys(), revocation_refresh_ms=-1)
+            ctx = {"client_ip": "198.51.100.23"}
+            with custauth.Custauth(path, **options) as a, custauth.Custauth(path, **options) as b:
+                created = a.create_customer("Erin.Erase@example.com", "Erin", "Erase",
+                                            password="Password123", context=ctx)
+                token = a.generate_customer_token("erin.erase@example.com", "Password123",
+                                                  context=ctx)
+                b.verify_token(token)  # b has the customer in its cache
+                self.assertEqual(a.delete_customer("ERIN.ERASE@example.com"), created["id"])
+                for handle in (a, b):
+                    with self.assertRaises(custauth.InvalidToken):
+                        handle.verify_token(token)
+                    with self.assertRaises(custauth.NotFound):
+                        handle.find_customer("erin.erase@example.com")
+                with self.assertRaises(custauth.NotFound):
+                    a.delete_customer("erin.erase@example.com")
+                with self.assertRaises(custauth.InvalidInput):
+                    a.delete_customer("")
+                records = a.audit()
+                self.assertEqual(records[-1]["event"], "customer.delete")
+                self.assertEqual(records[-1]["customer_id"], created["id"])
+                dump = repr(records).lower()
+                self.assertNotIn("erin.erase@example.com", dump)
+                self.assertNotIn("198.51.100.23", dump)
+                self.assertIn("login.success", [r["event"] for r in records])
+                # The email is free again, for a new customer.
+                a.create_customer("erin.erase@example.com", "Erin", "Erase")
 if __name__ == "__main__":
     unittest.main()

@@ -181,6 +181,16 @@ class CUSTAUTH_EXPORT CustomerAuth {
                                    const RequestContext& ctx = {},
                                    std::int64_t website_id = kDefaultWebsiteId);
 
+  // Erases the customer with this email (the right to erasure; Storage::delete_customer): the
+  // customer, its one-time secrets, opaque tokens and lock state go in one transaction; its
+  // tokens are refused at once through this handle and within tokens.revocation_refresh through
+  // others; its audit records keep event and time but lose email, client IP and the other
+  // personal fields. Audited as "customer.delete" with the id (no email, no IP). Ids are never
+  // reused. Returns the customer as it was. kInvalidInput, kNotFound, kStorage, kUnsupported (a
+  // storage without erasure).
+  Result<Customer> delete_customer(std::string_view email, const RequestContext& ctx = {},
+                                   std::int64_t website_id = kDefaultWebsiteId);
+
   // generateCustomerToken: the `password` is tried against the verifier chain (account password,
   // then a reset token, then an admin one-time code); the first match wins and yields a token.
   // kInvalidInput (empty email or password, DOMAIN.md's messages); kAuthenticationFailed (unknown

@@ -254,6 +254,33 @@ struct AuditQuery {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Erasure (Storage::delete_customer): what a backend removes and rewrites. Pure, for backends.
+
+// Whether `text` holds `email` (ASCII case-insensitively) as a whole address: not as the tail or
+// head of a longer one ("xa@b.co" does not hold "a@b.co", "a@b.com" does not either).
+CUSTAUTH_EXPORT bool TextNamesEmail(std::string_view text, std::string_view email);
+
+// Whether delete_customer(c.id) rewrites `r`: r.customer_id is c.id, or r.detail names c's email
+// (TextNamesEmail; on any website: a detail does not say which).
+CUSTAUTH_EXPORT bool AuditRecordNamesCustomer(const AuditRecord& r, const Customer& c);
+
+// Erases `c` from a record that names it: keeps id, at, event, customer_id and admin_id; clears
+// client_ip; clears actor when it is "customer:<id>" or names the email, reason when it names the
+// email; drops from detail (a JSON object) every member or array element whose string names the
+// email and, in c's own records, the members "email", "firstname", "lastname", "client_ip" and
+// "user_agent" at any depth (a detail that is not JSON and names the email becomes ""). Returns
+// whether anything changed.
+CUSTAUTH_EXPORT bool EraseCustomerFromAuditRecord(AuditRecord& r, const Customer& c);
+
+// The suffixes (":" + value) of the rate-limit bucket names delete_customer removes: the email's
+// EmailKey and each non-empty client IP of the customer's records (`client_ips`), without
+// duplicates. A bucket goes when its name ends with one of them (RateBucketNamesErased).
+CUSTAUTH_EXPORT std::vector<std::string> ErasedRateBucketSuffixes(
+    const Customer& c, std::span<const std::string> client_ips);
+CUSTAUTH_EXPORT bool RateBucketNamesErased(std::string_view bucket,
+                                           std::span<const std::string> suffixes);
+
+// ---------------------------------------------------------------------------------------------
 
 class CUSTAUTH_EXPORT Storage {
  public:
@@ -300,6 +327,22 @@ class CUSTAUTH_EXPORT Storage {
   // implement it; the default refuses with kUnsupported (a backend written before imports).
   virtual Result<std::vector<ImportOutcome>> import_customers(
       std::span<const ImportedCustomer> rows, ImportConflict on_conflict);
+
+  // Erases the customer (the right to erasure) in ONE transaction, and returns it as it was:
+  //   - the customer goes, with its lock state, its one-time secrets (used or not) and its opaque
+  //     tokens;
+  //   - the revocation epoch is bumped, so that every verifier's cache forgets the customer within
+  //     its bound; its tokens then name no customer and are refused;
+  //   - the audit records that name the customer (AuditRecordNamesCustomer: its customer_id, or
+  //     its email in their detail) are rewritten by EraseCustomerFromAuditRecord: each keeps its
+  //     id, time, event, customer_id and admin_id, and loses the email, client IP and the other
+  //     personal fields;
+  //   - the rate-limit buckets named after the email or after a client IP of those records go
+  //     (RateBucketNamesErased: a name ending in ":" and the email's EmailKey or the IP).
+  // The id is never assigned again (ids are never reused). `now` is the time of the erasure.
+  // kNotFound; kStorage. The built-in backends all implement it; the default refuses with
+  // kUnsupported (a backend written before erasure).
+  virtual Result<Customer> delete_customer(std::int64_t id, TimeMs now);
 
   // --- Lockout ---
 

@@ -901,6 +901,53 @@ class PostgresStorage final : public Storage {
     });
   }
 
+  // Dead row versions stay in the table files until VACUUM reclaims them (autovacuum, or the
+  // host's VACUUM after an erasure): PostgreSQL has no secure_delete.
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Customer> {
+      // The row lock first: a concurrent update or failure count of the customer queues behind.
+      Result<Customer> found = FindById(conn, kLockCustomerById, id);
+      if (!found.ok()) return found.status();
+      const Customer& c = *found;
+      // The records that name the customer: by id, or (a superset, narrowed below) by the email
+      // in their detail.
+      Result<Rows> rows = conn.Exec(
+          "SELECT id, customer_id, actor, reason, client_ip, detail FROM audit "
+          "WHERE customer_id = $1 OR strpos(lower(detail COLLATE \"C\"), $2) > 0",
+          Params().Int(id).Text(EmailKey(c.email)));
+      if (!rows.ok()) return rows.status();
+      std::vector<std::string> client_ips;
+      for (int row = 0; row < rows->size(); ++row) {
+        AuditRecord r;
+        r.id = rows->Int(row, 0);
+        r.customer_id = rows->OptInt(row, 1);
+        r.actor = rows->Text(row, 2);
+        r.reason = rows->Text(row, 3);
+        r.client_ip = rows->Text(row, 4);
+        r.detail = rows->Text(row, 5);
+        if (!AuditRecordNamesCustomer(r, c)) continue;
+        client_ips.push_back(r.client_ip);
+        if (!EraseCustomerFromAuditRecord(r, c)) continue;
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(
+            "UPDATE audit SET actor = $1, reason = $2, client_ip = $3, detail = $4 WHERE id = $5",
+            Params().Text(r.actor).Text(r.reason).Text(r.client_ip).Text(r.detail).Int(r.id)));
+      }
+      for (const std::string& suffix : ErasedRateBucketSuffixes(c, client_ips)) {
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(
+            "WITH events AS (DELETE FROM rate_events WHERE right(bucket, length($1)) = $1) "
+            "DELETE FROM rate_buckets WHERE right(bucket, length($1)) = $1",
+            Params().Text(suffix)));
+      }
+      for (const char* sql : {"DELETE FROM secrets WHERE customer_id = $1",
+                              "DELETE FROM opaque_tokens WHERE customer_id = $1",
+                              "DELETE FROM customers WHERE id = $1"}) {
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(sql, Params().Int(id)));
+      }
+      CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
+      return std::move(found).value();
+    });
+  }
+
   // --- Lockout ---
 
   Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,

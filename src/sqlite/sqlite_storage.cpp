@@ -587,6 +587,76 @@ class SqliteStorage final : public Storage {
     });
   }
 
+  // Runs in one transaction, then checkpoints the write-ahead log into the database and truncates
+  // it, so that the erased bytes (zeroed in the database by secure_delete, see OpenConnection)
+  // leave the log too. The checkpoint is best effort: a connection reading at that moment keeps
+  // the log, which a later checkpoint empties.
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+    Result<Customer> erased = Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
+      Result<Customer> found = FindById(conn, id);
+      if (!found.ok()) return found.status();
+      const Customer& c = *found;
+      // The records that name the customer: by id, or (a superset, narrowed below) by the email
+      // in their detail.
+      std::vector<AuditRecord> named;
+      {
+        Stmt st(conn,
+                "SELECT id, customer_id, actor, reason, client_ip, detail FROM audit "
+                "WHERE customer_id = ?1 OR instr(lower(detail), ?2) > 0");
+        st.Int(id).Text(EmailKey(c.email));
+        for (;;) {
+          Result<bool> row = st.Step();
+          if (!row.ok()) return row.status();
+          if (!*row) break;
+          AuditRecord r;
+          r.id = st.ColInt(0);
+          r.customer_id = st.ColOptInt(1);
+          r.actor = st.ColText(2);
+          r.reason = st.ColText(3);
+          r.client_ip = st.ColText(4);
+          r.detail = st.ColText(5);
+          if (AuditRecordNamesCustomer(r, c)) named.push_back(std::move(r));
+        }
+      }
+      std::vector<std::string> client_ips;
+      for (AuditRecord& r : named) {
+        client_ips.push_back(r.client_ip);
+        if (!EraseCustomerFromAuditRecord(r, c)) continue;
+        Stmt st(conn,
+                "UPDATE audit SET actor = ?1, reason = ?2, client_ip = ?3, detail = ?4 "
+                "WHERE id = ?5");
+        st.Text(r.actor).Text(r.reason).Text(r.client_ip).Text(r.detail).Int(r.id);
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      }
+      for (const std::string& suffix : ErasedRateBucketSuffixes(c, client_ips)) {
+        {
+          Stmt st(conn, "DELETE FROM rate_events WHERE substr(bucket, -length(?1)) = ?1");
+          st.Text(suffix);
+          CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        }
+        Stmt st(conn, "DELETE FROM rate_buckets WHERE substr(bucket, -length(?1)) = ?1");
+        st.Text(suffix);
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      }
+      for (std::string_view sql : {"DELETE FROM secrets WHERE customer_id = ?1",
+                                   "DELETE FROM opaque_tokens WHERE customer_id = ?1",
+                                   "DELETE FROM customers WHERE id = ?1"}) {
+        Stmt st(conn, sql);
+        st.Int(id);
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      }
+      CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
+      return std::move(found).value();
+    });
+    if (erased.ok()) {
+      (void)Transact(Tx::kAutocommit, [](Connection& conn) -> Status {
+        sqlite3_wal_checkpoint_v2(conn.db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        return Status::Ok();
+      });
+    }
+    return erased;
+  }
+
   // --- Lockout ---
 
   Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
@@ -1073,6 +1143,10 @@ class SqliteStorage final : public Storage {
     CUSTAUTH_RETURN_IF_ERROR(RetryBusy(*conn, [&] { return conn->Exec(synchronous); }));
     CUSTAUTH_RETURN_IF_ERROR(
         RetryBusy(*conn, [&] { return conn->Exec("PRAGMA foreign_keys = ON"); }));
+    // Deleted and rewritten rows are overwritten with zeros, not left in free space: an erased
+    // customer (delete_customer) leaves nothing in the file.
+    CUSTAUTH_RETURN_IF_ERROR(
+        RetryBusy(*conn, [&] { return conn->Exec("PRAGMA secure_delete = ON"); }));
     return conn;
   }
 
