@@ -54,6 +54,15 @@ bool IsWordPressPrefix(std::string_view s) {
          s.substr(kWordPressPrefix.size(), 1) == "$";
 }
 
+// `s` without the leading and trailing bytes PHP's trim() removes (" \t\n\r\0\x0B"): WordPress's
+// wp_authenticate trims the password before it checks it, and wp_hash_password hashed it trimmed.
+std::string_view PhpTrim(std::string_view s) {
+  constexpr std::string_view kTrimmed(" \t\n\r\0\x0B", 6);
+  const std::size_t first = s.find_first_not_of(kTrimmed);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kTrimmed) - first + 1);
+}
+
 bool AllIn(std::string_view s, std::string_view alphabet) {
   return std::all_of(s.begin(), s.end(),
                      [&](char c) { return alphabet.find(c) != std::string_view::npos; });
@@ -186,9 +195,11 @@ Result<bool> VerifyBcrypt(std::string_view password, std::string_view stored) {
 Result<bool> VerifyWordPressBcrypt(std::string_view password, std::string_view stored) {
   auto bcrypt = ParseWordPress(stored);
   if (!bcrypt.ok()) return bcrypt.status();
+  // WordPress's login: wp_authenticate trims the password, then wp_check_password refuses one
+  // over 4096 bytes and runs password_verify(base64_encode(hash_hmac('sha384', $password,
+  // 'wp-sha384', true)), substr($hash, 3)).
+  password = PhpTrim(password);
   if (password.size() > kMaxForeignPasswordBytes) return false;
-  // wp_check_password: password_verify(base64_encode(hash_hmac('sha384', $password, 'wp-sha384',
-  // true)), substr($hash, 3)).
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   if (HMAC(EVP_sha384(), kWordPressKey.data(), static_cast<int>(kWordPressKey.size()),
@@ -207,6 +218,8 @@ Result<bool> VerifyWordPressBcrypt(std::string_view password, std::string_view s
 Result<bool> VerifyPhpass(std::string_view password, std::string_view stored) {
   auto log2 = ParsePhpass(stored);
   if (!log2.ok()) return log2.status();
+  // `$P$` is WordPress's: its login trims the password (wp_authenticate) as its hashing did.
+  if (stored[1] == 'P') password = PhpTrim(password);
   if (password.size() > kMaxForeignPasswordBytes) return false;
   // hash = md5(salt . password); then 2^log2 times hash = md5(hash . password).
   const std::string_view salt = stored.substr(4, kPhpassSaltLength);
