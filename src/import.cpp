@@ -29,6 +29,7 @@
 #include "auth_impl.h"
 #include "custauth/auth.h"
 #include "custauth/password.h"
+#include "foreign_hashes.h"
 #include "internal.h"
 #include "json.h"
 
@@ -740,10 +741,16 @@ std::optional<std::string> ToImported(const Record& r, TimeMs now, ImportedCusto
   out.failures_num = static_cast<int>(failures);
   if (v[kPasswordHash]) {
     c.password_hash = *v[kPasswordHash];
-    if (!PasswordHasher::IsLegacyFormat(c.password_hash) && !IsArgon2idString(c.password_hash)) {
+    if (HasForeignPrefix(c.password_hash)) {
+      // Another platform's bcrypt or phpass hash: upgraded at the first successful login.
+      if (Status s = CheckForeignHash(c.password_hash); !s.ok()) {
+        return "password_hash: " + s.message();
+      }
+    } else if (!PasswordHasher::IsLegacyFormat(c.password_hash) &&
+               !IsArgon2idString(c.password_hash)) {
       return std::string(
-          "password_hash is in no known format (the platform's HASH:SALT:VERSIONS, $argon2id$ or "
-          "$argon2i$)");
+          "password_hash is in no known format (the platform's HASH:SALT:VERSIONS, $argon2id$, "
+          "$argon2i$, bcrypt $2a$/$2b$/$2y$, phpass $P$/$H$ or WordPress $wp$2y$)");
     }
   }
   c.confirmed = !v[kConfirmation].has_value();

@@ -1,7 +1,8 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
 // PasswordHasher: Argon2id strings through libsodium, the platform's legacy HASH:SALT:VERSIONS
-// format, and the counting semaphore that bounds the memory Argon2 uses at once.
+// format, other platforms' bcrypt and phpass hashes (foreign_hashes.cpp), and the counting
+// semaphore that bounds the memory Argon2 uses at once.
 #include "custauth/password.h"
 
 #include <openssl/evp.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "foreign_hashes.h"
 #include "internal.h"
 
 namespace custauth {
@@ -442,6 +444,14 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
     return static_cast<int>(std::min<std::uint64_t>((mem + unit - 1) / unit, 1u << 20));
   };
 
+  if (HasForeignPrefix(stored)) {
+    // Another platform's bcrypt or phpass hash: checked (syntax and cost caps) before it waits,
+    // then computed in one slot, as costly in CPU as an Argon2id verification at the defaults.
+    CUSTAUTH_RETURN_IF_ERROR(CheckForeignHash(stored));
+    Slot slot(this, 1);
+    if (!slot.status().ok()) return slot.status();
+    return VerifyForeignHash(password, stored);
+  }
   if (stored.front() == '$') {
     std::string_view prefix = stored.substr(0, kArgon2idPrefix.size()) == kArgon2idPrefix
                                   ? kArgon2idPrefix
@@ -499,6 +509,7 @@ void PasswordHasher::dummy_verify(std::string_view password) {
 }
 
 bool PasswordHasher::needs_rehash(std::string_view stored) const {
+  // Legacy, bcrypt, phpass and $argon2i$ hashes all need it.
   if (stored.substr(0, kArgon2idPrefix.size()) != kArgon2idPrefix) return true;
   if (!ArgonOptionsValid(options_)) return true;
   const std::string str(stored);

@@ -2,8 +2,10 @@
 // Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
 // PasswordHasher: stores passwords as Argon2id strings (libsodium crypto_pwhash_str) and verifies
-// both that format and the platform's legacy `HASH:SALT:VERSIONS` format, so that customers
-// imported from the platform keep their passwords and are upgraded on their next login.
+// that format, the platform's legacy `HASH:SALT:VERSIONS` format, and other platforms' hashes
+// (bcrypt `$2a$`/`$2b$`/`$2y$`, phpass `$P$`/`$H$`, WordPress 6.8's `$wp$2y$`), so that customers
+// imported from the platform or from another one keep their passwords and are upgraded on their
+// next login.
 //
 // Thread safety: one PasswordHasher is shared by all threads. Argon2id runs behind a counting
 // semaphore of `max_concurrent` slots, so at most max_concurrent * memlimit bytes are in use for
@@ -52,16 +54,18 @@ class CUSTAUTH_EXPORT PasswordHasher {
   // libsodium's limits; kInternal when libsodium fails (out of memory).
   Result<std::string> hash(std::string_view password);
 
-  // Whether `password` matches `stored` (either format). Comparison is constant-time.
-  // kInvalidInput when `stored` is empty or in no known format; kBusy as for hash().
+  // Whether `password` matches `stored` (any format above). Comparison is constant-time.
+  // kInvalidInput when `stored` is empty, in no known format, or asks for more work than custauth
+  // allows (Argon2 and legacy: 1 GiB, 4 GiB·passes; bcrypt: cost 14; phpass: 2^22 iterations);
+  // kBusy as for hash(). Argon2, bcrypt and phpass computations each hold a concurrency slot.
   [[nodiscard]] Result<bool> verify(std::string_view password, std::string_view stored);
 
   // Costs what verifying a wrong password against a current-format hash costs, and returns
   // nothing: what custauth runs for an unknown email, so that timing does not tell it apart.
   void dummy_verify(std::string_view password);
 
-  // True when `stored` is not an Argon2id string at the current options (a legacy hash, or weaker
-  // or different parameters): a successful login should rehash it.
+  // True when `stored` is not an Argon2id string at the current options (a legacy, bcrypt or
+  // phpass hash, or weaker or different parameters): a successful login should rehash it.
   bool needs_rehash(std::string_view stored) const;
 
   // True when `stored` looks like the platform's legacy HASH:SALT:VERSIONS format (syntax only).
