@@ -113,6 +113,21 @@ TEST_CASE("change_password: each wrong current password is a counted login failu
   CHECK(Find(*auth).failures_num == 0);
 }
 
+TEST_CASE("change_password: a locked account's password cannot be changed, even with the right one",
+          "[change_password][lock]") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  TempDir dir;
+  auto auth = Open(backend, dir);
+  RecordFailures(*auth, 10);
+  CHECK(auth->change_password(kEmail, kPassword, "NewPassword456").code() ==
+        Code::kAuthenticationFailed);
+  // Unchanged: once the lock expires the old password signs in, the new one does not.
+  REQUIRE(auth->test_set_time(kT0 + 10 * kMinute).ok());
+  CHECK(auth->generate_customer_token(kEmail, "NewPassword456").code() ==
+        Code::kAuthenticationFailed);
+  CHECK(auth->generate_customer_token(kEmail, kPassword).ok());
+}
+
 TEST_CASE("Login: the consent check stops an admin code put straight into storage",
           "[otc][consent]") {
   const std::string backend = GENERATE("memory", "sqlite");
