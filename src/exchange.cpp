@@ -188,12 +188,9 @@ std::string CutUtf8(std::string text, std::size_t max) {
 // when the input is a JSON object within the caps and the email a string (cut to 255 bytes on a
 // character boundary); nullopt otherwise.
 std::optional<std::string> TargetEmail(std::string_view input_json) {
-  if (input_json.size() > kMaxInputBytes) return std::nullopt;
-  InputChecker checker;
-  if (!nlohmann::json::sax_parse(input_json, &checker) || !checker.problem.ok()) {
-    return std::nullopt;
-  }
-  const nlohmann::json input = nlohmann::json::parse(input_json, nullptr, false);
+  auto parsed = internal::ParseJsonChecked(input_json, "The input", kMaxInputBytes);
+  if (!parsed.ok()) return std::nullopt;
+  const nlohmann::json& input = *parsed;
   if (!input.is_object()) return std::nullopt;
   auto customer = input.find("customer");
   if (customer == input.end() || !customer->is_object()) return std::nullopt;

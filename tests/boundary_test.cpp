@@ -440,13 +440,10 @@ TEST_CASE("OAuth nonce: spent once within the window, accepted again after it", 
   }
 }
 
-// The last instant the window accepts a timestamp (now == timestamp + 600 s) is also the instant
-// its nonce's expires_at names, and storage treats a nonce as spent only while expires_at > now:
-// a replay at exactly that millisecond is accepted. Known defect, kept as a test that is expected
-// to fail until the nonce outlives the window (record_nonce's expires_at one ms later, or the
-// window's past edge exclusive); Catch2 reports it when it starts passing.
+// The last instant the window accepts a timestamp (now == timestamp + 600 s): the nonce must
+// still be live then (it is kept 1 s past the window), so a replay at that millisecond is refused.
 TEST_CASE("OAuth nonce: a replay at the window's last millisecond is refused",
-          "[oauth][!shouldfail]") {
+          "[oauth]") {
   TempDir dir;
   auto auth = Open("memory", dir);
   auto creds =
