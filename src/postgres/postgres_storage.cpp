@@ -846,6 +846,7 @@ class PostgresStorage final : public Storage {
     c.statements_forgotten = statements_.forgotten.load(std::memory_order_relaxed);
     c.stale_reruns = stale_reruns_.load(std::memory_order_relaxed);
     c.resolutions = resolutions_.load(std::memory_order_relaxed);
+    c.broken_reruns = broken_reruns_.load(std::memory_order_relaxed);
     return c;
   }
 
@@ -1545,6 +1546,7 @@ class PostgresStorage final : public Storage {
         }
         if (fresh_reruns < max_reruns) {
           ++fresh_reruns;
+          broken_reruns_.fetch_add(1, std::memory_order_relaxed);
           continue;  // nothing was applied: again, on a fresh connection
         }
         return failure;
@@ -1869,6 +1871,7 @@ class PostgresStorage final : public Storage {
   std::atomic<std::uint64_t> connections_opened_{0};
   std::atomic<std::uint64_t> stale_reruns_{0};
   std::atomic<std::uint64_t> resolutions_{0};
+  std::atomic<std::uint64_t> broken_reruns_{0};
   std::atomic<std::uint64_t> marked_calls_{0};
   StatementCounters statements_;
   Pool pool_;
