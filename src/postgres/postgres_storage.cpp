@@ -44,9 +44,11 @@
 #if CUSTAUTH_WITH_POSTGRES
 
 #include <libpq-fe.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -433,15 +435,19 @@ class Connection {
   // custauth_call_outcomes in its own transaction, so that its commit can be learnt on another
   // connection when this one breaks before the reply.
   void NewMarker() {
-    thread_local std::mt19937_64 rng = [] {
-      std::random_device rd;
-      std::seed_seq seed{rd(), rd(), rd(), rd()};
-      return std::mt19937_64(seed);
-    }();
+    // From the kernel each time: a generator's state would be copied by fork(), and two
+    // processes would then write the same markers.
     marker_.resize(16);
-    for (std::size_t k = 0; k < 16; k += 8) {
-      const std::uint64_t v = rng();
-      std::memcpy(marker_.data() + k, &v, 8);
+    std::size_t got = 0;
+    while (got < marker_.size()) {
+      const ssize_t n = getrandom(marker_.data() + got, marker_.size() - got, 0);
+      if (n > 0) {
+        got += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno != EINTR) {
+        std::random_device rd;  // no getrandom(2): the device, opened anew
+        for (char& ch : marker_) ch = static_cast<char>(rd());
+        break;
+      }
     }
   }
   const std::string& marker() const { return marker_; }
