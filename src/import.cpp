@@ -817,7 +817,14 @@ struct CustomerAuth::Impl::CustomerImport {
           ++rep.rows;
           break;
         case ImportOutcome::kConflict:
-          if (options.on_conflict == ImportConflict::kFail) {
+          if (batch[k].customer.id == 0) {
+            // A row without entity_id whose email was stored meanwhile (by another writer).
+            run.Stop(Status(Code::kAlreadyExists,
+                            fmt::format("Line {}: the email {} was stored while importing",
+                                        lines[k], batch[k].customer.email)),
+                     lines[k]);
+            go_on = false;
+          } else if (options.on_conflict == ImportConflict::kFail) {
             run.Stop(Status(Code::kAlreadyExists,
                             fmt::format("Line {}: customer {} or its email is already stored "
                                         "(--on-conflict fail)",
@@ -840,7 +847,8 @@ struct CustomerAuth::Impl::CustomerImport {
   // Tells this handle's token cache about the revocation an inactive row carries (storage bumped
   // the revocation epoch for the other handles).
   void NoteRevocation(const ImportedCustomer& row) {
-    if (row.tokens_revoked_at > 0) {
+    // (A row with id 0 created a new customer: it has no tokens yet.)
+    if (row.tokens_revoked_at > 0 && row.customer.id > 0) {
       impl.tokens->note_revocation(row.customer.id, row.tokens_revoked_at);
     }
   }
@@ -848,7 +856,6 @@ struct CustomerAuth::Impl::CustomerImport {
   // A row without entity_id: matched by email alone, created with a new id when absent.
   bool ImportWithoutId(ImportedCustomer row, std::int64_t line) {
     if (!Flush()) return false;
-    ImportReport& rep = run.report();
     auto found = impl.storage->find_customer_by_email(row.customer.website_id, row.customer.email);
     if (found.ok()) {
       row.customer.id = found->id;
@@ -860,21 +867,12 @@ struct CustomerAuth::Impl::CustomerImport {
       run.Stop(found.status(), line);
       return false;
     }
-    auto created = impl.storage->create_customer(row.customer, row.created_at);
-    if (!created.ok()) {
-      run.Stop(created.status(), line);
-      return false;
-    }
-    row.customer.id = created->id;
-    auto applied = impl.storage->import_customers(std::span(&row, 1), ImportConflict::kUpdate);
-    if (!applied.ok()) {
-      run.Stop(applied.status(), line);
-      return false;
-    }
-    ++rep.created;
-    ++rep.rows;
-    NoteRevocation(row);
-    return true;
+    // A new customer: created with the next id and every column of the row (lock state, times,
+    // revocation) in one storage call, so no interruption can leave it half written.
+    row.customer.id = 0;
+    batch.push_back(std::move(row));
+    lines.push_back(line);
+    return Flush();
   }
 
   void Go(std::istream& in) {

@@ -32,6 +32,9 @@ namespace custauth {
 namespace {
 
 using internal::CustomerIdTaken;
+using internal::CustomerIdTooLarge;
+using internal::kMaxCustomerId;
+using internal::NoCustomerIdLeft;
 using internal::NoSuchCustomerId;
 using internal::NoSuchEmail;
 using internal::NoSuchIntegration;
@@ -120,15 +123,29 @@ class MemoryStorage final : public Storage {
   Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
                                                       ImportConflict on_conflict) override {
     std::lock_guard<std::mutex> lock(mu_);
+    // Checked before anything changes: a row with id 0 (a new customer, the next id assigned)
+    // must find an id even if every such row were created.
+    std::int64_t next = next_customer_id_;
     for (const ImportedCustomer& row : rows) {
-      if (row.customer.id <= 0) {
-        return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
+      if (row.customer.id < 0) {
+        return Status(Code::kInvalidInput, "An imported customer needs an id above 0, or 0");
       }
+      if (row.customer.id > kMaxCustomerId) return CustomerIdTooLarge(row.customer.id);
+      if (row.customer.id == 0 && next++ > kMaxCustomerId) return NoCustomerIdLeft("memory");
+      if (row.customer.id > 0) next = std::max(next, row.customer.id + 1);
     }
     std::vector<ImportOutcome> outcomes;
     outcomes.reserve(rows.size());
-    for (const ImportedCustomer& row : rows) {
-      if (row.tokens_revoked_at > 0) ++revocation_epoch_;
+    for (const ImportedCustomer& given : rows) {
+      if (given.tokens_revoked_at > 0) ++revocation_epoch_;
+      ImportedCustomer assigned;
+      const ImportedCustomer* row_ptr = &given;
+      if (given.customer.id == 0) {
+        assigned = given;
+        assigned.customer.id = next_customer_id_;
+        row_ptr = &assigned;
+      }
+      const ImportedCustomer& row = *row_ptr;
       const NewCustomer& c = row.customer;
       std::pair<std::int64_t, std::string> email_key{c.website_id, EmailKey(c.email)};
       auto by_email = by_email_.find(email_key);
@@ -146,8 +163,8 @@ class MemoryStorage final : public Storage {
         outcomes.push_back(ImportOutcome::kSkipped);
         continue;
       }
-      if (on_conflict == ImportConflict::kFail || by_id == customers_.end() ||
-          (email_taken && by_email->second != c.id)) {
+      if (on_conflict == ImportConflict::kFail || given.customer.id == 0 ||
+          by_id == customers_.end() || (email_taken && by_email->second != c.id)) {
         outcomes.push_back(ImportOutcome::kConflict);
         if (on_conflict == ImportConflict::kFail) break;
         continue;
@@ -419,6 +436,8 @@ class MemoryStorage final : public Storage {
   // REQUIRES: mu_ held.
   Result<Customer> CreateLocked(const NewCustomer& c, TimeMs now) {
     if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
+    if (c.id > kMaxCustomerId) return CustomerIdTooLarge(c.id);
+    if (c.id == 0 && next_customer_id_ > kMaxCustomerId) return NoCustomerIdLeft("memory");
     std::pair<std::int64_t, std::string> email_key{c.website_id, EmailKey(c.email)};
     if (by_email_.count(email_key) != 0) return Status(Code::kAlreadyExists, msg::kCustomerExists);
     if (c.id > 0 && customers_.count(c.id) != 0) {

@@ -186,6 +186,18 @@ Status CustomerIdTaken(std::int64_t id) {
                 fmt::format("A customer with customerId = {} already exists", id));
 }
 
+Status CustomerIdTooLarge(std::int64_t id) {
+  return Status(Code::kInvalidInput,
+                fmt::format("A customer id must be at most {} (2^53 - 1, exact in JSON); {} is not",
+                            kMaxCustomerId, id));
+}
+
+Status NoCustomerIdLeft(std::string_view backend) {
+  return Status(Code::kStorage,
+                fmt::format("{}: no customer id is left to assign (ids go up to {}, 2^53 - 1)",
+                            backend, kMaxCustomerId));
+}
+
 Status RateLimited() {
   return Status(Code::kRateLimited, "Too many requests. Please wait and try again later.");
 }

@@ -22,6 +22,13 @@ Status NoSuchCustomerId(std::int64_t id);
 Status NoSuchIntegration(std::string_view consumer_key);
 // kAlreadyExists: "A customer with customerId = N already exists".
 Status CustomerIdTaken(std::int64_t id);
+// The largest customer id: 2^53 - 1, the largest integer a JSON number (an IEEE double) holds
+// exactly. Larger explicit ids are refused; assigned ids never pass it, and are never reused.
+inline constexpr std::int64_t kMaxCustomerId = (std::int64_t{1} << 53) - 1;
+// kInvalidInput: an explicit customer id above kMaxCustomerId.
+Status CustomerIdTooLarge(std::int64_t id);
+// kStorage: every id up to kMaxCustomerId was assigned or taken; `backend` as in messages.
+Status NoCustomerIdLeft(std::string_view backend);
 // kRateLimited, what take_rate_slots refuses with.
 Status RateLimited();
 

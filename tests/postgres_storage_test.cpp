@@ -39,8 +39,13 @@
 #include <arpa/inet.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <mutex>
 
 #include "postgres/postgres_internal.h"
 #include "postgres/schema.h"
@@ -501,6 +506,387 @@ TEST_CASE("postgres: a server that stops fails calls quickly; when it is back th
   CustomerPatch patch;
   patch.firstname = "Back";
   CHECK(s->update_customer(c.id, patch, kT0).ok());
+}
+
+// A cluster of its own (tests/postgres/), stopped at the end, so that a test may stop and start it
+// without disturbing the others.
+class OwnCluster {
+ public:
+  OwnCluster() {
+    REQUIRE(Sh("start_server.sh") == 0);
+    started_ = true;
+    uri_ = FirstLine(state_.path() + "/uri");
+    REQUIRE_FALSE(uri_.empty());
+  }
+  ~OwnCluster() {
+    if (started_) Sh("stop_server.sh");
+  }
+  OwnCluster(const OwnCluster&) = delete;
+  OwnCluster& operator=(const OwnCluster&) = delete;
+
+  const std::string& uri() const { return uri_; }
+  // What `pg_ctl restart -m fast` does: every session ends (FATAL, then the socket closes), and
+  // the server accepts connections again when this returns.
+  void Restart() {
+    REQUIRE(Sh("server_ctl.sh", "stop") == 0);
+    REQUIRE(Sh("server_ctl.sh", "start") == 0);
+  }
+
+ private:
+  int Sh(const std::string& script, const std::string& arg = "") {
+    const std::string scripts = std::string(CUSTAUTH_SOURCE_DIR) + "/tests/postgres/";
+    return std::system(
+        (scripts + script + " " + state_.path() + " " + arg + " > /dev/null").c_str());
+  }
+  conformance::TempDir state_;
+  std::string uri_;
+  bool started_ = false;
+};
+
+// The number of connections idle in the pool of `s`.
+std::size_t IdleConnections(Storage& s) {
+  Result<std::vector<std::string>> idle =
+      internal::PostgresExecOnIdleConnectionsForTesting(s, "SELECT 1");
+  REQUIRE(idle.ok());
+  return idle->size();
+}
+
+TEST_CASE("postgres: after a restart, a pool full of idle connections fails no call",
+          "[postgres][failure][restart]") {
+  OwnCluster cluster;
+  PostgresOptions options;
+  options.pool_size = 4;
+  std::unique_ptr<Storage> s = MustOpen(cluster.uri(), options);
+  const Customer c = MustCreate(*s, Person("roni@example.com"));
+  SecretRecord secret;
+  secret.kind = SecretKind::kPasswordReset;
+  secret.customer_id = c.id;
+  secret.created_at = kT0;
+  secret.expires_at = kT0 + kHour;
+
+  for (int round = 0; round < 2; ++round) {
+    // Fill the pool: threads calling at once until all four connections are open and idle.
+    for (int k = 0; k < 200 && IdleConnections(*s) < 4; ++k) {
+      std::barrier start(4);
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+          start.arrive_and_wait();
+          for (int n = 0; n < 20; ++n) (void)s->find_customer_by_id(c.id);
+        });
+      }
+      for (std::thread& th : threads) th.join();
+    }
+    REQUIRE(IdleConnections(*s) == 4);
+    const internal::PostgresCounters before = Counters(*s);
+
+    cluster.Restart();
+
+    // Every call after the server is back succeeds: reads, transactions and single statements.
+    int failures = 0;
+    const auto count = [&](const Status& st) {
+      if (!st.ok()) {
+        ++failures;
+        UNSCOPED_INFO(st.ToString());
+      }
+    };
+    const std::string r = std::to_string(round);
+    count(s->find_customer_by_id(c.id).status());
+    CustomerPatch patch;
+    patch.firstname = "After restart " + r;
+    count(s->update_customer(c.id, patch, kT0 + 1).status());
+    count(s->insert_nonce(std::string(32, 'k'), "restart-" + r, kT0 + kHour, kT0));
+    secret.hash = "hash-" + r;
+    count(s->put_secret(secret));
+    count(s->consume_secret(secret.kind, c.id, secret.hash, kT0 + 2).status());
+    count(s->record_login_failure(c.id, kT0 + 3, LockoutPolicy{}).status());
+    count(s->find_or_create_customer(Person("new-" + r + "@example.com"), kT0).status());
+    count(s->find_customer_by_email(kDefaultWebsiteId, "roni@example.com").status());
+    CHECK(failures == 0);
+    // The pool saw each dead connection before handing it out: no call was even tried on one.
+    const internal::PostgresCounters after = Counters(*s);
+    CHECK(after.broken_reruns == before.broken_reruns);
+    CHECK(after.resolutions == before.resolutions);
+    CHECK(after.connections_opened > before.connections_opened);
+  }
+}
+
+// A proxy between custauth and the server (unix sockets) that cuts the connection of the first
+// message containing an armed text: before forwarding it (the server never sees it), or after
+// forwarding it and letting the server answer it whole (its reply, up to ReadyForQuery, is
+// swallowed): the server has run and, outside a transaction block, committed it. Messages are
+// the protocol's: a type byte and a length, after the untyped startup packet.
+class CuttingProxy {
+ public:
+  enum class Cut { kBeforeSending, kAfterAnswered };
+
+  // Listens in `dir` (for a URI whose host is `dir`), forwards to the server socket `upstream`.
+  CuttingProxy(std::string dir, std::string upstream)
+      : dir_(std::move(dir)), upstream_(std::move(upstream)) {
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(listener_ >= 0);
+    const sockaddr_un addr = Address(dir_ + "/.s.PGSQL.5432");
+    REQUIRE(::bind(listener_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener_, 64) == 0);
+    acceptor_ = std::thread([this] { Accept(); });
+  }
+  ~CuttingProxy() {
+    stop_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    acceptor_.join();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+    }
+    for (std::thread& t : pipes_) t.join();
+    ::close(listener_);
+  }
+  CuttingProxy(const CuttingProxy&) = delete;
+  CuttingProxy& operator=(const CuttingProxy&) = delete;
+
+  void Arm(std::string text, Cut how) {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = std::move(text);
+    how_ = how;
+  }
+  int cuts() const { return cuts_.load(); }
+
+ private:
+  static sockaddr_un Address(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    REQUIRE(path.size() < sizeof addr.sun_path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    return addr;
+  }
+
+  void Accept() {
+    while (!stop_) {
+      const int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) continue;
+      const int server = ::socket(AF_UNIX, SOCK_STREAM, 0);
+      const sockaddr_un addr = Address(upstream_);
+      if (stop_ || ::connect(server, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      fds_.push_back(client);
+      fds_.push_back(server);
+      pipes_.emplace_back([this, client, server] { Pipe(client, server); });
+    }
+  }
+
+  // Whole messages at the front of `buf` (the first one untyped when `startup`): their sizes.
+  static std::vector<std::size_t> Split(const std::string& buf, bool startup) {
+    std::vector<std::size_t> out;
+    std::size_t at = 0;
+    for (;;) {
+      const std::size_t head = (startup && out.empty()) ? 0 : 1;
+      if (buf.size() < at + head + 4) break;
+      std::uint32_t len = 0;
+      std::memcpy(&len, buf.data() + at + head, 4);
+      len = ntohl(len);
+      if (buf.size() < at + head + len) break;
+      out.push_back(head + len);
+      at += head + len;
+    }
+    return out;
+  }
+
+  static bool SendAll(int fd, const char* p, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+
+  void Pipe(int client, int server) {
+    std::string from_client;
+    std::string from_server;
+    bool startup = true;
+    bool swallowing = false;  // cut once the server's reply is complete
+    char chunk[65536];
+    for (;;) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) break;
+      if (fds[0].revents != 0) {
+        const ssize_t n = ::recv(client, chunk, sizeof chunk, 0);
+        if (n <= 0) break;
+        from_client.append(chunk, static_cast<std::size_t>(n));
+        bool cut = false;
+        for (std::size_t size : Split(from_client, startup)) {
+          const std::string message = from_client.substr(0, size);
+          from_client.erase(0, size);
+          startup = false;
+          bool hit = false;
+          Cut how = Cut::kAfterAnswered;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (!armed_.empty() && message.find(armed_) != std::string::npos) {
+              hit = true;
+              how = how_;
+              armed_.clear();
+            }
+          }
+          if (hit && how == Cut::kBeforeSending) {
+            cut = true;
+            break;
+          }
+          if (hit) swallowing = true;
+          if (!SendAll(server, message.data(), message.size())) cut = true;
+        }
+        if (cut) break;
+      }
+      if (fds[1].revents != 0) {
+        const ssize_t n = ::recv(server, chunk, sizeof chunk, 0);
+        if (n <= 0) break;
+        if (!swallowing) {
+          if (!SendAll(client, chunk, static_cast<std::size_t>(n))) break;
+          continue;
+        }
+        from_server.append(chunk, static_cast<std::size_t>(n));
+        bool answered = false;
+        for (std::size_t size : Split(from_server, false)) {
+          answered = answered || from_server[0] == 'Z';  // ReadyForQuery: the reply is whole
+          from_server.erase(0, size);
+        }
+        if (answered) break;
+      }
+    }
+    cuts_.fetch_add(1);
+    ::shutdown(client, SHUT_RDWR);
+    ::shutdown(server, SHUT_RDWR);
+  }
+
+  const std::string dir_;
+  const std::string upstream_;
+  int listener_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<int> fds_;
+  std::vector<std::thread> pipes_;
+  std::string armed_;
+  Cut how_ = Cut::kAfterAnswered;
+  std::atomic<int> cuts_{0};
+};
+
+// A database on the test server reached through a CuttingProxy, and a handle on it that sends
+// every statement's text (prepare_statements off: the proxy finds the statement it cuts by its
+// text), plus a handle that reaches the server directly.
+struct Proxied {
+  Proxied() {
+    const std::string uri = db.uri();
+    const std::size_t host = uri.find("host=");
+    REQUIRE(host != std::string::npos);
+    const std::size_t end = std::min(uri.find('&', host), uri.size());
+    const std::string server_dir = uri.substr(host + 5, end - host - 5);
+    proxy = std::make_unique<CuttingProxy>(dir.path(), server_dir + "/.s.PGSQL.5432");
+    PostgresOptions options;
+    options.pool_size = 2;
+    options.prepare_statements = false;
+    direct = MustOpen(uri, options);
+    s = MustOpen(uri.substr(0, host + 5) + dir.path() + uri.substr(end), options);
+  }
+  ~Proxied() {
+    s.reset();
+    proxy.reset();
+  }
+  TempPostgresDatabase db;
+  conformance::TempDir dir;
+  std::unique_ptr<CuttingProxy> proxy;
+  std::unique_ptr<Storage> direct;
+  std::unique_ptr<Storage> s;
+};
+
+TEST_CASE("postgres: a write whose reply is lost with the connection answers its real outcome",
+          "[postgres][failure][outcome]") {
+  Proxied p;
+  Storage& s = *p.s;
+  const Customer c = MustCreate(s, Person("roni@example.com"));
+  const auto how = GENERATE(CuttingProxy::Cut::kAfterAnswered, CuttingProxy::Cut::kBeforeSending);
+  // Applied by the server, its reply lost (kAfterAnswered); or never seen by it: either way the
+  // caller gets the one outcome of one application.
+  const bool applied = how == CuttingProxy::Cut::kAfterAnswered;
+  CAPTURE(applied);
+  const std::uint64_t resolutions_before = Counters(s).resolutions;
+
+  SECTION("consume_secret") {
+    SecretRecord secret;
+    secret.kind = SecretKind::kAdminOtc;
+    secret.customer_id = c.id;
+    secret.hash = std::string("h\0sh", 4);
+    secret.created_at = kT0;
+    secret.expires_at = kT0 + kHour;
+    secret.admin_id = 7;
+    secret.reason = "support";
+    REQUIRE(s.put_secret(secret).ok());
+    p.proxy->Arm("UPDATE secrets SET used_at", how);
+    Result<SecretRecord> consumed = s.consume_secret(secret.kind, c.id, secret.hash, kT0 + 5);
+    INFO(consumed.status().ToString());
+    REQUIRE(consumed.ok());
+    CHECK(consumed->created_at == kT0);
+    CHECK(consumed->expires_at == kT0 + kHour);
+    CHECK(consumed->admin_id == std::optional<std::int64_t>(7));
+    CHECK(consumed->reason == "support");
+    CHECK(consumed->used_at == std::optional<TimeMs>(kT0 + 5));
+    // Consumed once: the next try finds nothing.
+    CHECK(s.consume_secret(secret.kind, c.id, secret.hash, kT0 + 6).code() == Code::kNotFound);
+  }
+  SECTION("insert_nonce") {
+    p.proxy->Arm("INSERT INTO nonces", how);
+    Status inserted = s.insert_nonce("consumer", "nonce-1", kT0 + kHour, kT0);
+    INFO(inserted.ToString());
+    CHECK(inserted.ok());
+    CHECK(s.insert_nonce("consumer", "nonce-1", kT0 + kHour, kT0).code() == Code::kAlreadyExists);
+  }
+  SECTION("find_or_create_customer") {
+    p.proxy->Arm("; COMMIT", how);
+    Result<FindOrCreateResult> made = s.find_or_create_customer(Person("new@example.com"), kT0);
+    INFO(made.status().ToString());
+    REQUIRE(made.ok());
+    CHECK(made->created);
+    Result<Customer> found = p.direct->find_customer_by_email(kDefaultWebsiteId, "new@example.com");
+    REQUIRE(found.ok());
+    CHECK(found->id == made->customer.id);
+    // Created once: the id after it is the next one.
+    CHECK(MustCreate(s, Person("third@example.com")).id == made->customer.id + 1);
+  }
+  SECTION("record_login_failure") {
+    p.proxy->Arm("; COMMIT", how);
+    Result<LockState> state = s.record_login_failure(c.id, kT0 + 1, LockoutPolicy{});
+    INFO(state.status().ToString());
+    REQUIRE(state.ok());
+    CHECK(state->failures_num == 1);
+    Result<Customer> after = p.direct->find_customer_by_id(c.id);
+    REQUIRE(after.ok());
+    CHECK(after->failures_num == 1);  // counted once, not once per run
+  }
+  SECTION("update_customer (a revocation)") {
+    const std::uint64_t epoch = p.direct->revocation_epoch().value();
+    CustomerPatch patch;
+    patch.revoke_tokens_at = kT0 + 9;
+    p.proxy->Arm("; COMMIT", how);
+    Result<Customer> updated = s.update_customer(c.id, patch, kT0 + 9);
+    INFO(updated.status().ToString());
+    REQUIRE(updated.ok());
+    CHECK(updated->tokens_revoked_at == kT0 + 9);
+    CHECK(p.direct->find_customer_by_id(c.id)->tokens_revoked_at == kT0 + 9);
+    CHECK(p.direct->revocation_epoch().value() == epoch + 1);  // bumped once
+  }
+  CHECK(p.proxy->cuts() >= 1);
+  // A write whose reply was lost is looked up by its marker. One the proxy took but never
+  // forwarded looks the same to libpq (the bytes left; the connection closed), so it may be.
+  if (applied) {
+    CHECK(Counters(s).resolutions == resolutions_before + 1);
+  } else {
+    CHECK(Counters(s).resolutions <= resolutions_before + 1);
+  }
 }
 
 TEST_CASE("postgres: text with a NUL byte is refused before it reaches the server", "[postgres]") {

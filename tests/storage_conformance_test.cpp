@@ -14,6 +14,8 @@
 #include <barrier>
 #include <cctype>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,7 +24,13 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "sqlite/schema.h"
 #include "storage_conformance.h"
+
+#include <sqlite3.h>
+#if CUSTAUTH_WITH_POSTGRES
+#include "postgres/schema.h"
+#endif
 
 namespace custauth::conformance {
 namespace {
@@ -345,9 +353,9 @@ TEMPLATE_TEST_CASE("import_customers keeps ids, lock state and times; conflicts 
     CheckImported(s, rows[0]);
     CHECK(s.find_customer_by_id(21).code() == Code::kNotFound);
   }
-  SECTION("a row without an id is refused and nothing of the batch is written") {
+  SECTION("a row with a negative id is refused and nothing of the batch is written") {
     std::vector<ImportedCustomer> batch = {Imported(30, "thirty@example.com"),
-                                           Imported(0, "zero@example.com")};
+                                           Imported(-1, "minus@example.com")};
     CHECK(s.import_customers(batch, ImportConflict::kSkip).code() == Code::kInvalidInput);
     CHECK(s.find_customer_by_id(30).code() == Code::kNotFound);
   }
@@ -1658,6 +1666,185 @@ TEMPLATE_TEST_CASE("racing take_rate_slots: exactly the limit succeeds",
   CHECK(s.take_rate_slots(shared, kT0 + kRounds).ok());
   CHECK(s.take_rate_slots(shared, kT0 + kRounds).code() == Code::kRateLimited);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ids: duplicates in one import batch, rows without an id, the largest id, no reuse
+
+constexpr std::int64_t kLargestId = (std::int64_t{1} << 53) - 1;
+
+TEMPLATE_TEST_CASE("import kSkip: the later of two rows with one id or one email is skipped",
+                   "[storage][import][ids]", CUSTAUTH_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  std::vector<ImportedCustomer> batch = {
+      Imported(7, "seven@example.com"), Imported(7, "seven-again@example.com"),
+      Imported(8, "SEVEN@example.com"), Imported(9, "nine@example.com")};
+  CHECK(MustImport(s, batch, ImportConflict::kSkip) ==
+        std::vector<O>{O::kCreated, O::kSkipped, O::kSkipped, O::kCreated});
+  CheckImported(s, batch[0]);
+  CheckImported(s, batch[3]);
+  CHECK(s.find_customer_by_id(8).code() == Code::kNotFound);
+  // A row whose email is taken before one of its id that is free: still the first one's fate.
+  std::vector<ImportedCustomer> again = {Imported(10, "nine@example.com"),
+                                         Imported(10, "ten@example.com")};
+  CHECK(MustImport(s, again, ImportConflict::kSkip) == std::vector<O>{O::kSkipped, O::kCreated});
+  CheckImported(s, again[1]);
+}
+
+TEMPLATE_TEST_CASE("import: a row with id 0 is a new customer with the next id",
+                   "[storage][import][ids]", CUSTAUTH_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer first = s.create_customer(Person("first@example.com"), kT0).value();
+  ImportedCustomer locked = Imported(0, "locked@example.com");
+  locked.lock_expires = kT0 + kHour;
+  locked.tokens_revoked_at = kT0 - kMinute;
+  const auto mode = GENERATE(ImportConflict::kSkip, ImportConflict::kUpdate, ImportConflict::kFail);
+  CAPTURE(static_cast<int>(mode));
+  std::vector<ImportedCustomer> batch = {locked, Imported(40, "forty@example.com"),
+                                         Imported(0, "after-forty@example.com")};
+  CHECK(MustImport(s, batch, mode) == std::vector<O>{O::kCreated, O::kCreated, O::kCreated});
+  // Every column of the row, under the id assigned in order.
+  batch[0].customer.id = first.id + 1;
+  batch[2].customer.id = 41;
+  CheckImported(s, batch[0]);
+  CheckImported(s, batch[2]);
+  CHECK(MustFind(s, first.id + 1).tokens_revoked_at == kT0 - kMinute);
+  // Its email taken: skipped, or a conflict; never an update of the customer who has it.
+  std::vector<ImportedCustomer> taken = {Imported(0, "FIRST@example.com")};
+  const O expected = mode == ImportConflict::kSkip ? O::kSkipped : O::kConflict;
+  CHECK(MustImport(s, taken, mode) == std::vector<O>{expected});
+  CHECK(MustFind(s, first.id).failures_num == 0);
+  // The refused row used no id.
+  CHECK(s.create_customer(Person("next@example.com"), kT0).value().id == 42);
+}
+
+TEMPLATE_TEST_CASE("ids run up to 2^53 - 1: larger ones are refused, none is assigned past it",
+                   "[storage][ids]", CUSTAUTH_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  NewCustomer too_large = Person("too-large@example.com");
+  too_large.id = kLargestId + 1;
+  CHECK(s.create_customer(too_large, kT0).code() == Code::kInvalidInput);
+  CHECK(s.find_or_create_customer(too_large, kT0).code() == Code::kInvalidInput);
+  too_large.id = std::numeric_limits<std::int64_t>::max();
+  CHECK(s.create_customer(too_large, kT0).code() == Code::kInvalidInput);
+  std::vector<ImportedCustomer> rows = {Imported(5, "five@example.com"),
+                                        Imported(kLargestId + 1, "huge@example.com")};
+  CHECK(s.import_customers(rows, ImportConflict::kSkip).code() == Code::kInvalidInput);
+  CHECK(s.find_customer_by_id(5).code() == Code::kNotFound);  // nothing of the batch written
+
+  SECTION("explicit 2^53 - 1 is stored; then no id is left to assign") {
+    NewCustomer largest = Person("largest@example.com");
+    largest.id = kLargestId;
+    const Result<Customer> stored = s.create_customer(largest, kT0);
+    INFO(stored.status().ToString());
+    REQUIRE(stored.ok());
+    CHECK(stored->id == kLargestId);
+    CHECK(MustFind(s, kLargestId).email == "largest@example.com");
+    CHECK(s.create_customer(Person("after@example.com"), kT0).code() == Code::kStorage);
+    CHECK(s.find_or_create_customer(Person("after@example.com"), kT0).code() == Code::kStorage);
+    std::vector<ImportedCustomer> no_id = {Imported(0, "after@example.com")};
+    CHECK(s.import_customers(no_id, ImportConflict::kSkip).code() == Code::kStorage);
+    CHECK(s.find_customer_by_email(kDefaultWebsiteId, "after@example.com").code() ==
+          Code::kNotFound);
+    // Explicit ids below it are still free to take; an existing customer is still found.
+    NewCustomer low = Person("low@example.com");
+    low.id = 3;
+    CHECK(s.create_customer(low, kT0).ok());
+    CHECK(s.find_or_create_customer(Person("largest@example.com"), kT0).ok());
+  }
+  SECTION("an imported 2^53 - 1 likewise") {
+    std::vector<ImportedCustomer> largest = {Imported(kLargestId, "largest@example.com")};
+    CHECK(MustImport(s, largest, ImportConflict::kSkip) == std::vector<O>{O::kCreated});
+    CHECK(s.create_customer(Person("after@example.com"), kT0).code() == Code::kStorage);
+  }
+}
+
+TEMPLATE_TEST_CASE("an assigned id comes after every id stored so far", "[storage][ids]",
+                   CUSTAUTH_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  CHECK(s.create_customer(Person("a@example.com"), kT0).value().id == 1);
+  std::vector<ImportedCustomer> rows = {Imported(1000, "imported@example.com"),
+                                        Imported(500, "lower@example.com")};
+  CHECK(MustImport(s, rows, ImportConflict::kSkip) == std::vector<O>{O::kCreated, O::kCreated});
+  CHECK(s.create_customer(Person("b@example.com"), kT0).value().id == 1001);
+  CHECK(s.find_or_create_customer(Person("c@example.com"), kT0).value().customer.id == 1002);
+  // A refused create uses no id.
+  CHECK(s.create_customer(Person("B@example.com"), kT0).code() == Code::kAlreadyExists);
+  CHECK(s.create_customer(Person("d@example.com"), kT0).value().id == 1003);
+}
+
+// A database made by schema version 1 (ids: SQLite's rowid, PostgreSQL's max(id) + 1) with
+// customers 1, 2 and 70 migrates in place: the customers stay, and ids go on after 70, never
+// reusing the newest one's once it is gone.
+void CheckIdsAfterMigration(Storage& s, const std::function<void(std::int64_t)>& remove) {
+  CHECK(MustFind(s, 70).email == "seventy@example.com");
+  CHECK(MustFind(s, 2).email == "two@example.com");
+  const Customer next = s.create_customer(Person("next@example.com"), kT0).value();
+  CHECK(next.id == 71);
+  remove(71);  // as a deletion of the newest customer would
+  CHECK(s.find_customer_by_id(71).code() == Code::kNotFound);
+  CHECK(s.create_customer(Person("after@example.com"), kT0).value().id == 72);
+  std::vector<ImportedCustomer> no_id = {Imported(0, "imported@example.com")};
+  CHECK(MustImport(s, no_id, ImportConflict::kSkip) == std::vector<O>{O::kCreated});
+  CHECK(MustFind(s, 73).email == "imported@example.com");
+}
+
+constexpr const char* kVersion1Customers =
+    "INSERT INTO customers (id, website_id, email, email_key, created_at, updated_at) VALUES "
+    "(1, 1, 'one@example.com', 'one@example.com', 1, 1), "
+    "(2, 1, 'two@example.com', 'two@example.com', 1, 1), "
+    "(70, 1, 'seventy@example.com', 'seventy@example.com', 1, 1)";
+
+TEST_CASE("sqlite: a file of schema version 1 migrates in place; ids are not reused after it",
+          "[storage][ids][migration]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/v1.db";
+  const auto exec = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    INFO(sql << ": " << (error != nullptr ? error : ""));
+    sqlite3_free(error);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+  };
+  exec(std::string("BEGIN;") + sqlite_schema::kMigrations[0] + ";" + kVersion1Customers +
+       ";PRAGMA user_version = 1; PRAGMA application_id = " +
+       std::to_string(sqlite_schema::kApplicationId) + ";COMMIT;");
+  {
+    Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path);
+    INFO(opened.status().ToString());
+    REQUIRE(opened.ok());
+    CheckIdsAfterMigration(**opened, [&](std::int64_t id) {
+      exec("DELETE FROM customers WHERE id = " + std::to_string(id));
+    });
+  }
+}
+
+#if CUSTAUTH_WITH_POSTGRES
+TEST_CASE("postgres: a database of schema version 1 migrates in place; ids are not reused after it",
+          "[storage][ids][migration]") {
+  TempPostgresSchema schema;
+  const auto exec = [&](const std::string& sql) {
+    const std::string error = PostgresExec(schema.uri(), sql);
+    INFO(error);
+    REQUIRE(error.empty());
+  };
+  exec(std::string("BEGIN;") + postgres_schema::kCreateVersionTable +
+       postgres_schema::kMigrations[0] + ";" + kVersion1Customers +
+       ";UPDATE custauth_schema SET version = 1; COMMIT;");
+  Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(schema.uri());
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  CheckIdsAfterMigration(**opened, [&](std::int64_t id) {
+    exec("DELETE FROM customers WHERE id = " + std::to_string(id));
+  });
+}
+#endif
 
 }  // namespace
 }  // namespace custauth::conformance

@@ -47,7 +47,8 @@ namespace custauth {
 // Storage; Storage enforces only uniqueness.
 struct NewCustomer {
   // 0: storage assigns the next id. > 0: this id (import of the platform's entity_id);
-  // kAlreadyExists if taken.
+  // kAlreadyExists if taken. Ids run up to 2^53 - 1 (exact in JSON): a larger one is
+  // kInvalidInput. An assigned id comes after every id ever stored, and is never reused.
   std::int64_t id = 0;
   std::int64_t website_id = kDefaultWebsiteId;
   std::string email;
@@ -322,8 +323,12 @@ class CUSTAUTH_EXPORT Storage {
   //                            otherwise (the email belongs to another customer) kConflict;
   //   kFail                    kConflict, and the import stops there: the outcomes end with it,
   //                            the rows after it are not looked at.
+  // A row with id 0 is a new customer: kCreated with the next assigned id when its email is free,
+  // else kSkipped (kSkip) or kConflict (kUpdate, kFail); it never updates. Two rows of one batch
+  // with the same id or email: the later one finds it taken.
   // A kConflict row writes nothing; the other rows are written. kInvalidInput (nothing written)
-  // when a row has id <= 0 or text a backend cannot store; kStorage. The built-in backends all
+  // when a row has an id < 0 or above 2^53 - 1, or text a backend cannot store; kStorage (also
+  // when no id is left to assign). The built-in backends all
   // implement it; the default refuses with kUnsupported (a backend written before imports).
   virtual Result<std::vector<ImportOutcome>> import_customers(
       std::span<const ImportedCustomer> rows, ImportConflict on_conflict);

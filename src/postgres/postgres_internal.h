@@ -25,6 +25,10 @@ struct PostgresCounters {
   std::uint64_t statements_forgotten = 0;
   // Calls (statements or transactions) run again after meeting a stale prepared statement.
   std::uint64_t stale_reruns = 0;
+  // Calls whose connection broke after their write was sent, resolved on another connection.
+  std::uint64_t resolutions = 0;
+  // Calls run again on a fresh connection because theirs broke before anything could apply.
+  std::uint64_t broken_reruns = 0;
 };
 
 // kInvalidInput when `storage` is not a PostgresStorage.

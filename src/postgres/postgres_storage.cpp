@@ -44,14 +44,17 @@
 #if CUSTAUTH_WITH_POSTGRES
 
 #include <libpq-fe.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -83,6 +86,9 @@ namespace custauth {
 namespace {
 
 using internal::CustomerIdTaken;
+using internal::CustomerIdTooLarge;
+using internal::kMaxCustomerId;
+using internal::NoCustomerIdLeft;
 using internal::NoSuchCustomerId;
 using internal::NoSuchEmail;
 using internal::NoSuchIntegration;
@@ -98,6 +104,10 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 
 bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+// The server's clock in milliseconds since the Unix epoch, as SQL: the time of a call marker.
+#define CUSTAUTH_PG_SERVER_NOW_MS "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+constexpr const char* kServerNowMs = CUSTAUTH_PG_SERVER_NOW_MS;
 
 // libpq's messages end in a newline and may span lines; a Status message is one line.
 std::string OneLine(const char* text) {
@@ -348,6 +358,7 @@ class Connection {
   void ClearError() {
     sqlstate_.clear();
     stale_statement_ = false;
+    unsent_ = false;
   }
 
   // The lock_timeout this connection runs with, for messages.
@@ -368,7 +379,7 @@ class Connection {
       // A bound that the constant statements never reach (about 40): past it, unprepared.
       if (prepared_.size() >= kMaxPrepared) return ExecUnprepared(sql, params);
       std::string name = "ca" + std::to_string(++last_name_);
-      PGresult* r = PQprepare(pg_, name.c_str(), sql, params.size(), params.types());
+      PGresult* r = Collect(PQsendPrepare(pg_, name.c_str(), sql, params.size(), params.types()));
       Result<Rows> prepared = Check(r);
       if (!prepared.ok()) return prepared.status();
       counters_->prepared.fetch_add(1, std::memory_order_relaxed);
@@ -381,8 +392,9 @@ class Connection {
       return ExecUnprepared(sql, params);  // prepared for other parameter types
     }
     const std::vector<const char*> values = params.pointers();
-    PGresult* r = PQexecPrepared(pg_, s.name.c_str(), params.size(), values.data(),
-                                 params.lengths(), params.formats(), /*resultFormat=*/0);
+    PGresult* r = Collect(PQsendQueryPrepared(pg_, s.name.c_str(), params.size(), values.data(),
+                                              params.lengths(), params.formats(),
+                                              /*resultFormat=*/0));
     Result<Rows> out = Check(r);
     if (!out.ok() && (sqlstate_ == "26000" || sqlstate_ == "0A000")) Forget();
     return out;
@@ -398,8 +410,9 @@ class Connection {
   Result<Rows> ExecUnprepared(const char* sql, const Params& params = Params()) {
     if (!params.error().ok()) return params.error();
     const std::vector<const char*> values = params.pointers();
-    PGresult* r = PQexecParams(pg_, sql, params.size(), params.types(), values.data(),
-                               params.lengths(), params.formats(), /*resultFormat=*/0);
+    PGresult* r = Collect(PQsendQueryParams(pg_, sql, params.size(), params.types(), values.data(),
+                                            params.lengths(), params.formats(),
+                                            /*resultFormat=*/0));
     return Check(r);
   }
   Status RunUnprepared(const char* sql, const Params& params = Params()) {
@@ -407,7 +420,43 @@ class Connection {
   }
 
   // Runs SQL without parameters; may hold several statements (migrations).
-  Status Script(const char* sql) { return Check(PQexec(pg_, sql)).status(); }
+  Status Script(const char* sql) { return Check(Collect(PQsendQuery(pg_, sql))).status(); }
+
+  // Ends the transaction: writes this call's marker (see NewMarker) and commits, both in one
+  // round trip. A broken connection here leaves the outcome unknown unless unsent(): the caller
+  // then learns it from the marker (PostgresStorage::Resolve).
+  Status CommitMarked() {
+    const std::string sql = fmt::format(
+        "INSERT INTO custauth_call_outcomes (marker, at) VALUES (decode('{}', 'hex'), {}); COMMIT",
+        MarkerHex(), kServerNowMs);
+    return Script(sql.c_str());
+  }
+
+  // A fresh random marker for the next call: 16 bytes that the call's write stores in
+  // custauth_call_outcomes in its own transaction, so that its commit can be learnt on another
+  // connection when this one breaks before the reply.
+  void NewMarker() {
+    // From the kernel each time: a generator's state would be copied by fork(), and two
+    // processes would then write the same markers.
+    marker_.resize(16);
+    std::size_t got = 0;
+    while (got < marker_.size()) {
+      const ssize_t n = getrandom(marker_.data() + got, marker_.size() - got, 0);
+      if (n > 0) {
+        got += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno != EINTR) {
+        std::random_device rd;  // no getrandom(2): the device, opened anew
+        for (char& ch : marker_) ch = static_cast<char>(rd());
+        break;
+      }
+    }
+  }
+  const std::string& marker() const { return marker_; }
+
+  // Whether the last statement never reached the server: libpq could not hand it over (the
+  // connection was already closed, or writing to it failed and the server had gone). Nothing of
+  // it can have been applied.
+  bool unsent() const { return unsent_; }
 
   // Ends whatever transaction a failed call left open, and deallocates the prepared statements
   // this connection forgot. False when the connection is broken or left in an unknown state, and
@@ -419,7 +468,7 @@ class Connection {
         break;
       case PQTRANS_INTRANS:
       case PQTRANS_INERROR: {
-        PGresult* r = PQexec(pg_, "ROLLBACK");
+        PGresult* r = Collect(PQsendQuery(pg_, "ROLLBACK"));
         PQclear(r);
         if (PQstatus(pg_) != CONNECTION_OK || PQtransactionStatus(pg_) != PQTRANS_IDLE) {
           return false;
@@ -433,17 +482,34 @@ class Connection {
       // The server may still hold some of them (after 0A000 all of them): a name is never
       // reused, but what is left would be dead weight on the server for the session's life.
       deallocate_ = false;
-      if (!Check(PQexec(pg_, "DEALLOCATE ALL")).ok()) return false;
+      if (!Check(Collect(PQsendQuery(pg_, "DEALLOCATE ALL"))).ok()) return false;
     }
     return true;
   }
 
   // Whether an idle connection is still open: reads what the server may have sent meanwhile
-  // (e.g. a FATAL "terminating connection" before it closed the socket) without waiting.
+  // without waiting, and parses it. A server that ends a session (a shutdown or restart, an
+  // administrator's pg_terminate_backend, idle_session_timeout) sends a FATAL message before it
+  // closes the socket; libpq hands a message that arrives while idle to the notice receiver
+  // (NoteReceived), and sees the close itself only on the read after the one that got the data.
   bool StillOpen() {
-    if (PQstatus(pg_) != CONNECTION_OK) return false;
-    if (PQconsumeInput(pg_) == 0) return false;
-    return PQstatus(pg_) == CONNECTION_OK && PQtransactionStatus(pg_) == PQTRANS_IDLE;
+    for (int read = 0; read < 2; ++read) {
+      if (terminated_ || PQstatus(pg_) != CONNECTION_OK) return false;
+      if (PQconsumeInput(pg_) == 0) return false;
+      if (PQisBusy(pg_) != 0) return false;  // parses what arrived; busy while idle: unknown
+    }
+    return !terminated_ && PQstatus(pg_) == CONNECTION_OK &&
+           PQtransactionStatus(pg_) == PQTRANS_IDLE;
+  }
+
+  // The notice receiver of the connection (set by OpenConnection): notes a FATAL or PANIC message,
+  // the server's word that it ends the session; drops every other notice.
+  static void NoteReceived(void* self, const PGresult* r) {
+    const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity != nullptr &&
+        (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC")) {
+      static_cast<Connection*>(self)->terminated_ = true;
+    }
   }
 
  private:
@@ -452,6 +518,41 @@ class Connection {
     std::vector<Oid> types;  // as prepared; a call with others runs unprepared
   };
   static constexpr std::size_t kMaxPrepared = 64;
+
+  // The result of a statement handed to the server with PQsend* (`sent`: what that returned): the
+  // first failed result if any, else the last one; nullptr when there is none. Unlike PQexec*,
+  // tells a statement that never reached the server (unsent_) from one whose reply was lost.
+  PGresult* Collect(int sent) {
+    if (sent == 0) {
+      unsent_ = true;
+      return nullptr;
+    }
+    PGresult* kept = nullptr;
+    while (PGresult* r = PQgetResult(pg_)) {
+      const ExecStatusType st = PQresultStatus(r);
+      const bool failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+      if (kept != nullptr && !failed) {
+        const ExecStatusType kept_st = PQresultStatus(kept);
+        if (kept_st != PGRES_COMMAND_OK && kept_st != PGRES_TUPLES_OK) {
+          PQclear(r);  // keep the earlier failure
+          continue;
+        }
+      }
+      if (kept != nullptr) PQclear(kept);
+      kept = r;
+    }
+    return kept;
+  }
+
+  std::string MarkerHex() const {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char ch : marker_) {
+      out.push_back(kHex[ch >> 4]);
+      out.push_back(kHex[ch & 15]);
+    }
+    return out;
+  }
 
   // Forgets every statement prepared here, to prepare them again under new names when next run;
   // Reset deallocates them on the server once the transaction has ended.
@@ -495,6 +596,9 @@ class Connection {
   std::uint64_t last_name_ = 0;  // names are never reused on a connection
   bool deallocate_ = false;
   bool stale_statement_ = false;
+  bool unsent_ = false;
+  bool terminated_ = false;  // the server sent FATAL: it ends this session
+  std::string marker_;
   std::string sqlstate_;
 };
 
@@ -609,18 +713,27 @@ constexpr const char* kSelectCustomerByEmailKey =
 // Serializes the creation of customers (see schema.h on ids).
 constexpr const char* kLockCustomerIds = "SELECT 1 FROM customer_ids WHERE id = 1 FOR UPDATE";
 
-// Inserts unless the id or the email on the website is taken; returns the id when it inserted.
-// Run while holding kLockCustomerIds, so max(id) + 1 is free and no racing creator interleaves.
+// Inserts unless the id or the email on the website is taken; returns the id when it inserted,
+// 0 when no id is left to assign. Run while holding kLockCustomerIds: customer_ids.last_id + 1 is
+// free, no racing creator interleaves, and last_id moves past the id inserted.
+#define CUSTAUTH_PG_MAX_CUSTOMER_ID "9007199254740991"
 constexpr const char* kInsertCustomer =
-    "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
+    "WITH next AS (SELECT COALESCE($1, last_id + 1) AS id FROM customer_ids WHERE id = 1), "
+    "ins AS (INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
     "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
     "created_at, updated_at) "
-    "SELECT COALESCE($1, (SELECT COALESCE(max(id), 0) + 1 FROM customers)), $2, $3, $4, $5, $6, "
-    "$7, $8, $9, $10, $11, $12, $12 "
-    "ON CONFLICT DO NOTHING RETURNING id";
+    "SELECT next.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12 FROM next "
+    "WHERE next.id <= " CUSTAUTH_PG_MAX_CUSTOMER_ID
+    " ON CONFLICT DO NOTHING RETURNING id), "
+    "bump AS (UPDATE customer_ids SET last_id = greatest(last_id, (SELECT id FROM ins)) "
+    "WHERE id = 1) "
+    "SELECT id FROM ins UNION ALL "
+    "SELECT 0 FROM next WHERE next.id > " CUSTAUTH_PG_MAX_CUSTOMER_ID;
+#undef CUSTAUTH_PG_MAX_CUSTOMER_ID
 
 // Imports a batch given as parallel arrays ($1..$17, one element per row): inserts every row
-// whose id and email are free, returns the ids it inserted. Run while holding kLockCustomerIds.
+// whose id and email are free, returns the rows it inserted (id, website_id, email_key). Run while
+// holding kLockCustomerIds; the caller moves customer_ids.last_id past them.
 constexpr const char* kImportCustomers =
     "INSERT INTO customers (id, website_id, email, email_key, firstname, lastname, "
     "is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash, "
@@ -628,7 +741,13 @@ constexpr const char* kImportCustomers =
     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
     "$6::text[], $7::boolean[], $8::boolean[], $9::boolean[], $10::boolean[], $11::text[], "
     "$12::integer[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[]) "
-    "ON CONFLICT DO NOTHING RETURNING id";
+    "ON CONFLICT DO NOTHING RETURNING id, website_id, email_key";
+
+// The last id assigned or stored, locking the counter for the transaction.
+constexpr const char* kLockLastCustomerId =
+    "SELECT last_id FROM customer_ids WHERE id = 1 FOR UPDATE";
+constexpr const char* kSetLastCustomerId =
+    "UPDATE customer_ids SET last_id = $1 WHERE id = 1 AND last_id < $1";
 
 constexpr const char* kImportUpdateCustomer =
     "UPDATE customers SET website_id = $2, email = $3, email_key = $4, firstname = $5, "
@@ -733,6 +852,8 @@ class PostgresStorage final : public Storage {
     c.statements_prepared = statements_.prepared.load(std::memory_order_relaxed);
     c.statements_forgotten = statements_.forgotten.load(std::memory_order_relaxed);
     c.stale_reruns = stale_reruns_.load(std::memory_order_relaxed);
+    c.resolutions = resolutions_.load(std::memory_order_relaxed);
+    c.broken_reruns = broken_reruns_.load(std::memory_order_relaxed);
     return c;
   }
 
@@ -793,56 +914,92 @@ class PostgresStorage final : public Storage {
 
   Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
                                                       ImportConflict on_conflict) override {
+    bool assigns = false;  // a row with id 0: a new customer, the next id assigned
     for (const ImportedCustomer& row : rows) {
-      if (row.customer.id <= 0) {
-        return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
+      if (row.customer.id < 0) {
+        return Status(Code::kInvalidInput, "An imported customer needs an id above 0, or 0");
       }
+      if (row.customer.id > kMaxCustomerId) return CustomerIdTooLarge(row.customer.id);
+      assigns = assigns || row.customer.id == 0;
     }
     const bool revokes = std::any_of(rows.begin(), rows.end(), [](const ImportedCustomer& r) {
       return r.tokens_revoked_at > 0;
     });
     return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<std::vector<ImportOutcome>> {
-      CUSTAUTH_RETURN_IF_ERROR(conn.Run(kLockCustomerIds));
+      Result<Rows> locked = conn.Exec(kLockLastCustomerId);
+      if (!locked.ok()) return locked.status();
+      if (locked->empty()) return Status(Code::kStorage, "postgresql: customer_ids has no row");
+      const std::int64_t last_before = locked->Int(0, 0);
+      std::int64_t last_id = last_before;
       if (revokes) CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
-      // kSkip inserts the whole batch in one statement; the others go row by row, in order.
-      if (on_conflict == ImportConflict::kSkip) {
+      std::vector<ImportOutcome> outcomes;
+      outcomes.reserve(rows.size());
+      // kSkip inserts the whole batch in one statement (unless ids are to be assigned one after
+      // the other); the others go row by row, in order.
+      if (on_conflict == ImportConflict::kSkip && !assigns) {
         Result<Rows> inserted = conn.Exec(kImportCustomers, ImportArrays(rows));
         if (!inserted.ok()) return inserted.status();
-        std::unordered_set<std::int64_t> created;
-        for (int k = 0; k < inserted->size(); ++k) created.insert(inserted->Int(k, 0));
-        std::vector<ImportOutcome> outcomes;
-        outcomes.reserve(rows.size());
+        // A row was inserted when its id, website and email key came back, and no earlier row of
+        // the batch was that same inserted row (a duplicate in the batch is skipped).
+        std::unordered_map<std::int64_t, std::pair<std::int64_t, std::string>> created;
+        for (int k = 0; k < inserted->size(); ++k) {
+          created.emplace(inserted->Int(k, 0),
+                          std::make_pair(inserted->Int(k, 1), inserted->Text(k, 2)));
+          last_id = std::max(last_id, inserted->Int(k, 0));
+        }
         for (const ImportedCustomer& row : rows) {
-          outcomes.push_back(created.count(row.customer.id) != 0 ? ImportOutcome::kCreated
-                                                                 : ImportOutcome::kSkipped);
+          auto it = created.find(row.customer.id);
+          const bool mine = it != created.end() && it->second.first == row.customer.website_id &&
+                            it->second.second == EmailKey(row.customer.email);
+          if (mine) created.erase(it);
+          outcomes.push_back(mine ? ImportOutcome::kCreated : ImportOutcome::kSkipped);
         }
-        return outcomes;
+      } else {
+        for (const ImportedCustomer& given : rows) {
+          ImportedCustomer assigned;
+          const ImportedCustomer* row = &given;
+          if (given.customer.id == 0) {
+            if (last_id >= kMaxCustomerId) return NoCustomerIdLeft("postgresql");
+            assigned = given;
+            assigned.customer.id = last_id + 1;
+            row = &assigned;
+          }
+          Result<Rows> inserted = conn.Exec(kImportCustomers, ImportArrays(std::span(row, 1)));
+          if (!inserted.ok()) return inserted.status();
+          if (inserted->size() == 1) {
+            last_id = std::max(last_id, row->customer.id);
+            outcomes.push_back(ImportOutcome::kCreated);
+            continue;
+          }
+          if (on_conflict == ImportConflict::kSkip) {
+            outcomes.push_back(ImportOutcome::kSkipped);
+            continue;
+          }
+          if (on_conflict == ImportConflict::kFail) {
+            outcomes.push_back(ImportOutcome::kConflict);
+            break;
+          }
+          if (given.customer.id == 0) {  // a new customer whose email is taken: never an update
+            outcomes.push_back(ImportOutcome::kConflict);
+            continue;
+          }
+          Result<Rows> updated =
+              conn.Exec(kImportUpdateCustomer, ImportArrays(std::span(row, 1), /*scalars=*/true));
+          if (!updated.ok()) return updated.status();
+          if (updated->affected() != 1) {
+            outcomes.push_back(ImportOutcome::kConflict);
+            continue;
+          }
+          if (!row->customer.allow_remote_shopping_assistance) {
+            CUSTAUTH_RETURN_IF_ERROR(conn.Run(
+                kVoidSecret,
+                Params().Int(row->customer.id).Int(static_cast<int>(SecretKind::kAdminOtc))));
+          }
+          outcomes.push_back(ImportOutcome::kUpdated);
+        }
       }
-      std::vector<ImportOutcome> outcomes;
-      for (const ImportedCustomer& row : rows) {
-        Result<Rows> inserted = conn.Exec(kImportCustomers, ImportArrays(std::span(&row, 1)));
-        if (!inserted.ok()) return inserted.status();
-        if (inserted->size() == 1) {
-          outcomes.push_back(ImportOutcome::kCreated);
-          continue;
-        }
-        if (on_conflict == ImportConflict::kFail) {
-          outcomes.push_back(ImportOutcome::kConflict);
-          break;
-        }
-        Result<Rows> updated =
-            conn.Exec(kImportUpdateCustomer, ImportArrays(std::span(&row, 1), /*scalars=*/true));
-        if (!updated.ok()) return updated.status();
-        if (updated->affected() != 1) {
-          outcomes.push_back(ImportOutcome::kConflict);
-          continue;
-        }
-        if (!row.customer.allow_remote_shopping_assistance) {
-          CUSTAUTH_RETURN_IF_ERROR(
-              conn.Run(kVoidSecret,
-                       Params().Int(row.customer.id).Int(static_cast<int>(SecretKind::kAdminOtc))));
-        }
-        outcomes.push_back(ImportOutcome::kUpdated);
+      if (last_id > last_before) {
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(kSetLastCustomerId, Params().Int(last_id)));
       }
       return outcomes;
     });
@@ -999,37 +1156,64 @@ class PostgresStorage final : public Storage {
     // One statement: the UPDATE consumes the secret when it is live (racing consumers queue on
     // the row lock; those after the winner find used_at set and update nothing), and the second
     // branch, evaluated on the statement's snapshot, tells an expired secret from none at all.
+    // It writes the call's marker with what it consumed, so that a reply lost with the
+    // connection is learnt on another one (Transact, Resolve).
     static constexpr const char* kConsume =
         "WITH consumed AS ("
         "  UPDATE secrets SET used_at = $1 WHERE customer_id = $2 AND kind = $3 AND hash = $4 "
         "  AND used_at IS NULL AND expires_at > $1 "
-        "  RETURNING created_at, expires_at, admin_id, reason) "
+        "  RETURNING created_at, expires_at, admin_id, reason), "
+        "marked AS ("
+        "  INSERT INTO custauth_call_outcomes (marker, at, result) SELECT "
+        "$5, " CUSTAUTH_PG_SERVER_NOW_MS
+        ", (SELECT json_build_array(created_at, expires_at, admin_id, "
+        "  reason)::text FROM consumed)) "
         "SELECT true, created_at, expires_at, admin_id, reason FROM consumed "
         "UNION ALL "
         "SELECT false, created_at, expires_at, admin_id, reason FROM secrets "
         "WHERE customer_id = $2 AND kind = $3 AND hash = $4 AND used_at IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM consumed)";
-    return Transact(Tx::kStatement, [&](Connection& conn) -> Result<SecretRecord> {
-      Result<Rows> rows = conn.Exec(
-          kConsume, Params().Int(now).Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash));
-      if (!rows.ok()) return rows.status();
-      if (rows->empty()) return Status(Code::kNotFound, "No such secret");
-      if (!rows->Bool(0, 0)) {
-        // Unused when the statement began: expired, or consumed by a racer meanwhile.
-        if (rows->Int(0, 2) <= now) return Status(Code::kExpired, "The secret is expired");
-        return Status(Code::kNotFound, "No such secret");
+    SecretRecord r;
+    r.kind = kind;
+    r.customer_id = customer_id;
+    r.hash = std::string(hash);
+    r.used_at = now;
+    // The stored result of a call that committed and consumed the secret.
+    const auto decode = [&](const std::string& stored) -> Result<SecretRecord> {
+      const nlohmann::json a = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
+      if (!a.is_array() || a.size() != 4 || !a[0].is_number_integer() ||
+          !a[1].is_number_integer() || !a[3].is_string()) {
+        return Status(Code::kStorage, "postgresql: a call outcome that is not a consumed secret");
       }
-      SecretRecord r;
-      r.kind = kind;
-      r.customer_id = customer_id;
-      r.hash = std::string(hash);
-      r.created_at = rows->Int(0, 1);
-      r.expires_at = rows->Int(0, 2);
-      r.admin_id = rows->OptInt(0, 3);
-      r.reason = rows->Text(0, 4);
-      r.used_at = now;
+      r.created_at = a[0].get<std::int64_t>();
+      r.expires_at = a[1].get<std::int64_t>();
+      if (a[2].is_number_integer()) r.admin_id = a[2].get<std::int64_t>();
+      r.reason = a[3].get<std::string>();
       return r;
-    });
+    };
+    return Transact(
+        Tx::kStatement,
+        [&](Connection& conn) -> Result<SecretRecord> {
+          Result<Rows> rows = conn.Exec(kConsume, Params()
+                                                      .Int(now)
+                                                      .Int(customer_id)
+                                                      .Int(static_cast<int>(kind))
+                                                      .Bytes(hash)
+                                                      .Bytes(conn.marker()));
+          if (!rows.ok()) return rows.status();
+          if (rows->empty()) return Status(Code::kNotFound, "No such secret");
+          if (!rows->Bool(0, 0)) {
+            // Unused when the statement began: expired, or consumed by a racer meanwhile.
+            if (rows->Int(0, 2) <= now) return Status(Code::kExpired, "The secret is expired");
+            return Status(Code::kNotFound, "No such secret");
+          }
+          r.created_at = rows->Int(0, 1);
+          r.expires_at = rows->Int(0, 2);
+          r.admin_id = rows->OptInt(0, 3);
+          r.reason = rows->Text(0, 4);
+          return r;
+        },
+        decode);
   }
 
   Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
@@ -1099,18 +1283,33 @@ class PostgresStorage final : public Storage {
                       TimeMs now) override {
     // Inserts, or replaces an expired record; a live record makes the upsert do nothing. Racing
     // inserters queue on the unique key; after the winner commits the others see its live record.
-    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
-      Result<Rows> rows = conn.Exec(
-          "INSERT INTO nonces (consumer_key, nonce, expires_at) VALUES ($1, $2, $3) "
-          "ON CONFLICT (consumer_key, nonce) DO UPDATE SET expires_at = excluded.expires_at "
-          "WHERE nonces.expires_at <= $4 RETURNING 1",
-          Params().Text(consumer_key).Text(nonce).Int(expires_at).Int(now));
-      if (!rows.ok()) return rows.status();
-      if (rows->empty()) {
-        return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
-      }
-      return Status::Ok();
-    });
+    // The call's marker records whether it inserted (Transact, Resolve).
+    static constexpr const char* kInsertNonce =
+        "WITH added AS ("
+        "  INSERT INTO nonces (consumer_key, nonce, expires_at) VALUES ($1, $2, $3) "
+        "  ON CONFLICT (consumer_key, nonce) DO UPDATE SET expires_at = excluded.expires_at "
+        "  WHERE nonces.expires_at <= $4 RETURNING 1), "
+        "marked AS ("
+        "  INSERT INTO custauth_call_outcomes (marker, at, result) SELECT "
+        "$5, " CUSTAUTH_PG_SERVER_NOW_MS
+        ", (SELECT 'inserted' FROM added)) "
+        "SELECT 1 FROM added";
+    return Transact(
+        Tx::kStatement,
+        [&](Connection& conn) -> Status {
+          Result<Rows> rows = conn.Exec(kInsertNonce, Params()
+                                                          .Text(consumer_key)
+                                                          .Text(nonce)
+                                                          .Int(expires_at)
+                                                          .Int(now)
+                                                          .Bytes(conn.marker()));
+          if (!rows.ok()) return rows.status();
+          if (rows->empty()) {
+            return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
+          }
+          return Status::Ok();
+        },
+        [](const std::string&) { return Status::Ok(); });
   }
 
   Result<std::int64_t> prune_nonces(TimeMs now) override {
@@ -1325,42 +1524,61 @@ class PostgresStorage final : public Storage {
  private:
   // Runs fn(connection) as `tx` on a pooled connection: commits when fn succeeds, rolls back
   // otherwise. Runs it again after a serialization failure or deadlock (up to max_retries times),
-  // once on a fresh connection when the connection broke before anything could apply, and at once
-  // (up to pool_size + 1 times) when a prepared statement had gone stale on the server: each run
-  // is the whole of fn from BEGIN, never one statement inside a transaction the failure aborted.
-  template <class Fn>
-  auto Transact(Tx tx, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
-    using R = std::invoke_result_t<Fn&, Connection&>;
-    bool reconnected = false;
+  // on a fresh connection when the connection broke before anything could apply (up to
+  // pool_size + 1 times), and at once (up to pool_size + 1 times) when a prepared statement had
+  // gone stale on the server: each run is the whole of fn from BEGIN, never one statement inside a
+  // transaction the failure aborted.
+  //
+  // A connection that breaks once the write may have reached the server leaves the outcome
+  // unknown: the COMMIT of a transaction, or the statement of a Tx::kStatement call that takes
+  // `decode` (a marked statement: it writes the connection's marker() into custauth_call_outcomes
+  // with its result, see consume_secret; a result only when it changed something). Such a call is
+  // resolved on another connection (Resolve): when the marker is there the call committed, and
+  // answers with fn's result (a transaction) or decode(the stored result) (a marked statement
+  // that changed something); otherwise (Resolve has fenced the marker, so the lost call can never
+  // commit; or the statement changed nothing) the call runs again.
+  template <class Fn, class R = std::invoke_result_t<Fn&, Connection&>>
+  R Transact(Tx tx, Fn&& fn,
+             const std::function<std::type_identity_t<R>(const std::string&)>& decode = {}) {
+    const bool marked_statement = tx == Tx::kStatement && decode;
     // Every pooled connection may have lost its statements at once (a DISCARD ALL on each), and
-    // each forgets them on its first failure: pool_size + 1 runs get past them all.
-    const std::size_t max_stale_reruns = std::max<std::size_t>(options_.pool_size, 1) + 1;
+    // each forgets them on its first failure: pool_size + 1 runs get past them all. The same
+    // bound holds for connections found broken: every idle one may have been.
+    const std::size_t max_reruns = std::max<std::size_t>(options_.pool_size, 1) + 1;
     std::size_t stale_reruns = 0;
+    std::size_t fresh_reruns = 0;
     for (int attempt = 0;;) {
       std::unique_ptr<Connection> conn;
       CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
       Connection& c = *conn;
       c.ClearError();
+      if (tx == Tx::kTransaction || marked_statement) c.NewMarker();
       Status failure;
-      bool failed_at_begin = false;
-      if (tx == Tx::kTransaction) {
-        failure = c.RunUnprepared("BEGIN ISOLATION LEVEL READ COMMITTED");
-        failed_at_begin = !failure.ok();
-      }
+      bool outcome_unknown = false;  // the write may have committed; the reply was lost
+      std::optional<R> committed;    // fn's result, kept while the COMMIT's outcome is unknown
+      if (tx == Tx::kTransaction) failure = c.RunUnprepared("BEGIN ISOLATION LEVEL READ COMMITTED");
       if (failure.ok()) {
         R r = fn(c);
         if (r.ok()) {
-          if (tx == Tx::kTransaction) failure = c.RunUnprepared("COMMIT");
+          if (tx == Tx::kTransaction) {
+            failure = c.CommitMarked();
+            outcome_unknown = !failure.ok() && !c.unsent();
+          }
           if (failure.ok()) {
             pool_.Release(std::move(conn));
+            if (tx == Tx::kTransaction || marked_statement) MaybePruneOutcomes();
             return r;
           }
+          committed.emplace(std::move(r));
         } else {
           failure = StatusOf(r);
+          outcome_unknown = marked_statement && !c.unsent();
         }
       }
       const std::string sqlstate = c.sqlstate();
       const bool stale = c.stale_statement();
+      const bool unsent = c.unsent();
+      const std::string marker = c.marker();
       const bool usable = c.Reset();
       if (usable) {
         pool_.Release(std::move(conn));
@@ -1368,14 +1586,33 @@ class PostgresStorage final : public Storage {
         conn.reset();
         pool_.Discard();
       }
-      if (!usable && !reconnected && (tx == Tx::kRead || failed_at_begin)) {
-        reconnected = true;  // nothing was applied: once more, on a fresh connection
-        continue;
+      if (!usable) {
+        // The connection broke. A transaction that did not reach its COMMIT was rolled back by
+        // the server; a statement that was never sent, or a read, applied nothing.
+        if (outcome_unknown) {
+          Result<std::optional<std::optional<std::string>>> outcome = Resolve(marker);
+          if (!outcome.ok()) return outcome.status();
+          if (committed) {
+            if (outcome->has_value()) return std::move(*committed);
+          } else if (outcome->has_value() && outcome->value().has_value()) {
+            return decode(*outcome->value());
+          }
+          // Not committed, or a marked statement that committed having changed nothing (it
+          // stores a result only when it changes something): as if it had not run.
+        } else if (tx == Tx::kStatement && !marked_statement && !unsent) {
+          return failure;  // a write whose outcome custauth cannot learn
+        }
+        if (fresh_reruns < max_reruns) {
+          ++fresh_reruns;
+          broken_reruns_.fetch_add(1, std::memory_order_relaxed);
+          continue;  // nothing was applied: again, on a fresh connection
+        }
+        return failure;
       }
       if (stale) {
         // The statement failed before it ran, and the transaction was rolled back: nothing
         // applied. No backoff: this is no contention.
-        if (stale_reruns < max_stale_reruns) {
+        if (stale_reruns < max_reruns) {
           ++stale_reruns;
           stale_reruns_.fetch_add(1, std::memory_order_relaxed);
           continue;
@@ -1395,6 +1632,65 @@ class PostgresStorage final : public Storage {
       Backoff(attempt);
       ++attempt;
     }
+  }
+
+  // Learns, on another connection, whether the call that wrote `marker` committed: its stored
+  // result (nullopt inside when it stored none) when it did; nullopt when it did not, and never
+  // will. The fence: inserting the marker here either finds it committed (after waiting for the
+  // lost call's transaction, should it still run on the server), or takes it first, and then the
+  // lost call's own insert of the marker fails and rolls it back. Tries for connect_timeout_ms
+  // at least 2 s (the server may be restarting); kStorage, saying the outcome is unknown, when
+  // it cannot learn it.
+  Result<std::optional<std::optional<std::string>>> Resolve(const std::string& marker) {
+    resolutions_.fetch_add(1, std::memory_order_relaxed);
+    static constexpr const char* kFence =
+        "INSERT INTO custauth_call_outcomes (marker, at) VALUES ($1, " CUSTAUTH_PG_SERVER_NOW_MS
+        ") ON CONFLICT (marker) DO NOTHING RETURNING 1";
+    static constexpr const char* kRead =
+        "SELECT result FROM custauth_call_outcomes WHERE marker = $1";
+    const auto deadline =
+        SteadyClock::now() + std::chrono::milliseconds(std::max(options_.connect_timeout_ms, 2000));
+    Status last;
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<Connection> conn;
+      last = pool_.Acquire(&conn);
+      if (last.ok()) {
+        Result<Rows> fenced = conn->ExecUnprepared(kFence, Params().Bytes(marker));
+        Result<Rows> read = Status(Code::kInternal, "");
+        if (fenced.ok() && fenced->empty())
+          read = conn->ExecUnprepared(kRead, Params().Bytes(marker));
+        last = !fenced.ok() ? fenced.status() : fenced->empty() ? read.status() : Status::Ok();
+        if (conn->Reset()) {
+          pool_.Release(std::move(conn));
+        } else {
+          conn.reset();
+          pool_.Discard();
+        }
+        if (fenced.ok() && !fenced->empty()) return std::optional<std::optional<std::string>>();
+        if (read.ok() && !read->empty()) {
+          std::optional<std::string> result;
+          if (!read->IsNull(0, 0)) result = read->Text(0, 0);
+          return std::optional<std::optional<std::string>>(std::move(result));
+        }
+      }
+      if (SteadyClock::now() >= deadline) break;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(50 << std::min(attempt, 3), 400)));
+    }
+    return Status(Code::kStorage,
+                  fmt::format("postgresql: the connection broke after the write was sent, and "
+                              "whether it committed is unknown ({})",
+                              last.message()));
+  }
+
+  // Every 1024th call that committed a marker deletes the markers older than an hour: none is
+  // looked up after the call that wrote it has returned.
+  void MaybePruneOutcomes() {
+    if (marked_calls_.fetch_add(1, std::memory_order_relaxed) % 1024 != 1023) return;
+    (void)Transact(Tx::kStatement, [](Connection& conn) {
+      return conn.Run("DELETE FROM custauth_call_outcomes WHERE at < " CUSTAUTH_PG_SERVER_NOW_MS
+                      " - 3600000");
+    });
   }
 
   // Sleeps a little before a retry: grows with the attempt, jittered so that racing servers
@@ -1424,8 +1720,7 @@ class PostgresStorage final : public Storage {
                                 OneLine(PQerrorMessage(pg))));
     }
     connections_opened_.fetch_add(1, std::memory_order_relaxed);
-    PQsetNoticeProcessor(
-        pg, [](void*, const char*) {}, nullptr);
+    PQsetNoticeReceiver(pg, &Connection::NoteReceived, conn.get());
     conn->lock_timeout_ms = std::max(options_.lock_timeout_ms, 0);
     CUSTAUTH_RETURN_IF_ERROR(
         conn->Script(fmt::format("SET lock_timeout = {}", conn->lock_timeout_ms).c_str()));
@@ -1541,6 +1836,7 @@ class PostgresStorage final : public Storage {
   // Inserts `c` unless its id or email is taken (then nullopt). REQUIRES: kLockCustomerIds held.
   static Result<std::optional<Customer>> Insert(Connection& conn, const NewCustomer& c,
                                                 TimeMs now) {
+    if (c.id > kMaxCustomerId) return CustomerIdTooLarge(c.id);
     Params params;
     params.OptInt(c.id > 0 ? std::optional<std::int64_t>(c.id) : std::nullopt)
         .Int(c.website_id)
@@ -1557,6 +1853,7 @@ class PostgresStorage final : public Storage {
     Result<Rows> rows = conn.Exec(kInsertCustomer, params);
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return std::optional<Customer>();
+    if (rows->Int(0, 0) == 0) return NoCustomerIdLeft("postgresql");
     Customer stored = c.ToCustomer(rows->Int(0, 0), now);
     return std::optional<Customer>(std::move(stored));
   }
@@ -1631,6 +1928,9 @@ class PostgresStorage final : public Storage {
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> connections_opened_{0};
   std::atomic<std::uint64_t> stale_reruns_{0};
+  std::atomic<std::uint64_t> resolutions_{0};
+  std::atomic<std::uint64_t> broken_reruns_{0};
+  std::atomic<std::uint64_t> marked_calls_{0};
   StatementCounters statements_;
   Pool pool_;
 };

@@ -20,9 +20,15 @@
 //   lower case, and the unique constraint on (website_id, email_key) carries the case-insensitive
 //   uniqueness per website. A CHECK pins email_key to lower(email COLLATE "C"), which lowers ASCII
 //   letters only, exactly as EmailKey does, so no writer can store an inconsistent key.
-// - customers.id is assigned as max(id) + 1 while holding the row lock of customer_ids, the way
-//   SQLite assigns a rowid: ids are dense, an explicit (imported) id moves the next one past it,
-//   and a refused create uses no id. (A sequence would leave gaps on every refused insert.)
+// - customers.id is assigned as customer_ids.last_id + 1 while holding the row lock of
+//   customer_ids, and last_id moves to the largest id ever stored (an explicit, imported id moves
+//   the next one past it): ids are never reused, even after the newest customer is gone, a
+//   refused create uses no id (a sequence would leave gaps on every refused insert), and none
+//   is assigned above 2^53 - 1 (version 1 assigned max(id) + 1).
+// - custauth_call_outcomes holds a random 16-byte marker per write call, written in the call's
+//   own transaction (with the call's result where the reply alone carried it), so that a call
+//   whose connection broke after the write was sent learns on another connection whether it
+//   committed. Markers older than an hour are pruned.
 // - revocation_epoch is a one-row counter bumped in the same transaction as every change of a
 //   customer's tokens_revoked_at. Token verifiers on every server poll it (one cheap SELECT) to
 //   know when their cache of revocation times is stale.
@@ -152,6 +158,18 @@ CREATE TABLE audit (
   detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_customer_id ON audit (customer_id, id);
+)sql",
+    // 1 -> 2: ids from a counter that never goes back; markers that resolve lost replies.
+    R"sql(
+ALTER TABLE customer_ids ADD COLUMN last_id BIGINT NOT NULL DEFAULT 0;
+UPDATE customer_ids SET last_id = (SELECT COALESCE(max(id), 0) FROM customers);
+
+CREATE TABLE custauth_call_outcomes (
+  marker BYTEA PRIMARY KEY,
+  at BIGINT NOT NULL,
+  result TEXT
+);
+CREATE INDEX custauth_call_outcomes_at ON custauth_call_outcomes (at);
 )sql",
 };
 

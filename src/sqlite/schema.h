@@ -19,6 +19,11 @@
 //   when their cache of revocation times is stale; custauth deliberately does not rely on
 //   PRAGMA data_version, which changes on every commit of any table and only for other
 //   connections.
+// - customers.id is assigned as customer_ids.last_id + 1 (in the write transaction, so no other
+//   writer interleaves); a trigger moves last_id to the largest id ever inserted (an explicit,
+//   imported id moves the next one past it). Ids are never reused, even after the newest customer
+//   is gone, and none is assigned above 2^53 - 1. (Version 1 let SQLite pick the rowid:
+//   max(rowid) + 1, reused after a delete of the newest, and random past 2^63 - 1.)
 // - rate_buckets remembers the widest window any rule has used on a bucket, so that pruning never
 //   drops an event some rule still counts.
 #ifndef CUSTAUTH_SRC_SQLITE_SCHEMA_H_
@@ -127,6 +132,18 @@ CREATE TABLE audit (
   detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_customer_id ON audit (customer_id, id);
+)sql",
+    // 1 -> 2: customer ids from a counter that never goes back.
+    R"sql(
+CREATE TABLE customer_ids (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id INTEGER NOT NULL
+);
+INSERT INTO customer_ids (id, last_id) SELECT 1, COALESCE(max(id), 0) FROM customers;
+CREATE TRIGGER customers_last_id AFTER INSERT ON customers
+BEGIN
+  UPDATE customer_ids SET last_id = NEW.id WHERE id = 1 AND last_id < NEW.id;
+END;
 )sql",
 };
 

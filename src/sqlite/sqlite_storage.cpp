@@ -61,6 +61,9 @@ namespace custauth {
 namespace {
 
 using internal::CustomerIdTaken;
+using internal::CustomerIdTooLarge;
+using internal::kMaxCustomerId;
+using internal::NoCustomerIdLeft;
 using internal::NoSuchCustomerId;
 using internal::NoSuchEmail;
 using internal::NoSuchIntegration;
@@ -365,6 +368,9 @@ constexpr std::string_view kImportUpdateCustomer =
     "lock_expires = ?14, created_at = ?15, updated_at = ?16, "
     "tokens_revoked_at = max(tokens_revoked_at, ?17) WHERE id = ?1";
 
+// The last customer id assigned or stored (schema.h).
+constexpr std::string_view kLastCustomerId = "SELECT last_id FROM customer_ids WHERE id = 1";
+
 constexpr std::string_view kSelectIdByEmailKey =
     "SELECT id FROM customers WHERE website_id = ?1 AND email_key = ?2";
 
@@ -473,9 +479,10 @@ class SqliteStorage final : public Storage {
   Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
                                                       ImportConflict on_conflict) override {
     for (const ImportedCustomer& row : rows) {
-      if (row.customer.id <= 0) {
-        return Status(Code::kInvalidInput, "An imported customer needs an id above 0");
+      if (row.customer.id < 0) {
+        return Status(Code::kInvalidInput, "An imported customer needs an id above 0, or 0");
       }
+      if (row.customer.id > kMaxCustomerId) return CustomerIdTooLarge(row.customer.id);
     }
     const bool revokes = std::any_of(rows.begin(), rows.end(), [](const ImportedCustomer& r) {
       return r.tokens_revoked_at > 0;
@@ -484,7 +491,18 @@ class SqliteStorage final : public Storage {
       if (revokes) CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
       std::vector<ImportOutcome> outcomes;
       outcomes.reserve(rows.size());
-      for (const ImportedCustomer& row : rows) {
+      for (const ImportedCustomer& given : rows) {
+        // A row with id 0 is a new customer: the next id, assigned in this transaction.
+        ImportedCustomer assigned;
+        const ImportedCustomer* row_ptr = &given;
+        if (given.customer.id == 0) {
+          Result<std::int64_t> next = NextCustomerId(conn);
+          if (!next.ok()) return next.status();
+          assigned = given;
+          assigned.customer.id = *next;
+          row_ptr = &assigned;
+        }
+        const ImportedCustomer& row = *row_ptr;
         const std::string email_key = EmailKey(row.customer.email);
         {
           Stmt st(conn, kImportCustomer);
@@ -502,6 +520,10 @@ class SqliteStorage final : public Storage {
         if (on_conflict == ImportConflict::kFail) {
           outcomes.push_back(ImportOutcome::kConflict);
           break;
+        }
+        if (given.customer.id == 0) {  // a new customer whose email is taken: never an update
+          outcomes.push_back(ImportOutcome::kConflict);
+          continue;
         }
         // kUpdate: the email must be free or the row's own.
         {
@@ -1319,8 +1341,19 @@ class SqliteStorage final : public Storage {
         .Int(row.tokens_revoked_at);
   }
 
+  // The id a new customer gets: customer_ids.last_id + 1. REQUIRES: a write transaction.
+  static Result<std::int64_t> NextCustomerId(Connection& conn) {
+    Stmt st(conn, kLastCustomerId);
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status(Code::kStorage, "sqlite: customer_ids has no row");
+    if (st.ColInt(0) >= kMaxCustomerId) return NoCustomerIdLeft("sqlite");
+    return st.ColInt(0) + 1;
+  }
+
   static Result<Customer> Create(Connection& conn, const NewCustomer& c, TimeMs now) {
     if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
+    if (c.id > kMaxCustomerId) return CustomerIdTooLarge(c.id);
     {
       Result<std::optional<Customer>> found = FindByEmail(conn, c.website_id, c.email);
       if (!found.ok()) return found.status();
@@ -1333,13 +1366,15 @@ class SqliteStorage final : public Storage {
         return CustomerIdTaken(c.id);
       }
     }
-    Stmt st(conn, kInsertCustomer);
-    if (c.id > 0) {
-      st.Int(c.id);
-    } else {
-      st.Null();
+    std::int64_t id = c.id;
+    if (id == 0) {
+      Result<std::int64_t> next = NextCustomerId(conn);
+      if (!next.ok()) return next.status();
+      id = *next;
     }
-    st.Int(c.website_id)
+    Stmt st(conn, kInsertCustomer);
+    st.Int(id)
+        .Int(c.website_id)
         .Text(c.email)
         .Text(EmailKey(c.email))
         .Text(c.firstname)
@@ -1351,7 +1386,7 @@ class SqliteStorage final : public Storage {
         .Text(c.password_hash)
         .Int(now);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
-    Customer stored = c.ToCustomer(sqlite3_last_insert_rowid(conn.db()), now);
+    Customer stored = c.ToCustomer(id, now);
     return stored;
   }
 
