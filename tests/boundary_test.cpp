@@ -442,8 +442,7 @@ TEST_CASE("OAuth nonce: spent once within the window, accepted again after it", 
 
 // The last instant the window accepts a timestamp (now == timestamp + 600 s): the nonce must
 // still be live then (it is kept 1 s past the window), so a replay at that millisecond is refused.
-TEST_CASE("OAuth nonce: a replay at the window's last millisecond is refused",
-          "[oauth]") {
+TEST_CASE("OAuth nonce: a replay at the window's last millisecond is refused", "[oauth]") {
   TempDir dir;
   auto auth = Open("memory", dir);
   auto creds =
