@@ -77,6 +77,9 @@ struct Target {
       SqliteOptions o;
       o.synchronous_full = synchronous_full;
       o.max_connections = connections;
+      // The programs check what survives a kill, not how fast a lock comes free: a writer waits out
+      // the other's fsync however long a loaded machine (or a sanitizer) makes it.
+      o.busy_timeout_ms = 60000;
       s = OpenSqliteStorage(location, o);
     }
     if (!s.ok()) {
