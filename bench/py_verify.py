@@ -2,7 +2,7 @@
 # custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 """Token verification from Python: custauth through ctypes against PyJWT, on the same token.
 
-  custauth (module)  examples/python/custauth.py, the ctypes module a Python host imports
+  custauth (module)  bindings/python (the custauth package), the ctypes module a Python host imports
                      (measured when it exists)
   custauth (ctypes)  custauth_verify_token() of libcustauth.so called directly through ctypes,
                      the claims JSON parsed into a dict, as a host would
@@ -189,10 +189,10 @@ def scaling(lib_path, options, customer, token, key, seconds, with_module):
 
 
 def load_module(lib_path, options):
-    """(an open examples/python/custauth.py Custauth on "memory:", None), or (None, why not)."""
-    module_path = os.path.join(ROOT, "examples", "python", "custauth.py")
+    """(an open bindings/python custauth.Custauth on "memory:", None), or (None, why not)."""
+    module_path = os.path.join(ROOT, "bindings", "python", "src", "custauth", "__init__.py")
     if not os.path.exists(module_path):
-        return None, "examples/python/custauth.py does not exist"
+        return None, "bindings/python/src/custauth/__init__.py does not exist"
     try:
         spec = importlib.util.spec_from_file_location("custauth", module_path)
         mod = importlib.util.module_from_spec(spec)

@@ -242,7 +242,7 @@ if py:
     w("| path | verifications/s | ratio to PyJWT (bar ≥ 5×) |")
     w("|---|---|---|")
     w(f"| PyJWT | {fmt_rate(pj)} | 1× |")
-    for key, label in (("custauth_module_per_s", "custauth, examples/python/custauth.py"),
+    for key, label in (("custauth_module_per_s", "custauth, bindings/python (the custauth package)"),
                        ("custauth_ctypes_per_s", "custauth, custauth_verify_token via raw ctypes")):
         v = py.get(key)
         if v:
@@ -425,11 +425,11 @@ for bench, prefix in (("JWT verify, 32-byte key", "Verify"), ("JWT issue, 32-byt
             ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:1"),
             ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:2"))
 pys = (py or {}).get("scaling") or {}
-for key, label in (("custauth_module", "custauth, examples/python/custauth.py"), ("pyjwt", "PyJWT")):
+for key, label in (("custauth_module", "custauth, bindings/python (the custauth package)"), ("pyjwt", "PyJWT")):
     v = pys.get(key)
     if v:
         scaling_rows.append(("Python verify, 2 processes", label, v.get("p1"), v.get("p2")))
-for key, label in (("custauth_module", "custauth, examples/python/custauth.py"), ("pyjwt", "PyJWT")):
+for key, label in (("custauth_module", "custauth, bindings/python (the custauth package)"), ("pyjwt", "PyJWT")):
     v = pys.get(key)
     if v and v.get("t2"):
         scaling_rows.append(("Python verify, 2 threads of 1 process", label, v.get("p1"),
