@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <custauth/custauth.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static int g_failures = 0;
   } while (0)
 
 enum { kWriters = 4, kReaders = 3, kCreatesPerWriter = 150, kCloserRounds = 60 };
+enum { kOpenerThreads = 4, kForks = 40 };
 
 static char* g_keys = NULL; /* custauth_keys_generate, once, before any fork() */
 
@@ -240,11 +242,78 @@ static void test_rule_under_load(const char* dir) {
   custauth_close(db);
 }
 
+/* 3. fork() while other threads open and close handles on the file (the list of open SQLite files
+ *    is locked across fork() by atfork handlers): every child's open is refused at once, none
+ *    deadlocks on a lock another thread held at the fork. */
+struct opener {
+  const char* path;
+  int* stop; /* read and written with __atomic builtins */
+  int opened;
+  int failed;
+};
+
+static void* opener_thread(void* arg) {
+  struct opener* o = (struct opener*)arg;
+  while (!__atomic_load_n(o->stop, __ATOMIC_ACQUIRE)) {
+    custauth_t* db = open_db(o->path);
+    if (db == NULL) {
+      ++o->failed;
+    } else {
+      ++o->opened;
+    }
+    custauth_close(db);
+  }
+  return NULL;
+}
+
+static void test_fork_while_threads_open(const char* dir) {
+  char path[4096], key[4096];
+  custauth_t* held;
+  pthread_t threads[kOpenerThreads];
+  struct opener openers[kOpenerThreads];
+  int stop = 0;
+  int i, refused = 0;
+  snprintf(path, sizeof path, "%s/fork_threads.db", dir);
+  snprintf(key, sizeof key, "%s/fork_threads.key", dir);
+  unlink(path);
+  unlink(key);
+  held = open_db(path); /* this process's handle: every child inherits it */
+  CHECK(held != NULL);
+  if (held == NULL) return;
+  for (i = 0; i < kOpenerThreads; ++i) {
+    openers[i].path = path;
+    openers[i].stop = &stop;
+    openers[i].opened = 0;
+    openers[i].failed = 0;
+    CHECK(pthread_create(&threads[i], NULL, opener_thread, &openers[i]) == 0);
+  }
+  for (i = 0; i < kForks; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      custauth_options o = CUSTAUTH_OPTIONS_INIT;
+      custauth_t* db = NULL;
+      o.keys_json = g_keys;
+      _exit(custauth_open(&db, path, &o) == CUSTAUTH_EINVALID && db == NULL ? 0 : 1);
+    }
+    CHECK(pid > 0);
+    if (pid > 0 && wait_child(pid) == 0) ++refused;
+  }
+  __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+  for (i = 0; i < kOpenerThreads; ++i) {
+    CHECK(pthread_join(threads[i], NULL) == 0);
+    CHECK(openers[i].failed == 0);
+    CHECK(openers[i].opened > 0);
+  }
+  CHECK(refused == kForks);
+  custauth_close(held);
+}
+
 int main(int argc, char** argv) {
   const char* dir = argc > 1 ? argv[1] : ".";
   if (custauth_keys_generate(&g_keys) != CUSTAUTH_OK) return 1;
   test_refused_after_fork(dir);
   test_rule_under_load(dir);
+  test_fork_while_threads_open(dir);
   custauth_free(g_keys);
   if (g_failures != 0) {
     fprintf(stderr, "fork_sqlite_test: %d failures\n", g_failures);
