@@ -2,7 +2,7 @@
 # custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 """Token verification from Python: custauth through ctypes against PyJWT, on the same token.
 
-  custauth (module)  examples/python/custauth.py, the ctypes module a Python host imports
+  custauth (module)  bindings/python (the custauth package), the ctypes module a Python host imports
                      (measured when it exists)
   custauth (ctypes)  custauth_verify_token() of libcustauth.so called directly through ctypes,
                      the claims JSON parsed into a dict, as a host would
@@ -189,14 +189,19 @@ def scaling(lib_path, options, customer, token, key, seconds, with_module):
 
 
 def load_module(lib_path, options):
-    """(an open examples/python/custauth.py Custauth on "memory:", None), or (None, why not)."""
-    module_path = os.path.join(ROOT, "examples", "python", "custauth.py")
-    if not os.path.exists(module_path):
-        return None, "examples/python/custauth.py does not exist"
+    """(an open bindings/python custauth.Custauth on "memory:", None), or (None, why not).
+    The installed package when this interpreter has one (run with a venv's python after
+    `pip install --no-build-isolation bindings/python`), else the source folder's copy."""
+    module_path = os.path.join(ROOT, "bindings", "python", "src", "custauth", "__init__.py")
     try:
-        spec = importlib.util.spec_from_file_location("custauth", module_path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
+        if importlib.util.find_spec("custauth") is not None:
+            import custauth as mod  # the installed package
+        elif not os.path.exists(module_path):
+            return None, "bindings/python/src/custauth/__init__.py does not exist"
+        else:
+            spec = importlib.util.spec_from_file_location("custauth", module_path)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
         mod.load_library(lib_path)
         return mod.Custauth("memory:", **options), None
     except Exception as e:  # noqa: BLE001 — report why the module could not be measured

@@ -235,19 +235,20 @@ py = read_json("py_verify.out")
 if py:
     w(f"Python {py.get('python')}, PyJWT {py.get('pyjwt')}. The same custauth-issued token; "
       "PyJWT `jwt.api_jwt.decode_complete(token, key, algorithms=[\"HS256\"])` (signature, exp, iat) then "
-      "kid and utypid; custauth through ctypes: `custauth_verify_token` on a \"memory:\" handle, "
-      "the claims JSON parsed into a dict.")
+      "kid and utypid; custauth through the package (`Custauth.verify_token`, installed with pip "
+      "into a venv: custauth_verify_token_claims) and through raw ctypes (`custauth_verify_token` "
+      "on a \"memory:\" handle, the claims JSON parsed into a dict).")
     w("")
     pj = py.get("pyjwt_per_s")
-    w("| path | verifications/s | ratio to PyJWT (bar ≥ 5×) |")
+    w("| path | verifications/s | ratio to PyJWT (bar for the package ≥ 8×) |")
     w("|---|---|---|")
     w(f"| PyJWT | {fmt_rate(pj)} | 1× |")
-    for key, label in (("custauth_module_per_s", "custauth, examples/python/custauth.py"),
+    for key, label in (("custauth_module_per_s", "custauth, bindings/python (the custauth package)"),
                        ("custauth_ctypes_per_s", "custauth, custauth_verify_token via raw ctypes")):
         v = py.get(key)
         if v:
             r = v / pj
-            w(f"| {label} | {fmt_rate(v)} | {r:.1f}× {'✓' if r >= 5 else '✗'} |")
+            w(f"| {label} | {fmt_rate(v)} | {r:.1f}× {'✓' if r >= 8 else '✗'} |")
     w("")
     if py.get("custauth_module_error"):
         w(f"The ctypes module was not measured: {py['custauth_module_error']}.")
@@ -255,10 +256,10 @@ if py:
     mod = py.get("custauth_module_per_s")
     raw = py.get("custauth_ctypes_per_s")
     if mod:
-        w(f"Bar (the module ≥ 5× PyJWT): {verdict(mod / pj >= 5)}.")
+        w(f"Bar (the package ≥ 8× PyJWT): {verdict(mod / pj >= 8)}.")
     elif raw:
-        w(f"Bar, judged on raw ctypes since the module was not measured (≥ 5× PyJWT): "
-          f"{verdict(raw / pj >= 5)}.")
+        w(f"Bar, judged on raw ctypes since the package was not measured (≥ 8× PyJWT): "
+          f"{verdict(raw / pj >= 8)}.")
 else:
     w("Not measured in this run (libcustauth.so or the C API did not build; see above).")
 w("")
@@ -425,11 +426,11 @@ for bench, prefix in (("JWT verify, 32-byte key", "Verify"), ("JWT issue, 32-byt
             ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:1"),
             ns_of(jwt_runs, f"BM_{prefix}_{name}/0/real_time/threads:2"))
 pys = (py or {}).get("scaling") or {}
-for key, label in (("custauth_module", "custauth, examples/python/custauth.py"), ("pyjwt", "PyJWT")):
+for key, label in (("custauth_module", "custauth, bindings/python (the custauth package)"), ("pyjwt", "PyJWT")):
     v = pys.get(key)
     if v:
         scaling_rows.append(("Python verify, 2 processes", label, v.get("p1"), v.get("p2")))
-for key, label in (("custauth_module", "custauth, examples/python/custauth.py"), ("pyjwt", "PyJWT")):
+for key, label in (("custauth_module", "custauth, bindings/python (the custauth package)"), ("pyjwt", "PyJWT")):
     v = pys.get(key)
     if v and v.get("t2"):
         scaling_rows.append(("Python verify, 2 threads of 1 process", label, v.get("p1"),
@@ -662,6 +663,40 @@ if op_rows:
           f"before parsing, in {caps['real_time']:.2f} µs.")
 else:
     w("Not measured in this run (custauth_bench_oauth_parse did not build or run).")
+w("")
+
+w("## 10. The C boundary: custauth_verify_token_claims against CustomerAuth::verify_token")
+w("")
+capi = read_json("capi.out")
+if capi:
+    c, cpp = capi.get("c_verify_token_claims_ns"), capi.get("cpp_verify_token_ns")
+    w("`custauth_bench_capi` (bench/capi_boundary_bench.cpp): one process, one SQLite file, the same "
+      "token, both paths through libcustauth.so; rounds of verifications alternating between "
+      f"the two paths, median of {capi.get('rounds')} rounds of {capi.get('per_round')}.")
+    w("")
+    w("| CustomerAuth::verify_token | custauth_verify_token_claims | C / C++ (bar ≤ 1.15×) |")
+    w("|---|---|---|")
+    w(f"| {fmt_ns(cpp)} | {fmt_ns(c)} | {c / cpp:.2f}× {'✓' if c / cpp <= 1.15 else '✗'} |")
+else:
+    w("Not measured in this run (custauth_bench_capi did not build or run).")
+w("")
+
+w("## 11. Token verify from PHP under PHP-FPM (the documented preload)")
+w("")
+php = read_json("php_fpm_verify.out")
+if php:
+    w(f"bench/php_fpm_verify.sh: one request of a 1-worker php-fpm pool (PHP {php.get('php')}, "
+      f"ffi.enable={php.get('ffi_enable')}, opcache.preload=bindings/php/preload.php), the same "
+      f"token verified {php.get('n')} times per round through the package (`Custauth::verifyToken`, "
+      "FFI::scope) and with a pure-PHP HS256 check (`hash_hmac` + `hash_equals` + `json_decode`, "
+      "then alg, kid, utypid, exp); best of 5 rounds.")
+    w("")
+    w("| custauth package | pure PHP | pure PHP / custauth |")
+    w("|---|---|---|")
+    w(f"| {fmt_ns(php.get('custauth_ns'))} | {fmt_ns(php.get('php_ns'))} | "
+      f"{php.get('php_over_custauth')}× |")
+else:
+    w("Not measured in this run (php-fpm, cgi-fcgi or the PHP package did not run).")
 w("")
 
 w("## Repeat")

@@ -32,10 +32,16 @@
  * rule (one-time secrets used once, lockout counts, rate limits) holds across them.
  *
  * Processes and fork(): open handles AFTER fork(), in the process that uses them (for pre-forking
- * servers: in each worker, e.g. on its first request). Never carry a handle across fork(): a
- * child that calls a function on a handle its parent opened gets CUSTAUTH_EINVALID, and
- * custauth_close() of such a handle in the child releases nothing the parent still uses (it
- * deliberately leaks the child's copy rather than touch the parent's database connections).
+ * servers: in each worker, e.g. on its first request), and close every handle on a SQLite file
+ * BEFORE fork() in a process that will fork. Never carry a handle across fork(): a child that
+ * calls a function on a handle its parent opened gets CUSTAUTH_EINVALID, and custauth_close() of
+ * such a handle in the child releases nothing the parent still uses (it deliberately leaks the
+ * child's copy rather than touch the parent's database connections). SQLite keeps its locks per
+ * process and file, so a new connection in that child to the same file would share the inherited
+ * connection's lock state and hold no lock of its own; custauth_open() there refuses that file
+ * (any name of it) with CUSTAUTH_EINVALID, a message naming fork(), for as long as the process
+ * lives. Other files, "memory:" and PostgreSQL open normally. (The library tells an inherited
+ * handle by a process generation that a pthread_atfork handler bumps: no system call per call.)
  *
  * This header is C99 and C++ clean; it does not include the C++ headers. */
 #ifndef CUSTAUTH_CUSTAUTH_H_

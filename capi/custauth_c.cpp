@@ -5,7 +5,9 @@
 // boundary. Results are JSON built with the shapes of src/json.h.
 #include "custauth.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -35,6 +38,7 @@
 #include "custauth/version.h"
 #include "internal.h"
 #include "json.h"
+#include "process_generation.h"
 
 // The C codes are custauth::Code's numbers.
 static_assert(CUSTAUTH_OK == static_cast<int>(custauth::Code::kOk));
@@ -62,9 +66,12 @@ static_assert(CUSTAUTH_VERSION_NUMBER == CUSTAUTH_VERSION_MAJOR * 1000000 +
                                              CUSTAUTH_VERSION_MINOR * 1000 +
                                              CUSTAUTH_VERSION_PATCH);
 
-// What a custauth_t is: the facade, and the process that opened it (see fork() in custauth.h).
+// What a custauth_t is: the facade, and the process that opened it (see fork() in custauth.h):
+// its generation, which every call compares with the current one (one atomic load, no system
+// call), and its id, for the message.
 struct custauth_handle {
   std::unique_ptr<custauth::CustomerAuth> auth;
+  std::uint64_t generation = 0;
   pid_t pid = 0;
 };
 
@@ -90,24 +97,32 @@ constexpr std::string_view kClockReadNeedsTestHandle =
 
 // --- The thread's last error -------------------------------------------------------------------
 
-thread_local std::string t_error;
-thread_local int t_code = CUSTAUTH_OK;
-thread_local bool t_error_oom = false;  // the message itself could not be stored
+// One thread_local object, so that a call finds it with one TLS lookup (__tls_get_addr in a
+// shared library), not three.
+struct LastError {
+  std::string message;
+  int code = CUSTAUTH_OK;
+  bool oom = false;  // the message itself could not be stored
+};
+thread_local LastError t_last;
 
 void ClearError() noexcept {
-  t_error.clear();
-  t_code = CUSTAUTH_OK;
-  t_error_oom = false;
+  LastError& e = t_last;
+  if (e.code == CUSTAUTH_OK && e.message.empty() && !e.oom) return;  // already clear
+  e.message.clear();
+  e.code = CUSTAUTH_OK;
+  e.oom = false;
 }
 
 int SetError(int code, std::string_view message) noexcept {
-  t_code = code;
+  LastError& e = t_last;
+  e.code = code;
   try {
-    t_error.assign(message);
-    t_error_oom = false;
+    e.message.assign(message);
+    e.oom = false;
   } catch (...) {
-    t_error.clear();
-    t_error_oom = true;
+    e.message.clear();
+    e.oom = true;
   }
   return code;
 }
@@ -172,11 +187,76 @@ std::string_view Arg(const char* s) { return s == nullptr ? std::string_view() :
 
 CustomerAuth& Auth(custauth_t* db) {
   if (db == nullptr) Invalid("the custauth handle is NULL");
-  if (db->pid != getpid()) {
+  if (db->generation != internal::ProcessGeneration()) [[unlikely]] {
     Invalid("this custauth handle was opened by process " + std::to_string(db->pid) +
             "; open a new handle after fork()");
   }
   return *db->auth;
+}
+
+// --- SQLite files and fork() ------------------------------------------------------------------
+//
+// SQLite keeps its POSIX locks per process and per file (inode): every connection of a process to
+// one file shares that state. A child of fork() inherits the parent's connections as memory that
+// believes it holds locks, but POSIX locks are not inherited: a new connection the child opens to
+// the same file would join that state and take no lock of its own (on the -shm file above all), so
+// a parent that then closes its last connection checkpoints and truncates the WAL under the
+// child's writes. So custauth_open refuses, in a process that inherited a handle on a SQLite file
+// (same device and inode), a new handle on that file. The inherited handle itself is never used
+// (CUSTAUTH_EINVALID) nor closed (custauth_close leaks it: closing its descriptors would drop the
+// locks of connections this process still holds).
+
+struct OpenSqliteFile {
+  dev_t dev;
+  ino_t ino;
+  std::uint64_t generation;  // of the process that opened the handle
+  pid_t pid;
+  const custauth_handle* handle;
+};
+
+// Locked across fork() by the atfork handlers below, so that a child never inherits it locked.
+std::mutex g_sqlite_files_mutex;
+std::vector<OpenSqliteFile> g_sqlite_files;
+
+void LockSqliteFiles() noexcept { g_sqlite_files_mutex.lock(); }
+void UnlockSqliteFiles() noexcept { g_sqlite_files_mutex.unlock(); }
+struct RegisterSqliteFilesAtFork {
+  RegisterSqliteFilesAtFork() noexcept {
+    if (pthread_atfork(&LockSqliteFiles, &UnlockSqliteFiles, &UnlockSqliteFiles) != 0) {
+      std::abort();
+    }
+  }
+};
+const RegisterSqliteFilesAtFork g_register_sqlite_files_at_fork;
+
+// Refuses `path` when this process inherited a handle on the same file.
+void RefuseInheritedSqliteFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return;  // no file yet: nothing can be inherited on it
+  const std::uint64_t now = internal::ProcessGeneration();
+  std::lock_guard<std::mutex> lock(g_sqlite_files_mutex);
+  for (const OpenSqliteFile& f : g_sqlite_files) {
+    if (f.dev == st.st_dev && f.ino == st.st_ino && f.generation != now) {
+      Invalid("the SQLite database " + path + " is open in a custauth handle that process " +
+              std::to_string(f.pid) +
+              " opened before fork(); a new handle here would share that handle's SQLite locks "
+              "and could corrupt the file: close every custauth handle on it before fork() and "
+              "open handles in each process after fork()");
+    }
+  }
+}
+
+void RememberSqliteFile(const std::string& path, const custauth_handle* handle) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return;
+  std::lock_guard<std::mutex> lock(g_sqlite_files_mutex);
+  g_sqlite_files.push_back(
+      OpenSqliteFile{st.st_dev, st.st_ino, internal::ProcessGeneration(), getpid(), handle});
+}
+
+void ForgetSqliteFile(const custauth_handle* handle) noexcept {
+  std::lock_guard<std::mutex> lock(g_sqlite_files_mutex);
+  std::erase_if(g_sqlite_files, [&](const OpenSqliteFile& f) { return f.handle == handle; });
 }
 
 struct Context {
@@ -440,6 +520,7 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
     if (!s.ok()) return Fail(s.status());
     storage = std::move(s).value();
   } else {
+    RefuseInheritedSqliteFile(path);
     SqliteOptions so;
     so.synchronous_full = o->sqlite_synchronous == CUSTAUTH_SYNCHRONOUS_FULL;
     if (o->sqlite_busy_timeout_ms > 0) so.busy_timeout_ms = o->sqlite_busy_timeout_ms;
@@ -451,7 +532,9 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
   if (!auth.ok()) return Fail(auth.status());
   auto handle = std::make_unique<custauth_handle>();
   handle->auth = std::move(auth).value();
+  handle->generation = internal::ProcessGeneration();
   handle->pid = getpid();
+  if (!memory && !postgres) RememberSqliteFile(path, handle.get());
   *out = handle.release();
   return CUSTAUTH_OK;
 }
@@ -880,8 +963,8 @@ int RunOperation(custauth_t* db, std::string_view op, Args& a, const Context& ct
 
 // Puts the thread's last error into *out as a GraphQL error response, keeping the error.
 void ErrorResponse(char** out) {
-  const int code = t_code;
-  const std::string message = t_error_oom ? std::string("out of memory") : t_error;
+  const int code = t_last.code;
+  const std::string message = t_last.oom ? std::string("out of memory") : t_last.message;
   *out = DupJson(internal::ErrorToJson(Status(static_cast<Code>(code), message)));
   SetError(code, message);
 }
@@ -919,10 +1002,10 @@ const char* custauth_code_category(int code) {
 }
 
 const char* custauth_error_last(void) {
-  return ca::t_error_oom ? "out of memory" : ca::t_error.c_str();
+  return ca::t_last.oom ? "out of memory" : ca::t_last.message.c_str();
 }
 
-int custauth_error_last_code(void) { return ca::t_code; }
+int custauth_error_last_code(void) { return ca::t_last.code; }
 
 void custauth_free(void* ptr) {
   if (ptr == nullptr) return;
@@ -1044,10 +1127,13 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
 void custauth_close(custauth_t* db) {
   if (db == nullptr) return;
   try {
-    if (db->pid != getpid()) {
-      // A copy inherited across fork(): its database connections are the parent's. Leak them.
-      static_cast<void>(db->auth.release());
+    if (db->generation != ca::internal::ProcessGeneration()) {
+      // A copy inherited across fork(): its database connections are the parent's, and closing
+      // their descriptors would drop this process's SQLite locks on the file. Leak it, whole (it
+      // stays in the list of inherited SQLite files: see RefuseInheritedSqliteFile).
+      return;
     }
+    ca::ForgetSqliteFile(db);
     delete db;
   } catch (...) {
     // Destructors do not throw; nothing to report from a void function.

@@ -7,7 +7,7 @@ declare(strict_types=1);
 
 namespace Shop;
 
-require_once __DIR__ . '/../../php/custauth.php';
+require_once __DIR__ . '/../../../bindings/php/autoload.php';  // the custauth package
 
 use Custauth\Custauth;
 use Custauth\CustauthException;

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))  # examples/python/custauth.py
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "bindings", "python", "src"))  # the package
 sys.path.insert(0, HERE)
 
 import custauth  # noqa: E402

@@ -1,7 +1,8 @@
 # custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
-"""The seed flows through the Python binding (ctypes over custauth_call).
+"""The seed flows through the Python package (ctypes over custauth_call).
 
-Run: CUSTAUTH_LIBRARY=build/dev/libcustauth.so /usr/bin/python3 examples/python/test_custauth.py
+Run against the installed package (tests/capi/python_package_test.sh does, in a fresh venv):
+CUSTAUTH_LIBRARY=build/dev/libcustauth.so python -m pytest bindings/python/tests
 """
 
 import base64
@@ -9,15 +10,13 @@ import hashlib
 import hmac
 import os
 import secrets
-import sys
 import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import custauth  # noqa: E402
+import custauth
 
 SIGN_IN = ("The account sign-in was incorrect or your account is disabled temporarily. "
            "Please wait and try again later.")

@@ -1,68 +1,31 @@
 <?php
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// custauth from PHP through FFI and the C ABI's one JSON entry point (custauth_call).
+// custauth from PHP through FFI and the C ABI (custauth_call, custauth_verify_token_claims).
 //
-//   require 'custauth.php';
-//   $auth = new Custauth\Custauth('memory:', ['argon2_opslimit' => 1, 'argon2_memlimit' => 8192]);
-//   $auth->createCustomer('roni_cost@example.com', 'Veronica', 'Costello', 'Password123');
+//   $auth = new Custauth\Custauth('shop.db');   // the key file beside it: shop.key
 //   $token = $auth->generateCustomerToken('roni_cost@example.com', 'Password123');
-//   $claims = $auth->verifyToken($token);      // ['uid' => 1, 'utypid' => 3, ...]
+//   $claims = $auth->verifyToken($token);      // ['uid' => 6, 'utypid' => 3, ...]
 //
-// A test handle, for a shop's own test suite (a clock that moves only when told to, random values
-// reproducible from a seed, the secrets it issued readable back, fixtures):
-//
-//   $auth = Custauth\Custauth::forTests(seed: 7);   // 'memory:', or a throwaway SQLite path
-//   $auth->createCustomers(['roni_cost@example.com'], ['password' => 'Password123']);
-//   $auth->requestPasswordReset('roni_cost@example.com');
-//   $token = $auth->lastResetToken('roni_cost@example.com');
-//   $auth->advance(31000);
+// A test handle, for a shop's own test suite: Custauth\Custauth::forTests(seed: 7) (see below).
 //
 // Failures throw Custauth\CustauthException subclasses (AuthenticationFailed, InvalidInput, ...)
-// whose message is custauth's and whose getCode() is custauth.h's negative CUSTAUTH_E* code.
+// whose message is custauth's, whose getCode() is custauth.h's negative CUSTAUTH_E* code and
+// whose $category is the GraphQL category. A string with a NUL character or invalid UTF-8 is
+// InvalidInput, never cut and never a JsonException.
 //
-// The library: $CUSTAUTH_LIBRARY, else libcustauth.so on the loader's path. FFI must be enabled
-// (ffi.enable=1, or "preload" for the CLI). Under PHP-FPM, open the handle in each worker (after
-// fork), never in a preloaded script that runs before the workers fork.
+// The C declarations: under PHP-FPM (Debian's default ffi.enable=preload) from opcache's preload,
+// where preload.php has loaded custauth.h with FFI::load (FFI::scope('CUSTAUTH') here); in the
+// CLI, FFI::cdef with the library at $CUSTAUTH_LIBRARY or libcustauth.so on the loader's path.
+// Open handles in the request (after the worker forked), never in the preload script.
 declare(strict_types=1);
 
 namespace Custauth;
 
-class CustauthException extends \RuntimeException
-{
-    /** @var array the GraphQL error response ({"errors": [...]}) */
-    public array $response = [];
-    public string $category = '';
-}
-class InvalidInput extends CustauthException {}
-class NotFound extends CustauthException {}
-class AlreadyExists extends CustauthException {}
-class AuthenticationFailed extends CustauthException {}
-class NotConfirmed extends CustauthException {}
-class Locked extends CustauthException {}
-class Expired extends CustauthException {}
-class Forbidden extends CustauthException {}
-class RateLimited extends CustauthException {}
-class Unsupported extends CustauthException {}
-class StorageError extends CustauthException {}
-class Busy extends CustauthException {}
-class Conflict extends CustauthException {}
-class InternalError extends CustauthException {}
-class InvalidToken extends CustauthException {}
-
 final class Custauth
 {
-    private const CDEF = <<<'C'
-        typedef struct custauth_handle custauth_t;
-        int custauth_open_json(custauth_t** out, const char* storage, const char* options_json);
-        void custauth_close(custauth_t* db);
-        int custauth_call(custauth_t* db, const char* operation, const char* args_json,
-                          const char* context_json, char** out_json);
-        void custauth_free(void* ptr);
-        const char* custauth_error_last(void);
-        int custauth_error_last_code(void);
-        const char* custauth_libversion(void);
-        C;
+    /** The FFI scope that preload.php defines (custauth.h's FFI_SCOPE). */
+    public const FFI_SCOPE = 'CUSTAUTH';
 
     private const ERRORS = [
         -1 => InvalidInput::class, -2 => NotFound::class, -3 => AlreadyExists::class,
@@ -73,15 +36,54 @@ final class Custauth
     ];
 
     private static ?\FFI $ffi = null;
+    /** @var \FFI\CData|null custauth_t* */
     private $handle = null;
-    /** @var array|null {"client_ip", "user_agent", "actor", "website_id"} for every call */
+    /** @var array<string, mixed>|null {"client_ip", "user_agent", "actor", "website_id"} for every call */
     public ?array $context = null;
 
+    /** The C declarations of custauth.h that this package uses (also the preload header). */
+    public static function header(): string
+    {
+        $h = file_get_contents(__DIR__ . '/../custauth.h');
+        if ($h === false) {
+            throw new InternalError('custauth: cannot read ' . __DIR__ . '/../custauth.h', -14);
+        }
+        return $h;
+    }
+
+    /** The C declarations: the preloaded scope, else FFI::cdef; a clear error when neither works. */
     public static function ffi(): \FFI
     {
-        if (self::$ffi === null) {
-            $path = getenv('CUSTAUTH_LIBRARY') ?: 'libcustauth.so';
-            self::$ffi = \FFI::cdef(self::CDEF, $path);
+        if (self::$ffi !== null) {
+            return self::$ffi;
+        }
+        if (!extension_loaded('ffi')) {
+            throw new InternalError(
+                'custauth needs PHP\'s FFI extension (ext-ffi), which is not loaded: install it '
+                . '(Debian: it is part of php8.2-common) and enable it with extension=ffi, then set '
+                . 'ffi.enable=preload and opcache.preload=<vendor>/custauth/custauth/preload.php '
+                . '(PHP-FPM; with opcache.preload_user when the master runs as root) or '
+                . 'ffi.enable=1 (CLI only)', -14);
+        }
+        try {
+            self::$ffi = \FFI::scope(self::FFI_SCOPE);
+            return self::$ffi;
+        } catch (\Throwable $notPreloaded) {
+            // Not preloaded: FFI::cdef below, which ffi.enable=preload allows only in the CLI.
+        }
+        $lib = getenv('CUSTAUTH_LIBRARY') ?: 'libcustauth.so';
+        try {
+            $decls = preg_replace('/^#.*$/m', '', self::header());
+            self::$ffi = \FFI::cdef((string) $decls, $lib);
+        } catch (\Throwable $e) {
+            $enable = (string) ini_get('ffi.enable');
+            throw new InternalError(
+                "custauth cannot load its C declarations: FFI::scope('CUSTAUTH') is not defined "
+                . "(opcache did not preload custauth's preload.php) and FFI::cdef failed ("
+                . $e->getMessage() . '). Under PHP-FPM with ffi.enable=' . ($enable === '' ? '?' : $enable)
+                . ' set opcache.enable=1, opcache.preload=<vendor>/custauth/custauth/preload.php and, '
+                . 'when the master runs as root, opcache.preload_user (README, "Deploying under '
+                . 'PHP-FPM"); in the CLI set CUSTAUTH_LIBRARY to libcustauth.so', -14, [], '', $e);
         }
         return self::$ffi;
     }
@@ -119,8 +121,9 @@ final class Custauth
     public function __construct(string $storage = 'memory:', array $options = [], ?array $context = null)
     {
         $ffi = self::ffi();
+        self::refuseNul($storage, 'storage');
+        $json = $options === [] ? '{}' : self::encode($options, 'an option');
         $handle = $ffi->new('custauth_t*');
-        $json = $options === [] ? '{}' : json_encode($options, JSON_THROW_ON_ERROR);
         $rc = $ffi->custauth_open_json(\FFI::addr($handle), $storage, $json);
         if ($rc !== 0) {
             self::fail($rc, []);
@@ -134,6 +137,7 @@ final class Custauth
         $this->close();
     }
 
+    /** Frees the handle (PHP runs one request per thread: no call can be in flight). */
     public function close(): void
     {
         if ($this->handle !== null) {
@@ -151,21 +155,58 @@ final class Custauth
         return self::invoke($this->handle, $operation, $args, $context ?? $this->context);
     }
 
+    private static function refuseNul(string $s, string $what): void
+    {
+        if (str_contains($s, "\0")) {
+            throw new InvalidInput("$what contains a NUL character", -1);
+        }
+    }
+
+    /** @param mixed $value */
+    private static function refuseNulIn($value, string $what): void
+    {
+        if (is_string($value)) {
+            self::refuseNul($value, $what);
+        } elseif (is_array($value)) {
+            foreach ($value as $k => $v) {
+                if (is_string($k)) {
+                    self::refuseNul($k, $what);
+                }
+                self::refuseNulIn($v, is_string($k) ? "$what ($k)" : $what);
+            }
+        }
+    }
+
+    /** JSON for the C side; InvalidInput (never JsonException) for what JSON cannot carry. */
+    private static function encode(array $value, string $what): string
+    {
+        self::refuseNulIn($value, $what);
+        try {
+            return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        } catch (\JsonException $e) {
+            throw new InvalidInput("$what cannot be sent as JSON: " . $e->getMessage()
+                                   . ' (strings must be valid UTF-8)', -1, [], '', $e);
+        }
+    }
+
     private static function invoke($handle, string $operation, array $args, ?array $context): array
     {
         $ffi = self::ffi();
+        self::refuseNul($operation, 'the operation name');
+        $argsJson = $args === [] ? '{}' : self::encode($args, 'an argument');
+        $contextJson = $context === null ? null : self::encode($context, 'a context value');
         $out = $ffi->new('char*');
-        $rc = $ffi->custauth_call(
-            $handle,
-            $operation,
-            $args === [] ? '{}' : json_encode($args, JSON_THROW_ON_ERROR),
-            $context === null ? null : json_encode($context, JSON_THROW_ON_ERROR),
-            \FFI::addr($out)
-        );
+        $rc = $ffi->custauth_call($handle, $operation, $argsJson, $contextJson, \FFI::addr($out));
         $response = [];
         if (!\FFI::isNull($out)) {
-            $response = json_decode(\FFI::string($out), true, 512, JSON_THROW_ON_ERROR);
+            $text = \FFI::string($out);
             $ffi->custauth_free($out);
+            try {
+                $response = json_decode($text, true, 512, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
+            } catch (\JsonException $e) {
+                throw new InternalError('custauth answered with JSON PHP cannot read: ' . $e->getMessage(),
+                                        -14, [], '', $e);
+            }
         }
         if ($rc !== 0) {
             self::fail($rc, $response);
@@ -179,10 +220,7 @@ final class Custauth
         $error = $response['errors'][0] ?? [];
         $message = $error['message'] ?? (string) self::ffi()->custauth_error_last();
         $class = self::ERRORS[$rc] ?? CustauthException::class;
-        $e = new $class($message, $rc);
-        $e->response = $response;
-        $e->category = $error['extensions']['category'] ?? '';
-        throw $e;
+        throw new $class($message, $rc, $response, $error['extensions']['category'] ?? '');
     }
 
     // --- Customers ---
@@ -252,9 +290,27 @@ final class Custauth
     }
 
     // --- Tokens ---
+    /** The token's claims: uid, utypid, iat, exp, format ('jwt'|'opaque'), kid (JWT only). */
     public function verifyToken(string $token): array
     {
-        return $this->call('verify_token', ['token' => $token])['claims'];
+        if ($this->handle === null) {
+            throw new InvalidInput('this Custauth is closed', -1);
+        }
+        self::refuseNul($token, 'the token');
+        $ffi = self::ffi();
+        $claims = $ffi->new('custauth_claims');
+        $claims->version = 1;
+        $rc = $ffi->custauth_verify_token_claims(\FFI::addr($claims), $this->handle, $token);
+        if ($rc !== 0) {
+            self::fail($rc, []);
+        }
+        $out = ['uid' => $claims->uid, 'utypid' => $claims->utypid, 'iat' => $claims->iat,
+                'exp' => $claims->exp, 'format' => $claims->format === 0 ? 'jwt' : 'opaque'];
+        $kid = \FFI::string($claims->kid);
+        if ($kid !== '') {
+            $out['kid'] = $kid;
+        }
+        return $out;
     }
 
     public function revokeCustomerTokens(string $email): void

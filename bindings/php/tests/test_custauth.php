@@ -1,11 +1,12 @@
 <?php
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// The seed flows through the PHP binding (FFI over custauth_call). Exits non-zero on any failure.
-// Run: CUSTAUTH_LIBRARY=build/dev/libcustauth.so php -d ffi.enable=1 examples/php/test_custauth.php
+// The seed flows through the PHP package (FFI over custauth_call), in the CLI with Debian's
+// default ffi.enable=preload (FFI::cdef is allowed in the CLI). Exits non-zero on any failure.
+// Run: CUSTAUTH_LIBRARY=build/dev/libcustauth.so php bindings/php/tests/test_custauth.php
 declare(strict_types=1);
 
-require __DIR__ . '/custauth.php';
+require __DIR__ . '/../autoload.php';
 
 use Custauth\Custauth;
 
@@ -170,6 +171,36 @@ try {
     expect(\Custauth\NotFound::class, null, fn() => new Custauth("$dir/none.db"), 'missing key file');
     array_map('unlink', glob("$dir/*") ?: []);
     @rmdir($dir);
+
+    // The boundary (issue 20): NUL refused, not cut; invalid UTF-8 is InvalidInput, never a
+    // JsonException; every failure typed, with its GraphQL category.
+    $t = $auth->generateCustomerToken('roni_cost@example.com', 'Password123');
+    foreach ([
+        'token + NUL' => fn() => $auth->verifyToken($t . "\0junk"),
+        'operation + NUL' => fn() => $auth->call("customer_find\0junk", ['email' => 'roni_cost@example.com']),
+        'email + NUL' => fn() => $auth->findCustomer("roni_cost@example.com\0junk"),
+        'password + NUL' => fn() => $auth->generateCustomerToken('roni_cost@example.com', "Password123\0x"),
+        'storage + NUL' => fn() => new Custauth("memory:\0shop.db"),
+    ] as $what => $f) {
+        $e = expect(\Custauth\InvalidInput::class, null, $f, $what);
+        check($e !== null && str_contains($e->getMessage(), 'NUL') && $e->category === 'graphql-input',
+              "$what: NUL named, category");
+    }
+    foreach ([
+        'password \\xff\\xfe' => fn() => $auth->generateCustomerToken('roni_cost@example.com', "\xff\xfe"),
+        'email \\xff' => fn() => $auth->findCustomer("\xff@example.com"),
+        'option \\xff' => fn() => new Custauth('memory:', ['key_file' => "\xff"]),
+    ] as $what => $f) {
+        $e = expect(\Custauth\InvalidInput::class, null, $f, $what);
+        check($e !== null && $e->getCode() === -1 && $e->category === 'graphql-input'
+              && !($e instanceof JsonException), "$what: InvalidInput, not JsonException");
+    }
+    $e = expect(\Custauth\InvalidToken::class, null, fn() => $auth->verifyToken('not.a.token'), 'bad token');
+    check($e !== null && $e->category === 'graphql-authentication', 'fast path carries a category');
+    $e = expect(\Custauth\NotFound::class, null, fn() => $auth->findCustomer('nobody@example.com'), 'not found');
+    check($e !== null && $e->category === 'graphql-no-such-entity', 'not found category');
+    $claims = $auth->verifyToken($t);
+    check($claims['utypid'] === 3 && $claims['format'] === 'jwt' && $claims['kid'] !== '', 'fast verify');
 
     $auth->close();
 } catch (Throwable $e) {
