@@ -240,7 +240,7 @@ class MemoryStorage final : public Storage {
                                       const Clock& clock) override {
     std::lock_guard<std::mutex> lock(mu_);
     Txn tx(*this);
-    return internal::RecordSignIn(tx, attempt, sign_in, clock);
+    return internal::SignInAnswer(internal::RecordSignIn(tx, attempt, sign_in, clock));
   }
 
   Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {

@@ -270,21 +270,29 @@ Result<Customer> AdmitLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs n
   return c;
 }
 
-Result<SignInResult> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const SignIn& s,
+Result<SignInResult> SignInAnswer(Result<SignInCommit> committed) {
+  if (!committed.ok()) return committed.status();
+  if (!committed->refusal.ok()) return committed->refusal;
+  return std::move(committed->result);
+}
+
+Result<SignInCommit> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const SignIn& s,
                                   const Clock& clock) {
   Result<std::optional<Customer>> found = tx.customer(a.customer_id);
   if (!found.ok()) return found.status();
   // Read once the customer is locked: a revocation that commits after this write reads a later
   // time, one that committed before it is seen here.
   const TimeMs now = clock.now();
-  auto refuse = [&](Status why) -> Status {
+  // Gives the attempt back and commits that, answering `why`.
+  auto refuse = [&](Status why) -> Result<SignInCommit> {
     if (s.holds_attempt) CUSTAUTH_RETURN_IF_ERROR(GiveBack(tx, a, now));
-    return why;
+    return SignInCommit{std::move(why), {}};
   };
   if (!found->has_value() || !(*found)->is_active) {
     return refuse(Status(Code::kAuthenticationFailed, msg::kSignInIncorrect));
   }
-  SignInResult out;
+  SignInCommit commit;
+  SignInResult& out = commit.result;
   out.customer = std::move(**found);
   out.at = now;
   Customer& c = out.customer;
@@ -331,7 +339,7 @@ Result<SignInResult> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const Sig
     c.updated_at = now;
     CUSTAUTH_RETURN_IF_ERROR(tx.write_customer(c));
   }
-  return out;
+  return commit;
 }
 
 Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now) {

@@ -87,8 +87,16 @@ class LoginTxn {
 // Storage::admit_login_attempt, record_sign_in (the clock is read once the customer is locked),
 // record_attempt_failure, release_login_attempt and throttle_state, over one transaction.
 Result<Customer> AdmitLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs now);
-Result<SignInResult> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const SignIn& s,
+// RecordSignIn's answer inside the transaction: a refusal that gives the attempt back must still
+// commit, so it travels as `refusal` in a successful result; SignInAnswer turns it back into the
+// caller's error once the transaction is over.
+struct SignInCommit {
+  Status refusal;
+  SignInResult result;
+};
+Result<SignInCommit> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const SignIn& s,
                                   const Clock& clock);
+Result<SignInResult> SignInAnswer(Result<SignInCommit> committed);
 Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now);
 Status ReleaseLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs now);
 Result<ThrottleState> ReadThrottleState(LoginTxn& tx, std::int64_t website_id,

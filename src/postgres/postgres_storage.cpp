@@ -1150,10 +1150,11 @@ class PostgresStorage final : public Storage {
 
   Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
                                       const Clock& clock) override {
-    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<SignInResult> {
-      Txn tx(conn, /*lock=*/true);
-      return internal::RecordSignIn(tx, attempt, sign_in, clock);
-    });
+    return internal::SignInAnswer(
+        Transact(Tx::kTransaction, [&](Connection& conn) -> Result<internal::SignInCommit> {
+          Txn tx(conn, /*lock=*/true);
+          return internal::RecordSignIn(tx, attempt, sign_in, clock);
+        }));
   }
 
   Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {

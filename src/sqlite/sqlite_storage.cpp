@@ -719,10 +719,11 @@ class SqliteStorage final : public Storage {
 
   Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
                                       const Clock& clock) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<SignInResult> {
-      Txn tx(conn);
-      return internal::RecordSignIn(tx, attempt, sign_in, clock);
-    });
+    return internal::SignInAnswer(
+        Transact(Tx::kWrite, [&](Connection& conn) -> Result<internal::SignInCommit> {
+          Txn tx(conn);
+          return internal::RecordSignIn(tx, attempt, sign_in, clock);
+        }));
   }
 
   Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
