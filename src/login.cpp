@@ -29,8 +29,8 @@ LoginAttempt CustomerAuth::Impl::Attempt(std::int64_t website_id, std::string_vi
   a.website_id = website_id;
   a.email_key = EmailKey(email);
   a.lockout = options.lockout;
-  a.throttle.max_failures = 0;
-  a.slot_lifetime = kMinute;
+  a.throttle = options.login_throttle;
+  a.slot_lifetime = options.login_attempt_lifetime;
   return a;
 }
 
