@@ -192,6 +192,14 @@ struct CustomerAuth::Impl {
 
   struct LoginRun;  // one run of Authenticate (login.cpp)
 
+  // Attempts this process took and could not give back (storage failed at that moment: a
+  // restart, a lost connection). Given back before the next login of this handle, so that an
+  // outage does not leave the accounts it touched refused for login_attempt_lifetime.
+  std::mutex pending_mu;
+  std::vector<LoginAttempt> pending_releases;
+  void KeepForRelease(const LoginAttempt& a);
+  void ReleasePending();
+
   void AuditFailure(const Customer* c, const RequestContext& ctx, std::string_view why,
                     std::string_view email) {
     nlohmann::json d = {{"why", why}};

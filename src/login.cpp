@@ -34,6 +34,25 @@ LoginAttempt CustomerAuth::Impl::Attempt(std::int64_t website_id, std::string_vi
   return a;
 }
 
+void CustomerAuth::Impl::KeepForRelease(const LoginAttempt& a) {
+  constexpr std::size_t kMaxPending = 4096;  // beyond, the attempts' own expiry gives them back
+  std::lock_guard<std::mutex> lock(pending_mu);
+  if (pending_releases.size() < kMaxPending) pending_releases.push_back(a);
+}
+
+void CustomerAuth::Impl::ReleasePending() {
+  std::vector<LoginAttempt> pending;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu);
+    if (pending_releases.empty()) return;
+    pending.swap(pending_releases);
+  }
+  for (const LoginAttempt& a : pending) {
+    const Status s = storage->release_login_attempt(a, now());
+    if (!s.ok() && s.code() == Code::kStorage) KeepForRelease(a);
+  }
+}
+
 struct CustomerAuth::Impl::LoginRun {
   Impl& impl;
   std::string_view email;
@@ -62,13 +81,16 @@ struct CustomerAuth::Impl::LoginRun {
                                  {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
                      .dump());
     }
+    if (!lock.ok() && lock.code() == Code::kStorage) impl.KeepForRelease(attempt);
     if (!lock.ok() && lock.code() != Code::kNotFound) return lock.status();
     return SignInIncorrect();
   }
 
   // The flow stopped before deciding (the hasher's limit, storage): the attempt is given back.
   Status Abandoned(Status s) {
-    if (Counted()) (void)impl.storage->release_login_attempt(attempt, impl.now());
+    if (!Counted()) return s;
+    const Status released = impl.storage->release_login_attempt(attempt, impl.now());
+    if (released.code() == Code::kStorage) impl.KeepForRelease(attempt);
     return s;
   }
 
@@ -178,6 +200,7 @@ Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
   if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
   if (secret.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
   if (secret.size() > kMaxLoginSecret || !IsValidEmail(email)) return SignInIncorrect();
+  ReleasePending();
   auto found = storage->find_customer_by_email(website_id, email);
   if (!found.ok() && found.code() != Code::kNotFound) return found.status();
   const std::int64_t id = found.ok() ? found->id : 0;
@@ -206,7 +229,9 @@ Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
   run.customer = std::move(admitted).value();
   if (!run.customer.is_active) {
     hasher->dummy_verify(secret);
-    (void)storage->release_login_attempt(run.attempt, now());
+    if (storage->release_login_attempt(run.attempt, now()).code() == Code::kStorage) {
+      KeepForRelease(run.attempt);
+    }
     AuditFailure(&run.customer, ctx, "inactive", email);
     return SignInIncorrect();
   }
