@@ -74,6 +74,33 @@ class CountingStorage final : public custauth::Storage {
     ++writes_;
     return base_->record_login_failure(customer_id, now, policy);
   }
+  custauth::Result<custauth::Customer> admit_login_attempt(const custauth::LoginAttempt& a,
+                                                           custauth::TimeMs now) override {
+    ++writes_;
+    return base_->admit_login_attempt(a, now);
+  }
+  custauth::Result<custauth::SignInResult> record_sign_in(const custauth::LoginAttempt& a,
+                                                          const custauth::SignIn& s,
+                                                          const custauth::Clock& clock) override {
+    ++writes_;
+    return base_->record_sign_in(a, s, clock);
+  }
+  custauth::Result<custauth::LockState> record_attempt_failure(const custauth::LoginAttempt& a,
+                                                               custauth::TimeMs now) override {
+    ++writes_;
+    return base_->record_attempt_failure(a, now);
+  }
+  custauth::Status release_login_attempt(const custauth::LoginAttempt& a,
+                                         custauth::TimeMs now) override {
+    ++writes_;
+    return base_->release_login_attempt(a, now);
+  }
+  custauth::Result<custauth::ThrottleState> throttle_state(std::int64_t website_id,
+                                                           std::string_view email_key,
+                                                           custauth::TimeMs now) override {
+    ++reads_;
+    return base_->throttle_state(website_id, email_key, now);
+  }
   custauth::Status put_secret(const custauth::SecretRecord& s) override {
     ++writes_;
     return base_->put_secret(s);

@@ -140,10 +140,11 @@ CUSTAUTH_C_EXPORT void custauth_free(void* ptr);
  * Every numeric field reads 0 as "the default", so a zeroed struct (with its version set) is the
  * default configuration. Where the C++ option can be switched off, a negative value does that.
  *
- * Version 2 appended test_flags and test_seed; version 3 exchange_require_body_hash. A struct of
+ * Version 2 appended test_flags and test_seed; version 3 exchange_require_body_hash; version 4
+ * login_throttle_max_failures and login_throttle_lifetime_s. A struct of
  * an older version (a host compiled against an older custauth.h) is still accepted: the library
  * reads only the fields of its version. */
-#define CUSTAUTH_OPTIONS_VERSION 3
+#define CUSTAUTH_OPTIONS_VERSION 4
 
 /* Bits of custauth_options.test_flags (version 2). */
 #define CUSTAUTH_TEST_HANDLE 0x1u /* a test handle: see "Test handles" below */
@@ -203,13 +204,19 @@ typedef struct custauth_options {
                                      carries oauth_body_hash (the signature message); default 0.
                                      A body hash that is sent is checked either way (README,
                                      "The body of a signed request") */
+
+  /* Version 4. The token-request throttle (README, "The token-request throttle"): per email as
+     given (case-folded) and website, unknown emails too, checked before the account lock. */
+  int login_throttle_max_failures;   /* failures that close an email; default 6; negative: off */
+  int64_t login_throttle_lifetime_s; /* each failure pushes the expiry to now + this; default
+                                        1800 */
 } custauth_options;
 
 /* The defaults of the current version, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
 #define CUSTAUTH_OPTIONS_INIT                                                                    \
   {                                                                                              \
     CUSTAUTH_OPTIONS_VERSION, NULL, NULL, CUSTAUTH_TOKEN_JWT, 3600, 5, 1000, 10, 600, 600, 7200, \
-        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0                           \
+        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0, 6, 1800                  \
   }
 
 /* Fills `opts` with the defaults of `version` (1 to CUSTAUTH_OPTIONS_VERSION); for an older

@@ -86,10 +86,14 @@ constexpr int kMinCode = CUSTAUTH_EINVALIDTOKEN;
 // of a version 2 one, everything before version 3's.
 constexpr std::size_t kOptionsV1Size = offsetof(custauth_options, test_flags);
 constexpr std::size_t kOptionsV2Size = offsetof(custauth_options, exchange_require_body_hash);
+constexpr std::size_t kOptionsV3Size = offsetof(custauth_options, login_throttle_max_failures);
 
 // The bytes of a custauth_options of `version` (a known one).
 constexpr std::size_t OptionsSize(unsigned int version) {
-  return version == 1 ? kOptionsV1Size : version == 2 ? kOptionsV2Size : sizeof(custauth_options);
+  return version == 1   ? kOptionsV1Size
+         : version == 2 ? kOptionsV2Size
+         : version == 3 ? kOptionsV3Size
+                        : sizeof(custauth_options);
 }
 constexpr unsigned int kTestFlags = CUSTAUTH_TEST_HANDLE | CUSTAUTH_TEST_SEEDED;
 constexpr std::string_view kClockReadNeedsTestHandle =
@@ -481,6 +485,14 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
   a.lockout.lock_duration =
       Seconds(o->lockout_duration_s, a.lockout.lock_duration, "lockout_duration_s");
   a.lockout.window = Seconds(o->lockout_window_s, a.lockout.window, "lockout_window_s");
+  // The token-request throttle.
+  if (o->login_throttle_max_failures < 0) {
+    a.login_throttle.max_failures = 0;
+  } else if (o->login_throttle_max_failures > 0) {
+    a.login_throttle.max_failures = o->login_throttle_max_failures;
+  }
+  a.login_throttle.lifetime =
+      Seconds(o->login_throttle_lifetime_s, a.login_throttle.lifetime, "login_throttle_lifetime_s");
   // One-time secrets.
   a.reset_token_lifetime =
       Seconds(o->reset_token_lifetime_s, a.reset_token_lifetime, "reset_token_lifetime_s");
@@ -1116,6 +1128,12 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
       if (version && *version < 3)
         ca::Invalid("exchange_require_body_hash needs options version 3");
       o.exchange_require_body_hash = *v ? 1 : 0;
+    }
+    // Version 4.
+    if (a.has("login_throttle_max_failures") || a.has("login_throttle_lifetime_s")) {
+      if (version && *version < 4) ca::Invalid("login_throttle_* need options version 4");
+      int32("login_throttle_max_failures", o.login_throttle_max_failures);
+      int64("login_throttle_lifetime_s", o.login_throttle_lifetime_s);
     }
     a.done();
     const int rc = ca::Open(out, storage, &o);

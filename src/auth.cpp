@@ -67,6 +67,12 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
       options.lockout.window < 0) {
     return Status(Code::kInvalidInput, "the lockout policy has a negative value");
   }
+  if (options.login_throttle.max_failures < 0 || options.login_throttle.lifetime <= 0 ||
+      options.login_attempt_lifetime <= 0) {
+    return Status(Code::kInvalidInput,
+                  "login_throttle.max_failures must not be negative, login_throttle.lifetime and "
+                  "login_attempt_lifetime must be positive");
+  }
   if (options.argon2.max_concurrent < 1) {
     return Status(Code::kInvalidInput, "argon2.max_concurrent must be at least 1");
   }
@@ -89,6 +95,8 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
       {"tokens.revocation_refresh", options.tokens.revocation_refresh},
       {"lockout.lock_duration", options.lockout.lock_duration},
       {"lockout.window", options.lockout.window},
+      {"login_throttle.lifetime", options.login_throttle.lifetime},
+      {"login_attempt_lifetime", options.login_attempt_lifetime},
       {"reset_token_lifetime", options.reset_token_lifetime},
       {"reset_min_interval", options.reset_min_interval},
       {"otc_lifetime", options.otc_lifetime},

@@ -65,15 +65,6 @@ inline const char* SourceName(SecretSource s) {
   return "unknown";
 }
 
-// The revocation time to store when revoking at `now` a customer whose tokens were last revoked at
-// `previous`. Tokens carry iat in whole seconds, and a token issued in the same second as a
-// revocation gets the next second as its iat (TokenIssuer::issue); a second revocation within that
-// second must cover such tokens too, so it is moved to the start of the next second.
-inline TimeMs RevocationTime(TimeMs previous, TimeMs now) {
-  if (previous > 0 && previous / 1000 >= now / 1000) return (previous / 1000 + 1) * 1000;
-  return now;
-}
-
 // An operation's `email` argument: DOMAIN.md's message when it is empty, else the email rules.
 inline Status CheckEmailArgument(std::string_view email) {
   if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
@@ -92,7 +83,6 @@ using internal::IsResetTokenShape;
 using internal::kMaxLoginSecret;
 using internal::kOtcLength;
 using internal::kResetTokenLength;
-using internal::RevocationTime;
 using internal::SecretPurpose;
 using internal::SignInIncorrect;
 using internal::SourceName;
@@ -131,7 +121,9 @@ struct CustomerAuth::Impl {
   // Applies `patch` to customer `c`; with `revoke`, it also revokes the customer's tokens
   // (RevocationTime) and this handle's token cache learns it at once.
   Result<Customer> UpdateCustomer(const Customer& c, CustomerPatch patch, bool revoke, TimeMs now) {
-    if (revoke) patch.revoke_tokens_at = RevocationTime(c.tokens_revoked_at, now);
+    // The revocation time is read inside the write (decide at the write): a sign-in whose write
+    // committed before this one issued its token as of an earlier time, which this covers.
+    if (revoke) patch.revoke_clock = options.clock.get();
     auto updated = storage->update_customer(c.id, patch, now);
     if (updated.ok() && revoke) tokens->note_revocation(updated->id, updated->tokens_revoked_at);
     return updated;
@@ -188,93 +180,25 @@ struct CustomerAuth::Impl {
     return std::optional<Match>();
   }
 
-  // The login flow shared by generate_customer_token and exchange_otc.
+  // The login flow shared by generate_customer_token and exchange_otc (login.cpp): every
+  // decision is taken by a storage write (DOMAIN.md, "Under concurrency the lock bounds guesses").
   Result<std::string> Authenticate(std::string_view email, std::string_view secret,
                                    const std::vector<SecretSource>& chain,
-                                   const RequestContext& ctx, std::int64_t website_id) {
-    if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-    if (secret.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
-    if (secret.size() > kMaxLoginSecret || !IsValidEmail(email)) return SignInIncorrect();
-    const TimeMs now = this->now();
-    auto found = storage->find_customer_by_email(website_id, email);
-    if (!found.ok()) {
-      if (found.code() != Code::kNotFound) return found.status();
-      hasher->dummy_verify(secret);  // an unknown email costs what a wrong password costs
-      AuditFailure(nullptr, ctx, "unknown_email", email);
-      return SignInIncorrect();
-    }
-    const Customer& c = *found;
-    if (c.locked_at(now) || !c.is_active) {
-      hasher->dummy_verify(secret);
-      AuditFailure(&c, ctx, c.is_active ? "locked" : "inactive", email);
-      return SignInIncorrect();
-    }
-    auto match = RunChain(c, secret, chain, now);
-    if (!match.ok()) return match.status();
-    if (!match->has_value()) {
-      auto lock = storage->record_login_failure(c.id, now, options.lockout);
-      AuditFailure(&c, ctx, "wrong_secret", email);
-      if (lock.ok() && lock->newly_locked) {
-        audit("customer.lock", &c, ctx,
-              nlohmann::json({{"failures_num", lock->failures_num},
-                              {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
-                  .dump());
-      }
-      return SignInIncorrect();
-    }
-    const Match& m = **match;
-    if (m.source == SecretSource::kAdminOtc) {
-      AuditRecord r;
-      r.at = now;
-      r.event = "otc.use";
-      r.customer_id = c.id;
-      r.admin_id = m.secret->admin_id;
-      r.reason = m.secret->reason;
-      r.actor = ctx.actor;
-      r.client_ip = ctx.client_ip;
-      (void)storage->append_audit(r);
-    }
-    if (!c.confirmed) {
-      audit("login.not_confirmed", &c, ctx, nlohmann::json({{"via", SourceName(m.source)}}).dump());
-      return Status(Code::kNotConfirmed, msg::kNotConfirmed);
-    }
-    Customer current = c;
-    CustomerPatch patch;
-    bool write = false;
-    if (c.failures_num != 0 || c.first_failure || c.lock_expires) {
-      patch.clear_lock = true;
-      write = true;
-    }
-    if (m.source == SecretSource::kAccountPassword && hasher->needs_rehash(c.password_hash)) {
-      auto rehashed = hasher->hash(secret);
-      if (rehashed.ok()) {
-        patch.password_hash = std::move(rehashed).value();
-        patch.expect_password_hash = c.password_hash;
-        write = true;
-      }
-    }
-    bool rehashed = false;
-    if (write) {
-      auto updated = storage->update_customer(c.id, patch, now);
-      if (updated.ok()) {
-        current = std::move(updated).value();
-        rehashed = patch.password_hash.has_value();
-      } else if (updated.code() == Code::kConflict) {
-        // The password changed meanwhile: keep the new one, still clear the lock.
-        CustomerPatch clear;
-        clear.clear_lock = true;
-        (void)storage->update_customer(c.id, clear, now);
-      } else {
-        return updated.status();
-      }
-    }
-    auto token = tokens->issue(current);
-    if (!token.ok()) return token.status();
-    nlohmann::json detail = {{"via", SourceName(m.source)}};
-    if (rehashed) detail["rehashed"] = true;
-    audit("login.success", &c, ctx, detail.dump());
-    return token;
-  }
+                                   const RequestContext& ctx, std::int64_t website_id);
+
+  // The attempt a login for `email` on `website_id` takes (customer_id 0: an unknown email).
+  LoginAttempt Attempt(std::int64_t website_id, std::string_view email,
+                       std::int64_t customer_id) const;
+
+  struct LoginRun;  // one run of Authenticate (login.cpp)
+
+  // Attempts this process took and could not give back (storage failed at that moment: a
+  // restart, a lost connection). Given back before the next login of this handle, so that an
+  // outage does not leave the accounts it touched refused for login_attempt_lifetime.
+  std::mutex pending_mu;
+  std::vector<LoginAttempt> pending_releases;
+  void KeepForRelease(const LoginAttempt& a);
+  void ReleasePending();
 
   void AuditFailure(const Customer* c, const RequestContext& ctx, std::string_view why,
                     std::string_view email) {

@@ -439,7 +439,7 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
 
   FindOrCreateResult found_or_created;
   if (existing.ok()) {
-    // Found (and checked) above: no second, writing transaction for a returning customer.
+    // Found (and checked) above; re-checked by the sign-in write below.
     found_or_created.customer = std::move(existing).value();
   } else {
     NewCustomer nc;
@@ -457,7 +457,24 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
   }
   auto* found = &found_or_created;
   if (found->created) impl.audit("customer.create", &found->customer, as_integration);
-  auto token = impl.tokens->issue(found->customer);
+  // 7. The sign-in write: the customer is re-read under its lock, so that a deactivation (or an
+  // erasure) committed since the read above wins; the token's iat is the time read inside it.
+  SignIn sign_in;
+  sign_in.holds_attempt = false;
+  sign_in.check_lock = false;  // the lock stops password-type verifiers only
+  auto signed_in = impl.storage->record_sign_in(
+      impl.Attempt(website_id, input->email, found->customer.id), sign_in, *impl.options.clock);
+  if (!signed_in.ok()) {
+    if (signed_in.code() == Code::kAuthenticationFailed) {
+      return refuse(SignInIncorrect(), "inactive", &found->customer);
+    }
+    if (signed_in.code() == Code::kNotConfirmed) {
+      return refuse(signed_in.status(), "unconfirmed", &found->customer);
+    }
+    return signed_in.status();
+  }
+  found->customer = std::move(signed_in->customer);
+  auto token = impl.tokens->issue(found->customer, signed_in->at);
   if (!token.ok()) return token.status();
   impl.audit("exchange.success", &found->customer, as_integration,
              nlohmann::json({{"created", found->created}}).dump());

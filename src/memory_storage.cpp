@@ -111,6 +111,10 @@ class MemoryStorage final : public Storage {
       c.tokens_revoked_at = *patch.revoke_tokens_at;
       ++revocation_epoch_;
     }
+    if (patch.revoke_clock != nullptr) {
+      c.tokens_revoked_at = RevocationTime(c.tokens_revoked_at, patch.revoke_clock->now());
+      ++revocation_epoch_;
+    }
     if (patch.clear_lock) {
       c.failures_num = 0;
       c.first_failure.reset();
@@ -199,6 +203,9 @@ class MemoryStorage final : public Storage {
     for (auto& [k, r] : rewritten) audit_[k] = std::move(r);
     std::erase_if(buckets_,
                   [&](const auto& kv) { return RateBucketNamesErased(kv.first, suffixes); });
+    login_counters_.erase(internal::AccountCounterKey(id));
+    std::erase_if(login_counters_,
+                  [&](const auto& kv) { return RateBucketNamesErased(kv.first, suffixes); });
     std::erase_if(secrets_, [&](const auto& kv) { return kv.first.first == id; });
     std::erase_if(opaque_tokens_, [&](const auto& kv) { return kv.second.customer_id == id; });
     by_email_.erase({erased.website_id, EmailKey(erased.email)});
@@ -219,6 +226,40 @@ class MemoryStorage final : public Storage {
     const LockState state = ApplyLoginFailure(c, now, policy);
     c.updated_at = now;
     return state;
+  }
+
+  // --- Login attempts ---
+
+  Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn tx(*this);
+    return internal::AdmitLoginAttempt(tx, attempt, now);
+  }
+
+  Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
+                                      const Clock& clock) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn tx(*this);
+    return internal::SignInAnswer(internal::RecordSignIn(tx, attempt, sign_in, clock));
+  }
+
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn tx(*this);
+    return internal::RecordAttemptFailure(tx, attempt, now);
+  }
+
+  Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn tx(*this);
+    return internal::ReleaseLoginAttempt(tx, attempt, now);
+  }
+
+  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
+                                       TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn tx(*this);
+    return internal::ReadThrottleState(tx, website_id, email_key, now);
   }
 
   // --- One-time secrets ---
@@ -475,8 +516,53 @@ class MemoryStorage final : public Storage {
     return nullptr;
   }
 
+  // The login operations over the maps, under mu_ (held by the caller).
+  class Txn final : public internal::LoginTxn {
+   public:
+    explicit Txn(MemoryStorage& s) : s_(s) {}
+    Result<std::optional<Customer>> customer(std::int64_t id) override {
+      auto it = s_.customers_.find(id);
+      if (it == s_.customers_.end()) return std::optional<Customer>();
+      return std::optional<Customer>(it->second);
+    }
+    Status write_customer(const Customer& c) override {
+      s_.customers_.at(c.id) = c;
+      return Status::Ok();
+    }
+    Result<internal::LoginCounter> counter(const std::string& key) override {
+      auto it = s_.login_counters_.find(key);
+      if (it == s_.login_counters_.end()) return internal::LoginCounter{};
+      return it->second;
+    }
+    Status write_counter(const std::string& key, const internal::LoginCounter& c,
+                         TimeMs now) override {
+      if (c.empty_at(now)) {
+        s_.login_counters_.erase(key);
+      } else {
+        s_.login_counters_[key] = c;
+      }
+      return Status::Ok();
+    }
+    Result<std::optional<SecretRecord>> unused_secret(SecretKind kind, std::int64_t customer_id,
+                                                      std::string_view hash) override {
+      auto it = s_.secrets_.find({customer_id, kind});
+      if (it == s_.secrets_.end() || it->second.used_at.has_value() || it->second.hash != hash) {
+        return std::optional<SecretRecord>();
+      }
+      return std::optional<SecretRecord>(it->second);
+    }
+    Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) override {
+      s_.secrets_.at({customer_id, kind}).used_at = at;
+      return Status::Ok();
+    }
+
+   private:
+    MemoryStorage& s_;
+  };
+
   std::mutex mu_;
-  std::map<std::int64_t, Customer> customers_;                             // by id
+  std::map<std::string, internal::LoginCounter, std::less<>> login_counters_;  // by key
+  std::map<std::int64_t, Customer> customers_;                                 // by id
   std::map<std::pair<std::int64_t, std::string>, std::int64_t> by_email_;  // (website, EmailKey)
   std::int64_t next_customer_id_ = 1;
   std::map<std::pair<std::int64_t, SecretKind>, SecretRecord> secrets_;  // the live one per kind

@@ -342,6 +342,7 @@ class PasswordHasher::Slot {
       return;
     }
     hasher_->in_flight_ += weight_;
+    ++hasher_->computations_;
     held_ = true;
   }
   Slot(const Slot&) = delete;
@@ -416,6 +417,11 @@ void PasswordHasher::release() {
     --in_flight_;
   }
   cv_.notify_all();
+}
+
+std::uint64_t PasswordHasher::computations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return computations_;
 }
 
 int PasswordHasher::in_flight() const {

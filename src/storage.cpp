@@ -23,6 +23,33 @@ Result<Customer> Storage::delete_customer(std::int64_t /*id*/, TimeMs /*now*/) {
                 fmt::format("The storage {} cannot delete customers", describe()));
 }
 
+Result<Customer> Storage::admit_login_attempt(const LoginAttempt& /*attempt*/, TimeMs /*now*/) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot take login attempts", describe()));
+}
+
+Result<SignInResult> Storage::record_sign_in(const LoginAttempt& /*attempt*/,
+                                             const SignIn& /*sign_in*/, const Clock& /*clock*/) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot take login attempts", describe()));
+}
+
+Result<LockState> Storage::record_attempt_failure(const LoginAttempt& /*attempt*/, TimeMs /*now*/) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot take login attempts", describe()));
+}
+
+Status Storage::release_login_attempt(const LoginAttempt& /*attempt*/, TimeMs /*now*/) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot take login attempts", describe()));
+}
+
+Result<ThrottleState> Storage::throttle_state(std::int64_t /*website_id*/,
+                                              std::string_view /*email_key*/, TimeMs /*now*/) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot take login attempts", describe()));
+}
+
 namespace {
 
 bool IsAsciiAlnum(char ch) {
@@ -161,6 +188,203 @@ LockState ApplyLoginFailure(Customer& c, TimeMs now, const LockoutPolicy& policy
 }
 
 namespace internal {
+
+std::string AccountCounterKey(std::int64_t customer_id) {
+  return fmt::format("account:{}", customer_id);
+}
+
+std::string ThrottleCounterKey(std::int64_t website_id, std::string_view email_key) {
+  return fmt::format("throttle:{}:{}", website_id, email_key);
+}
+
+namespace {
+
+// The failures of c's current window at `now`: the ones a new failure would add to.
+int WindowFailures(const Customer& c, TimeMs now, const LockoutPolicy& policy) {
+  if (c.lock_expires.has_value() && *c.lock_expires <= now) return 0;
+  if (c.failures_num <= 0 || !c.first_failure.has_value()) return 0;
+  if (now - *c.first_failure >= policy.window && !c.locked_at(now)) return 0;
+  return c.failures_num;
+}
+
+bool ThrottleOn(const LoginAttempt& a) { return a.throttle.max_failures > 0; }
+
+// Takes (+1) or gives back (-1) one attempt on `key`.
+Status MoveInFlight(LoginTxn& tx, const std::string& key, int delta, TimeMs now, TimeMs lifetime) {
+  Result<LoginCounter> counter = tx.counter(key);
+  if (!counter.ok()) return counter.status();
+  LoginCounter c = *counter;
+  c.in_flight = std::max(0, c.live_in_flight(now) + delta);
+  if (delta > 0) c.in_flight_expires = now + lifetime;
+  return tx.write_counter(key, c, now);
+}
+
+// Gives back the attempt `a` holds, on both its keys.
+Status GiveBack(LoginTxn& tx, const LoginAttempt& a, TimeMs now) {
+  if (ThrottleOn(a)) {
+    CUSTAUTH_RETURN_IF_ERROR(
+        MoveInFlight(tx, ThrottleCounterKey(a.website_id, a.email_key), -1, now, 0));
+  }
+  if (a.customer_id > 0) {
+    CUSTAUTH_RETURN_IF_ERROR(MoveInFlight(tx, AccountCounterKey(a.customer_id), -1, now, 0));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Customer> AdmitLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs now) {
+  // The customer's row first: every login operation locks in this order (customer, throttle key,
+  // account key), so that concurrent ones on a server with row locks never deadlock.
+  Customer c;
+  if (a.customer_id > 0) {
+    Result<std::optional<Customer>> found = tx.customer(a.customer_id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return NoSuchCustomerId(a.customer_id);
+    c = std::move(**found);
+  }
+  const std::string throttle_key = ThrottleCounterKey(a.website_id, a.email_key);
+  if (ThrottleOn(a)) {
+    Result<LoginCounter> t = tx.counter(throttle_key);
+    if (!t.ok()) return t.status();
+    if (t->live_failures(now) + t->live_in_flight(now) >= a.throttle.max_failures) {
+      return Status(Code::kRateLimited, "Too many failed sign-in attempts for this email");
+    }
+  }
+  if (a.customer_id > 0) {
+    if (c.locked_at(now)) return Status(Code::kLocked, "The account is locked.");
+    Result<LoginCounter> acct = tx.counter(AccountCounterKey(a.customer_id));
+    if (!acct.ok()) return acct.status();
+    if (a.lockout.max_failures > 0 &&
+        WindowFailures(c, now, a.lockout) + acct->live_in_flight(now) >= a.lockout.max_failures) {
+      return Status(Code::kLocked, "The account is locked.");
+    }
+  }
+  if (ThrottleOn(a)) {
+    CUSTAUTH_RETURN_IF_ERROR(MoveInFlight(tx, throttle_key, +1, now, a.slot_lifetime));
+  }
+  if (a.customer_id > 0) {
+    CUSTAUTH_RETURN_IF_ERROR(
+        MoveInFlight(tx, AccountCounterKey(a.customer_id), +1, now, a.slot_lifetime));
+  }
+  return c;
+}
+
+Result<SignInResult> SignInAnswer(Result<SignInCommit> committed) {
+  if (!committed.ok()) return committed.status();
+  if (!committed->refusal.ok()) return committed->refusal;
+  return std::move(committed->result);
+}
+
+Result<SignInCommit> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const SignIn& s,
+                                  const Clock& clock) {
+  Result<std::optional<Customer>> found = tx.customer(a.customer_id);
+  if (!found.ok()) return found.status();
+  // Read once the customer is locked: a revocation that commits after this write reads a later
+  // time, one that committed before it is seen here.
+  const TimeMs now = clock.now();
+  // Gives the attempt back and commits that, answering `why`.
+  auto refuse = [&](Status why) -> Result<SignInCommit> {
+    if (s.holds_attempt) CUSTAUTH_RETURN_IF_ERROR(GiveBack(tx, a, now));
+    return SignInCommit{std::move(why), {}};
+  };
+  if (!found->has_value() || !(*found)->is_active) {
+    return refuse(Status(Code::kAuthenticationFailed, msg::kSignInIncorrect));
+  }
+  SignInCommit commit;
+  SignInResult& out = commit.result;
+  out.customer = std::move(**found);
+  out.at = now;
+  Customer& c = out.customer;
+  if (s.check_lock && c.locked_at(now))
+    return refuse(Status(Code::kLocked, "The account is locked."));
+  if (s.secret_kind) {
+    Result<std::optional<SecretRecord>> secret =
+        tx.unused_secret(*s.secret_kind, c.id, s.secret_hash);
+    if (!secret.ok()) return secret.status();
+    if (!secret->has_value()) return Status(Code::kNotFound, "No such secret");
+    if (now >= (*secret)->expires_at) return Status(Code::kExpired, "The secret is expired");
+    out.secret = std::move(**secret);
+  }
+  if (!c.confirmed) return refuse(Status(Code::kNotConfirmed, msg::kNotConfirmed));
+  if (out.secret) {
+    CUSTAUTH_RETURN_IF_ERROR(tx.mark_secret_used(*s.secret_kind, c.id, now));
+    out.secret->used_at = now;
+  }
+  bool changed = false;
+  if (s.holds_attempt) {
+    CUSTAUTH_RETURN_IF_ERROR(GiveBack(tx, a, now));
+    if (ThrottleOn(a)) {
+      const std::string key = ThrottleCounterKey(a.website_id, a.email_key);
+      Result<LoginCounter> t = tx.counter(key);
+      if (!t.ok()) return t.status();
+      LoginCounter cleared = *t;
+      cleared.failures = 0;
+      cleared.expires_at = 0;
+      CUSTAUTH_RETURN_IF_ERROR(tx.write_counter(key, cleared, now));
+    }
+    if (c.failures_num != 0 || c.first_failure || c.lock_expires) {
+      c.failures_num = 0;
+      c.first_failure.reset();
+      c.lock_expires.reset();
+      changed = true;
+    }
+  }
+  if (s.password_hash && c.password_hash == s.expect_password_hash) {
+    c.password_hash = *s.password_hash;
+    out.rehashed = true;
+    changed = true;
+  }
+  if (changed) {
+    c.updated_at = now;
+    CUSTAUTH_RETURN_IF_ERROR(tx.write_customer(c));
+  }
+  return commit;
+}
+
+Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now) {
+  std::optional<Customer> c;
+  if (a.customer_id > 0) {
+    Result<std::optional<Customer>> found = tx.customer(a.customer_id);
+    if (!found.ok()) return found.status();
+    c = std::move(found).value();
+  }
+  CUSTAUTH_RETURN_IF_ERROR(GiveBack(tx, a, now));
+  if (ThrottleOn(a)) {
+    const std::string key = ThrottleCounterKey(a.website_id, a.email_key);
+    Result<LoginCounter> t = tx.counter(key);
+    if (!t.ok()) return t.status();
+    LoginCounter counted = *t;
+    counted.failures = counted.live_failures(now) + 1;
+    counted.expires_at = now + a.throttle.lifetime;
+    CUSTAUTH_RETURN_IF_ERROR(tx.write_counter(key, counted, now));
+  }
+  LockState state;
+  if (c) {
+    state = ApplyLoginFailure(*c, now, a.lockout);
+    c->updated_at = now;
+    CUSTAUTH_RETURN_IF_ERROR(tx.write_customer(*c));
+  }
+  return state;
+}
+
+Status ReleaseLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs now) {
+  if (a.customer_id > 0) {
+    Result<std::optional<Customer>> found = tx.customer(a.customer_id);
+    if (!found.ok()) return found.status();
+  }
+  return GiveBack(tx, a, now);
+}
+
+Result<ThrottleState> ReadThrottleState(LoginTxn& tx, std::int64_t website_id,
+                                        std::string_view email_key, TimeMs now) {
+  Result<LoginCounter> t = tx.counter(ThrottleCounterKey(website_id, email_key));
+  if (!t.ok()) return t.status();
+  ThrottleState out;
+  out.failures = t->live_failures(now);
+  if (out.failures > 0) out.expires_at = t->expires_at;
+  return out;
+}
 
 // (Built by appending: g++ 12 at -O2 warns falsely about std::string::replace here, -Wrestrict.)
 Status NoSuchEmail(std::string_view email) {

@@ -534,8 +534,11 @@ TokenIssuer::~TokenIssuer() = default;
 const TokenOptions& TokenIssuer::options() const { return impl_->options; }
 
 Result<std::string> TokenIssuer::issue(const Customer& customer) {
+  return issue(customer, impl_->clock.now());
+}
+
+Result<std::string> TokenIssuer::issue(const Customer& customer, TimeMs now) {
   if (customer.id <= 0) return Status(Code::kInvalidInput, "the customer has no id");
-  const TimeMs now = impl_->clock.now();
   if (impl_->options.format == TokenFormat::kOpaque) {
     static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     const Ring* r = impl_->CurrentRing();

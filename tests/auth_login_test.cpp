@@ -31,6 +31,9 @@ struct Fixture {
     o.argon2 = CheapArgon2ForTests();
     o.clock = clock;
     o.keys = GenerateKeys(*SystemRandom::Shared());
+    // These tests send 10 and more wrong passwords to reach the account lock: the token-request
+    // throttle (6) is off here; login_throttle_test.cpp has it.
+    o.login_throttle.max_failures = 0;
     auto a = CustomerAuth::Open(storage, o);
     REQUIRE(a.ok());
     auth = std::move(a).value();

@@ -241,7 +241,8 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
   o.clock = std::make_shared<ManualClock>(kNow);
   o.random = std::make_shared<SeededRandom>(11);
   o.argon2 = CheapArgon2ForTests();
-  o.lockout.max_failures = 1000;  // failures are counted; no case locks the account
+  o.lockout.max_failures = 1000;      // failures are counted; no case locks the account
+  o.login_throttle.max_failures = 0;  // nor closes an email
   auto made = CustomerAuth::Open(storage, o);
   REQUIRE(made.ok());
   CustomerAuth& auth = **made;
@@ -291,6 +292,7 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
   copts.argon2_opslimit = 1;
   copts.argon2_memlimit = 8192;
   copts.lockout_max_failures = 1000;
+  copts.login_throttle_max_failures = -1;
   // A test handle, so that its clock agrees with the C++ handle's (failure windows, expiry).
   copts.test_flags = CUSTAUTH_TEST_HANDLE;
   custauth_t* cdb = nullptr;

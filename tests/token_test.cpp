@@ -61,6 +61,28 @@ class CountingStorage final : public Storage {
     ++calls;
     return base_->record_login_failure(id, now, p);
   }
+  Result<Customer> admit_login_attempt(const LoginAttempt& a, TimeMs now) override {
+    ++calls;
+    return base_->admit_login_attempt(a, now);
+  }
+  Result<SignInResult> record_sign_in(const LoginAttempt& a, const SignIn& s,
+                                      const Clock& clock) override {
+    ++calls;
+    return base_->record_sign_in(a, s, clock);
+  }
+  Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now) override {
+    ++calls;
+    return base_->record_attempt_failure(a, now);
+  }
+  Status release_login_attempt(const LoginAttempt& a, TimeMs now) override {
+    ++calls;
+    return base_->release_login_attempt(a, now);
+  }
+  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
+                                       TimeMs now) override {
+    ++calls;
+    return base_->throttle_state(website_id, email_key, now);
+  }
   Status put_secret(const SecretRecord& s) override {
     ++calls;
     return base_->put_secret(s);

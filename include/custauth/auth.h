@@ -61,6 +61,14 @@ struct AuthOptions {
   Argon2Options argon2;
   // Default: 10 failures within 10 minutes lock for 10 minutes.
   LockoutPolicy lockout;
+  // The token-request throttle (the platform's oauth/authentication_lock), keyed by the email as
+  // given (case-folded) and the website, unknown emails included; checked before the account
+  // lock and before any hash. Default: 6 failures, each pushing the expiry to now + 1800 s; a
+  // success clears it. max_failures 0 turns it off.
+  ThrottlePolicy login_throttle;
+  // How long a login attempt taken and never settled (its process crashed) keeps counting
+  // against the throttle and the lock. Default: 1 minute.
+  TimeMs login_attempt_lifetime = kMinute;
   // The order and membership of generateCustomerToken's chain. Default: the platform's.
   std::vector<SecretSource> verifier_chain = {SecretSource::kAccountPassword,
                                               SecretSource::kResetToken, SecretSource::kAdminOtc};

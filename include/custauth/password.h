@@ -74,6 +74,9 @@ class CUSTAUTH_EXPORT PasswordHasher {
   // Argon2 slots in use right now in this process (a computation needing more than memlimit holds
   // several), for tests and metrics.
   int in_flight() const;
+  // Computations (hash, verify, dummy_verify) that got a slot since this hasher was made, in this
+  // process: what tests count to show a refusal ran none.
+  std::uint64_t computations() const;
 
  private:
   class Slot;
@@ -85,6 +88,7 @@ class CUSTAUTH_EXPORT PasswordHasher {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   int in_flight_ = 0;
+  std::uint64_t computations_ = 0;
 };
 
 // The platform's legacy format, exposed for tests and for the import tool.

@@ -95,6 +95,11 @@ struct CustomerPatch {
   std::optional<std::string> expect_password_hash;
   // Raises tokens_revoked_at to this time (never lowers it).
   std::optional<TimeMs> revoke_tokens_at;
+  // When set, the update also revokes the customer's tokens as of a time read from this clock
+  // INSIDE the write (RevocationTime(stored tokens_revoked_at, revoke_clock->now())), so that a
+  // token whose sign-in write committed before this one is revoked by it (decide at the write).
+  // The clock must outlive the call.
+  const Clock* revoke_clock = nullptr;
   // Clears failures_num, first_failure and lock_expires.
   bool clear_lock = false;
 };
@@ -173,6 +178,15 @@ struct LockState {
 // which read the customer and write these fields back in one transaction.
 CUSTAUTH_EXPORT LockState ApplyLoginFailure(Customer& c, TimeMs now, const LockoutPolicy& policy);
 
+// The revocation time to store when revoking at `now` a customer whose tokens were last revoked at
+// `previous`. Tokens carry iat in whole seconds, and a token issued in the same second as a
+// revocation gets the next second as its iat (TokenIssuer::issue); a second revocation within that
+// second must cover such tokens too, so it is moved to the start of the next second.
+inline TimeMs RevocationTime(TimeMs previous, TimeMs now) {
+  if (previous > 0 && previous / 1000 >= now / 1000) return (previous / 1000 + 1) * 1000;
+  return now;
+}
+
 // ---------------------------------------------------------------------------------------------
 // One-time secrets: password-reset tokens and admin one-time codes. Stored as keyed hashes; a
 // customer has at most one live secret of each kind (issuing a new one replaces the old).
@@ -191,6 +205,65 @@ struct SecretRecord {
   std::optional<std::int64_t> admin_id;
   std::string reason;
   std::optional<TimeMs> used_at;  // set by consume
+};
+
+// ---------------------------------------------------------------------------------------------
+// Login attempts, decided at the write (DOMAIN.md, generateCustomerToken: "Two locks", "Under
+// concurrency the lock bounds guesses"). A login takes an attempt (admit_login_attempt) before it
+// verifies anything, and settles it with exactly one of record_sign_in (a secret matched),
+// record_attempt_failure (none did) or release_login_attempt (the machinery failed). Each is one
+// atomic write. An attempt not settled (a crashed process) stops counting slot_lifetime after the
+// last attempt taken on the same key.
+
+// The token-request throttle (the platform's oauth/authentication_lock), keyed by the email as
+// given (case-folded) and the website, for unknown emails too.
+struct ThrottlePolicy {
+  // Failures that close the key. 0 turns the throttle off. Default: the platform's 6.
+  int max_failures = 6;
+  // Each failure pushes the key's expiry to now + this. Default: the platform's 1800 s.
+  TimeMs lifetime = 1800 * kSecond;
+};
+
+struct LoginAttempt {
+  // The customer the email names; 0 for an unknown email (then only the throttle applies).
+  std::int64_t customer_id = 0;
+  // The throttle's key: the website and the email as given, case-folded (EmailKey).
+  std::int64_t website_id = kDefaultWebsiteId;
+  std::string email_key;
+  LockoutPolicy lockout;
+  ThrottlePolicy throttle;
+  // How long an attempt taken and never settled keeps counting. Default: 1 minute.
+  TimeMs slot_lifetime = kMinute;
+};
+
+// What record_sign_in writes, besides giving back the attempt (when it holds one).
+struct SignIn {
+  // Whether an attempt was taken for this sign-in (a login: yes; an external login: no).
+  bool holds_attempt = true;
+  // Refuse with kLocked when the account is locked at the write (password-type verifiers).
+  bool check_lock = true;
+  // A one-time secret that matched is consumed by this write, judged at its time: the customer's
+  // unused secret of this kind with this hash. None such: kNotFound (none) or kExpired, and the
+  // write changes nothing (the attempt stays taken, for the next verifier or a failure).
+  std::optional<SecretKind> secret_kind;
+  std::string secret_hash;
+  // A rehash of the password that matched: applied only when the stored hash still equals
+  // expect_password_hash (a concurrent change wins, and the sign-in still succeeds).
+  std::optional<std::string> password_hash;
+  std::string expect_password_hash;
+};
+
+struct SignInResult {
+  Customer customer;  // as written
+  TimeMs at = 0;      // the time read inside the write; a token's iat is taken from it
+  std::optional<SecretRecord> secret;  // the one-time secret consumed
+  bool rehashed = false;
+};
+
+// The throttle's state for a key, for tests and tools.
+struct ThrottleState {
+  int failures = 0;       // counted while now < expires_at
+  TimeMs expires_at = 0;  // 0: none
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -359,6 +432,44 @@ class CUSTAUTH_EXPORT Storage {
   // recorded while locked extends the lock; CustomerAuth records none while locked). kNotFound.
   virtual Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
                                                  const LockoutPolicy& policy) = 0;
+
+  // --- Login attempts (decided at the write; see LoginAttempt) ---
+  //
+  // The built-in backends all implement these; the defaults refuse with kUnsupported (a backend
+  // written before them cannot serve logins).
+
+  // Takes one attempt, atomically, or refuses and changes nothing:
+  //   kRateLimited  the throttle is on and its key's failures (while unexpired) plus the attempts
+  //                 in flight on it reach throttle.max_failures;
+  //   kLocked       the account is locked (lock_expires > now), or lockout.max_failures > 0 and the
+  //                 failures of the current window plus the attempts in flight reach it;
+  //   kNotFound     customer_id > 0 names no customer.
+  // Otherwise records one attempt in flight on the throttle key (when the throttle is on) and on
+  // the customer, and returns the customer as read inside the write (a default Customer when
+  // customer_id is 0).
+  virtual Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now);
+
+  // Records a successful sign-in of attempt.customer_id in ONE write, with `clock` read inside it:
+  // refuses (giving back the attempt, changing nothing else) with kAuthenticationFailed when the
+  // customer is gone or inactive, kLocked when sign_in.check_lock and the account is locked, and
+  // kNotConfirmed when the customer is unconfirmed (a matching one-time secret is then NOT spent);
+  // see SignIn::secret_kind for a secret that does not match. Otherwise gives back the attempt,
+  // clears the throttle key and the lock state (when it holds an attempt), consumes the secret,
+  // rehashes, and returns the customer with the time read.
+  virtual Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
+                                              const Clock& clock);
+
+  // Settles the attempt into a failure: gives it back, adds one failure to the throttle key (its
+  // expiry pushed to now + throttle.lifetime) and to the customer as record_login_failure does
+  // (customer_id > 0 and still there). Returns the customer's lock state after it.
+  virtual Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now);
+
+  // Gives the attempt back without counting anything (the flow failed before deciding).
+  virtual Status release_login_attempt(const LoginAttempt& attempt, TimeMs now);
+
+  // The throttle's state for (website_id, email_key) at `now`.
+  virtual Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
+                                               TimeMs now);
 
   // --- One-time secrets ---
 

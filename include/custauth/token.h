@@ -77,6 +77,10 @@ class CUSTAUTH_EXPORT TokenIssuer {
   // customer's tokens were revoked within the current second, iat is the next second (so the new
   // token is not itself revoked). kStorage (opaque tokens are stored).
   Result<std::string> issue(const Customer& customer);
+  // The same, issued as of `issued_at` (the time a sign-in write read inside its transaction)
+  // instead of now: a revocation that committed after that write read a later time, so it
+  // covers the token (decided at the write).
+  Result<std::string> issue(const Customer& customer, TimeMs issued_at);
 
   // The claims of a valid token, or kInvalidToken with a message naming the first failed check
   // ("The token is malformed.", "The token signature is invalid.", "The token algorithm is not

@@ -1047,6 +1047,10 @@ class PostgresStorage final : public Storage {
         c.tokens_revoked_at = *patch.revoke_tokens_at;
         CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
       }
+      if (patch.revoke_clock != nullptr) {  // read once the row is locked: inside the write
+        c.tokens_revoked_at = RevocationTime(c.tokens_revoked_at, patch.revoke_clock->now());
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
+      }
       if (patch.clear_lock) {
         c.failures_num = 0;
         c.first_failure.reset();
@@ -1095,6 +1099,12 @@ class PostgresStorage final : public Storage {
             "DELETE FROM rate_buckets WHERE right(bucket, length($1)) = $1",
             Params().Text(suffix)));
       }
+      CUSTAUTH_RETURN_IF_ERROR(conn.Run("DELETE FROM login_counters WHERE key = $1",
+                                        Params().Text(internal::AccountCounterKey(id))));
+      for (const std::string& suffix : ErasedRateBucketSuffixes(c, client_ips)) {
+        CUSTAUTH_RETURN_IF_ERROR(conn.Run(
+            "DELETE FROM login_counters WHERE right(key, length($1)) = $1", Params().Text(suffix)));
+      }
       for (const char* sql : {"DELETE FROM secrets WHERE customer_id = $1",
                               "DELETE FROM opaque_tokens WHERE customer_id = $1",
                               "DELETE FROM customers WHERE id = $1"}) {
@@ -1125,6 +1135,47 @@ class PostgresStorage final : public Storage {
                        .Int(now)
                        .Int(customer_id)));
       return state;
+    });
+  }
+
+  // --- Login attempts: each one transaction (storage_internal.h). The customer's row lock, then
+  // a transaction-scoped advisory lock per counter key, serialize them across servers.
+
+  Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Customer> {
+      Txn tx(conn, /*lock=*/true);
+      return internal::AdmitLoginAttempt(tx, attempt, now);
+    });
+  }
+
+  Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
+                                      const Clock& clock) override {
+    return internal::SignInAnswer(
+        Transact(Tx::kTransaction, [&](Connection& conn) -> Result<internal::SignInCommit> {
+          Txn tx(conn, /*lock=*/true);
+          return internal::RecordSignIn(tx, attempt, sign_in, clock);
+        }));
+  }
+
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<LockState> {
+      Txn tx(conn, /*lock=*/true);
+      return internal::RecordAttemptFailure(tx, attempt, now);
+    });
+  }
+
+  Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
+    return Transact(Tx::kTransaction, [&](Connection& conn) -> Status {
+      Txn tx(conn, /*lock=*/true);
+      return internal::ReleaseLoginAttempt(tx, attempt, now);
+    });
+  }
+
+  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
+                                       TimeMs now) override {
+    return Transact(Tx::kRead, [&](Connection& conn) -> Result<ThrottleState> {
+      Txn tx(conn, /*lock=*/false);
+      return internal::ReadThrottleState(tx, website_id, email_key, now);
     });
   }
 
@@ -1886,6 +1937,82 @@ class PostgresStorage final : public Storage {
     for (std::string& literal : columns.Finish()) p.Literal(std::move(literal));
     return p;
   }
+
+  // The login operations inside one transaction: the customer's row lock, and an advisory lock
+  // per counter key (a counter row may not exist yet, or be deleted by the holder).
+  class Txn final : public internal::LoginTxn {
+   public:
+    Txn(Connection& conn, bool lock) : conn_(conn), lock_(lock) {}
+    Result<std::optional<Customer>> customer(std::int64_t id) override {
+      Result<Rows> rows =
+          conn_.Exec(lock_ ? kLockCustomerById : kSelectCustomerById, Params().Int(id));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return std::optional<Customer>();
+      return std::optional<Customer>(CustomerFromRow(*rows, 0));
+    }
+    Status write_customer(const Customer& c) override { return WriteCustomer(conn_, c); }
+    Result<internal::LoginCounter> counter(const std::string& key) override {
+      if (lock_) {
+        CUSTAUTH_RETURN_IF_ERROR(
+            conn_.Run("SELECT pg_advisory_xact_lock(7411, hashtext($1))", Params().Text(key)));
+      }
+      Result<Rows> rows = conn_.Exec(
+          "SELECT failures, expires_at, in_flight, in_flight_expires FROM login_counters "
+          "WHERE key = $1",
+          Params().Text(key));
+      if (!rows.ok()) return rows.status();
+      internal::LoginCounter c;
+      if (rows->empty()) return c;
+      c.failures = static_cast<int>(rows->Int(0, 0));
+      c.expires_at = rows->Int(0, 1);
+      c.in_flight = static_cast<int>(rows->Int(0, 2));
+      c.in_flight_expires = rows->Int(0, 3);
+      return c;
+    }
+    Status write_counter(const std::string& key, const internal::LoginCounter& c,
+                         TimeMs now) override {
+      if (c.empty_at(now)) {
+        return conn_.Run("DELETE FROM login_counters WHERE key = $1", Params().Text(key));
+      }
+      return conn_.Run(
+          "INSERT INTO login_counters (key, failures, expires_at, in_flight, in_flight_expires) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET "
+          "failures = excluded.failures, expires_at = excluded.expires_at, "
+          "in_flight = excluded.in_flight, in_flight_expires = excluded.in_flight_expires",
+          Params()
+              .Text(key)
+              .Int(c.failures)
+              .Int(c.expires_at)
+              .Int(c.in_flight)
+              .Int(c.in_flight_expires));
+    }
+    Result<std::optional<SecretRecord>> unused_secret(SecretKind kind, std::int64_t customer_id,
+                                                      std::string_view hash) override {
+      Result<Rows> rows = conn_.Exec(
+          "SELECT created_at, expires_at, admin_id, reason FROM secrets WHERE customer_id = $1 "
+          "AND kind = $2 AND hash = $3 AND used_at IS NULL FOR UPDATE",
+          Params().Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash));
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return std::optional<SecretRecord>();
+      SecretRecord r;
+      r.kind = kind;
+      r.customer_id = customer_id;
+      r.hash = std::string(hash);
+      r.created_at = rows->Int(0, 0);
+      r.expires_at = rows->Int(0, 1);
+      r.admin_id = rows->OptInt(0, 2);
+      r.reason = rows->Text(0, 3);
+      return std::optional<SecretRecord>(std::move(r));
+    }
+    Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) override {
+      return conn_.Run("UPDATE secrets SET used_at = $1 WHERE customer_id = $2 AND kind = $3",
+                       Params().Int(at).Int(customer_id).Int(static_cast<int>(kind)));
+    }
+
+   private:
+    Connection& conn_;
+    bool lock_;
+  };
 
   static Status WriteCustomer(Connection& conn, const Customer& c) {
     return conn.Run(kUpdateCustomer, Params()

@@ -171,6 +171,16 @@ CREATE TABLE custauth_call_outcomes (
 );
 CREATE INDEX custauth_call_outcomes_at ON custauth_call_outcomes (at);
 )sql",
+    // 2 -> 3: login counters (attempts in flight per account, the token-request throttle).
+    R"sql(
+CREATE TABLE login_counters (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL DEFAULT 0,
+  expires_at BIGINT NOT NULL DEFAULT 0,
+  in_flight INTEGER NOT NULL DEFAULT 0,
+  in_flight_expires BIGINT NOT NULL DEFAULT 0
+);
+)sql",
 };
 
 // The schema version this build writes and reads: the number of migrations.

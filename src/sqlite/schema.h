@@ -24,6 +24,9 @@
 //   imported id moves the next one past it). Ids are never reused, even after the newest customer
 //   is gone, and none is assigned above 2^53 - 1. (Version 1 let SQLite pick the rowid:
 //   max(rowid) + 1, reused after a delete of the newest, and random past 2^63 - 1.)
+// - login_counters holds, by key, what a login takes before it verifies a secret: the attempts in
+//   flight on an account ("account:<id>") and the token-request throttle of an email
+//   ("throttle:<website>:<email_key>"), each with its expiry; a row with nothing left is deleted.
 // - rate_buckets remembers the widest window any rule has used on a bucket, so that pruning never
 //   drops an event some rule still counts.
 #ifndef CUSTAUTH_SRC_SQLITE_SCHEMA_H_
@@ -144,6 +147,16 @@ CREATE TRIGGER customers_last_id AFTER INSERT ON customers
 BEGIN
   UPDATE customer_ids SET last_id = NEW.id WHERE id = 1 AND last_id < NEW.id;
 END;
+)sql",
+    // 2 -> 3: login counters (attempts in flight per account, the token-request throttle).
+    R"sql(
+CREATE TABLE login_counters (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL DEFAULT 0,
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  in_flight INTEGER NOT NULL DEFAULT 0,
+  in_flight_expires INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -598,6 +598,10 @@ class SqliteStorage final : public Storage {
         c.tokens_revoked_at = *patch.revoke_tokens_at;
         CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
       }
+      if (patch.revoke_clock != nullptr) {  // read inside the write (BEGIN IMMEDIATE holds it)
+        c.tokens_revoked_at = RevocationTime(c.tokens_revoked_at, patch.revoke_clock->now());
+        CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
+      }
       if (patch.clear_lock) {
         c.failures_num = 0;
         c.first_failure.reset();
@@ -660,6 +664,16 @@ class SqliteStorage final : public Storage {
         st.Text(suffix);
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
       }
+      {
+        Stmt st(conn, "DELETE FROM login_counters WHERE key = ?1");
+        st.Text(internal::AccountCounterKey(id));
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      }
+      for (const std::string& suffix : ErasedRateBucketSuffixes(c, client_ips)) {
+        Stmt st(conn, "DELETE FROM login_counters WHERE substr(key, -length(?1)) = ?1");
+        st.Text(suffix);
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      }
       for (std::string_view sql : {"DELETE FROM secrets WHERE customer_id = ?1",
                                    "DELETE FROM opaque_tokens WHERE customer_id = ?1",
                                    "DELETE FROM customers WHERE id = ?1"}) {
@@ -691,6 +705,46 @@ class SqliteStorage final : public Storage {
       c.updated_at = now;
       CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
       return state;
+    });
+  }
+
+  // --- Login attempts: each one BEGIN IMMEDIATE transaction (storage_internal.h) ---
+
+  Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
+      Txn tx(conn);
+      return internal::AdmitLoginAttempt(tx, attempt, now);
+    });
+  }
+
+  Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
+                                      const Clock& clock) override {
+    return internal::SignInAnswer(
+        Transact(Tx::kWrite, [&](Connection& conn) -> Result<internal::SignInCommit> {
+          Txn tx(conn);
+          return internal::RecordSignIn(tx, attempt, sign_in, clock);
+        }));
+  }
+
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<LockState> {
+      Txn tx(conn);
+      return internal::RecordAttemptFailure(tx, attempt, now);
+    });
+  }
+
+  Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      Txn tx(conn);
+      return internal::ReleaseLoginAttempt(tx, attempt, now);
+    });
+  }
+
+  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
+                                       TimeMs now) override {
+    return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<ThrottleState> {
+      Txn tx(conn);
+      return internal::ReadThrottleState(tx, website_id, email_key, now);
     });
   }
 
@@ -1293,6 +1347,78 @@ class SqliteStorage final : public Storage {
   }
 
   // --- Helpers that run inside a transaction ---
+
+  // The login operations inside one BEGIN IMMEDIATE transaction (which already holds the lock).
+  class Txn final : public internal::LoginTxn {
+   public:
+    explicit Txn(Connection& conn) : conn_(conn) {}
+    Result<std::optional<Customer>> customer(std::int64_t id) override {
+      Stmt st(conn_, kSelectCustomerById);
+      st.Int(id);
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return std::optional<Customer>();
+      return std::optional<Customer>(CustomerFromRow(st));
+    }
+    Status write_customer(const Customer& c) override { return WriteCustomer(conn_, c); }
+    Result<internal::LoginCounter> counter(const std::string& key) override {
+      Stmt st(conn_,
+              "SELECT failures, expires_at, in_flight, in_flight_expires FROM login_counters "
+              "WHERE key = ?1");
+      st.Text(key);
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      internal::LoginCounter c;
+      if (!*row) return c;
+      c.failures = static_cast<int>(st.ColInt(0));
+      c.expires_at = st.ColInt(1);
+      c.in_flight = static_cast<int>(st.ColInt(2));
+      c.in_flight_expires = st.ColInt(3);
+      return c;
+    }
+    Status write_counter(const std::string& key, const internal::LoginCounter& c,
+                         TimeMs now) override {
+      if (c.empty_at(now)) {
+        Stmt st(conn_, "DELETE FROM login_counters WHERE key = ?1");
+        st.Text(key);
+        return st.Run();
+      }
+      Stmt st(conn_,
+              "INSERT INTO login_counters (key, failures, expires_at, in_flight, "
+              "in_flight_expires) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+              "failures = excluded.failures, expires_at = excluded.expires_at, "
+              "in_flight = excluded.in_flight, in_flight_expires = excluded.in_flight_expires");
+      st.Text(key).Int(c.failures).Int(c.expires_at).Int(c.in_flight).Int(c.in_flight_expires);
+      return st.Run();
+    }
+    Result<std::optional<SecretRecord>> unused_secret(SecretKind kind, std::int64_t customer_id,
+                                                      std::string_view hash) override {
+      Stmt st(conn_,
+              "SELECT created_at, expires_at, admin_id, reason FROM secrets WHERE "
+              "customer_id = ?1 AND kind = ?2 AND hash = ?3 AND used_at IS NULL");
+      st.Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return std::optional<SecretRecord>();
+      SecretRecord r;
+      r.kind = kind;
+      r.customer_id = customer_id;
+      r.hash = std::string(hash);
+      r.created_at = st.ColInt(0);
+      r.expires_at = st.ColInt(1);
+      r.admin_id = st.ColOptInt(2);
+      r.reason = st.ColText(3);
+      return std::optional<SecretRecord>(std::move(r));
+    }
+    Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) override {
+      Stmt st(conn_, "UPDATE secrets SET used_at = ?1 WHERE customer_id = ?2 AND kind = ?3");
+      st.Int(at).Int(customer_id).Int(static_cast<int>(kind));
+      return st.Run();
+    }
+
+   private:
+    Connection& conn_;
+  };
 
   static Result<Customer> FindById(Connection& conn, std::int64_t id) {
     Stmt st(conn, kSelectCustomerById);

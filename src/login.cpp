@@ -1,0 +1,241 @@
+// custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The login flow (generateCustomerToken, exchange_otc), decided at the write (DOMAIN.md,
+// generateCustomerToken; DESIGN.md, "Rules"):
+//   1. read the customer (no decision is taken on it);
+//   2. take an attempt: one storage write that refuses when the token-request throttle or the
+//      account lock is closed, counting the attempts in flight as failures, so that at most
+//      max_failures guesses are ever evaluated at once, on any number of servers;
+//   3. run the chain: the account password (Argon2 and the other formats), then the one-time
+//      secrets, which are judged and consumed by the write of step 4;
+//   4. settle the attempt in one write: a sign-in (re-checks active and not locked, gives the
+//      attempt back, reads the time the token's iat is taken from) or a failure (counts it, locks).
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth_impl.h"
+
+namespace custauth {
+
+LoginAttempt CustomerAuth::Impl::Attempt(std::int64_t website_id, std::string_view email,
+                                         std::int64_t customer_id) const {
+  LoginAttempt a;
+  a.customer_id = customer_id;
+  a.website_id = website_id;
+  a.email_key = EmailKey(email);
+  a.lockout = options.lockout;
+  a.throttle = options.login_throttle;
+  a.slot_lifetime = options.login_attempt_lifetime;
+  return a;
+}
+
+void CustomerAuth::Impl::KeepForRelease(const LoginAttempt& a) {
+  constexpr std::size_t kMaxPending = 4096;  // beyond, the attempts' own expiry gives them back
+  std::lock_guard<std::mutex> lock(pending_mu);
+  if (pending_releases.size() < kMaxPending) pending_releases.push_back(a);
+}
+
+void CustomerAuth::Impl::ReleasePending() {
+  std::vector<LoginAttempt> pending;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu);
+    if (pending_releases.empty()) return;
+    pending.swap(pending_releases);
+  }
+  for (const LoginAttempt& a : pending) {
+    const Status s = storage->release_login_attempt(a, now());
+    if (!s.ok() && s.code() == Code::kStorage) KeepForRelease(a);
+  }
+}
+
+struct CustomerAuth::Impl::LoginRun {
+  Impl& impl;
+  std::string_view email;
+  std::string_view secret;
+  const RequestContext& ctx;
+  LoginAttempt attempt;
+  Customer customer;  // as read by the attempt's write
+
+  // Whether the attempt counts anywhere (an unknown email with the throttle off does not).
+  bool Counted() const { return attempt.customer_id > 0 || attempt.throttle.max_failures > 0; }
+
+  // The attempt was refused (throttle or lock): nothing was verified, nothing changed.
+  Status Refused(const Status& s, const Customer* c) {
+    impl.AuditFailure(c, ctx, s.code() == Code::kRateLimited ? "throttled" : "locked", email);
+    return SignInIncorrect();
+  }
+
+  // No verifier matched: the attempt becomes a failure (and may lock the account).
+  Status Failed(const char* why, const Customer* c) {
+    Result<LockState> lock = LockState{};
+    if (Counted()) lock = impl.storage->record_attempt_failure(attempt, impl.now());
+    impl.AuditFailure(c, ctx, why, email);
+    if (c != nullptr && lock.ok() && lock->newly_locked) {
+      impl.audit("customer.lock", c, ctx,
+                 nlohmann::json({{"failures_num", lock->failures_num},
+                                 {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
+                     .dump());
+    }
+    if (!lock.ok() && lock.code() == Code::kStorage) impl.KeepForRelease(attempt);
+    if (!lock.ok() && lock.code() != Code::kNotFound) return lock.status();
+    return SignInIncorrect();
+  }
+
+  // The flow stopped before deciding (the hasher's limit, storage): the attempt is given back.
+  Status Abandoned(Status s) {
+    if (!Counted()) return s;
+    const Status released = impl.storage->release_login_attempt(attempt, impl.now());
+    if (released.code() == Code::kStorage) impl.KeepForRelease(attempt);
+    return s;
+  }
+
+  // What one verifier of the chain found.
+  enum class Outcome { kNoMatch, kDone };
+
+  Outcome TryPassword(Result<std::string>& out) {
+    if (!customer.has_password()) {
+      impl.hasher->dummy_verify(secret);
+      return Outcome::kNoMatch;
+    }
+    auto ok = impl.hasher->verify(secret, customer.password_hash);
+    if (!ok.ok()) {
+      if (ok.code() == Code::kInvalidInput) return Outcome::kNoMatch;  // unreadable: never matches
+      out = Abandoned(ok.status());
+      return Outcome::kDone;
+    }
+    if (!*ok) return Outcome::kNoMatch;
+    SignIn s;
+    if (impl.hasher->needs_rehash(customer.password_hash)) {
+      auto rehashed = impl.hasher->hash(secret);
+      if (rehashed.ok()) {
+        s.password_hash = std::move(rehashed).value();
+        s.expect_password_hash = customer.password_hash;
+      }
+    }
+    out = Finish(SecretSource::kAccountPassword,
+                 impl.storage->record_sign_in(attempt, s, WallClock()));
+    return Outcome::kDone;
+  }
+
+  Outcome TryOneTimeSecret(SecretSource source, Result<std::string>& out) {
+    const bool otc = source == SecretSource::kAdminOtc;
+    if (otc ? !IsOtcShape(secret) : !IsResetTokenShape(secret)) return Outcome::kNoMatch;
+    if (otc && !customer.allow_remote_shopping_assistance) return Outcome::kNoMatch;
+    SignIn s;
+    s.secret_kind = otc ? SecretKind::kAdminOtc : SecretKind::kPasswordReset;
+    s.secret_hash = impl.SecretHash(*s.secret_kind, customer.id, secret);
+    auto signed_in = impl.storage->record_sign_in(attempt, s, WallClock());
+    // Judged at the write: none such, or expired at the write's time, changed nothing.
+    if (signed_in.code() == Code::kNotFound || signed_in.code() == Code::kExpired) {
+      return Outcome::kNoMatch;
+    }
+    out = Finish(source, std::move(signed_in));
+    return Outcome::kDone;
+  }
+
+  const Clock& WallClock() const { return *impl.options.clock; }
+
+  // The sign-in write's answer, into the caller's.
+  Result<std::string> Finish(SecretSource source, Result<SignInResult> signed_in) {
+    if (!signed_in.ok()) {
+      switch (signed_in.code()) {
+        case Code::kNotConfirmed:
+          impl.audit("login.not_confirmed", &customer, ctx,
+                     nlohmann::json({{"via", SourceName(source)}}).dump());
+          return Status(Code::kNotConfirmed, msg::kNotConfirmed);
+        case Code::kAuthenticationFailed:
+          impl.AuditFailure(&customer, ctx, "inactive", email);
+          return SignInIncorrect();
+        case Code::kLocked:
+          impl.AuditFailure(&customer, ctx, "locked", email);
+          return SignInIncorrect();
+        default:
+          return Abandoned(signed_in.status());
+      }
+    }
+    const SignInResult& r = *signed_in;
+    if (r.secret && r.secret->kind == SecretKind::kAdminOtc) AuditOtcUse(*r.secret, r.at);
+    // As of the time read inside the write: a revocation committed after it covers the token.
+    auto token = impl.tokens->issue(r.customer, r.at);
+    if (!token.ok()) return token.status();
+    nlohmann::json detail = {{"via", SourceName(source)}};
+    if (r.rehashed) detail["rehashed"] = true;
+    impl.audit("login.success", &r.customer, ctx, detail.dump());
+    return token;
+  }
+
+  void AuditOtcUse(const SecretRecord& used, TimeMs at) {
+    AuditRecord r;
+    r.at = at;
+    r.event = "otc.use";
+    r.customer_id = customer.id;
+    r.admin_id = used.admin_id;
+    r.reason = used.reason;
+    r.actor = ctx.actor;
+    r.client_ip = ctx.client_ip;
+    (void)impl.storage->append_audit(r);
+  }
+
+  Result<std::string> RunChain(const std::vector<SecretSource>& chain) {
+    Result<std::string> out = SignInIncorrect();
+    for (SecretSource source : chain) {
+      const Outcome o = source == SecretSource::kAccountPassword ? TryPassword(out)
+                                                                 : TryOneTimeSecret(source, out);
+      if (o == Outcome::kDone) return out;
+    }
+    return Failed("wrong_secret", &customer);
+  }
+};
+
+Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
+                                                     std::string_view secret,
+                                                     const std::vector<SecretSource>& chain,
+                                                     const RequestContext& ctx,
+                                                     std::int64_t website_id) {
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
+  if (secret.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
+  if (secret.size() > kMaxLoginSecret || !IsValidEmail(email)) return SignInIncorrect();
+  ReleasePending();
+  auto found = storage->find_customer_by_email(website_id, email);
+  if (!found.ok() && found.code() != Code::kNotFound) return found.status();
+  const std::int64_t id = found.ok() ? found->id : 0;
+  LoginRun run{*this, email, secret, ctx, Attempt(website_id, email, id), Customer{}};
+  Result<Customer> admitted = Customer{};
+  if (run.Counted()) admitted = storage->admit_login_attempt(run.attempt, now());
+  if (!admitted.ok()) {
+    if (admitted.code() == Code::kRateLimited || admitted.code() == Code::kLocked) {
+      return run.Refused(admitted.status(), found.ok() ? &*found : nullptr);
+    }
+    if (admitted.code() != Code::kNotFound) return admitted.status();
+    // Erased since the read: an unknown email from here on.
+    run.attempt.customer_id = 0;
+    found = Status(Code::kNotFound, "erased");
+    admitted = Customer{};
+    if (run.Counted()) admitted = storage->admit_login_attempt(run.attempt, now());
+    if (!admitted.ok()) {
+      if (admitted.code() == Code::kRateLimited) return run.Refused(admitted.status(), nullptr);
+      return admitted.status();
+    }
+  }
+  if (!found.ok()) {
+    hasher->dummy_verify(secret);  // an unknown email costs what a wrong password costs
+    return run.Failed("unknown_email", nullptr);
+  }
+  run.customer = std::move(admitted).value();
+  if (!run.customer.is_active) {
+    hasher->dummy_verify(secret);
+    if (storage->release_login_attempt(run.attempt, now()).code() == Code::kStorage) {
+      KeepForRelease(run.attempt);
+    }
+    AuditFailure(&run.customer, ctx, "inactive", email);
+    return SignInIncorrect();
+  }
+  return run.RunChain(chain);
+}
+
+}  // namespace custauth
