@@ -23,6 +23,12 @@ Result<Customer> Storage::delete_customer(std::int64_t /*id*/, TimeMs /*now*/) {
                 fmt::format("The storage {} cannot delete customers", describe()));
 }
 
+void Storage::set_retention(const RetentionPolicy& /*policy*/) {}
+
+Result<PruneCounts> Storage::prune(TimeMs /*now*/, const RetentionPolicy& /*policy*/) {
+  return Status(Code::kUnsupported, fmt::format("The storage {} cannot prune", describe()));
+}
+
 namespace {
 
 bool IsAsciiAlnum(char ch) {
