@@ -352,6 +352,18 @@ class MemoryStorage final : public Storage {
     if (!opaque_tokens_.emplace(t.hash, t).second) {
       return Status(Code::kAlreadyExists, "The token already exists");
     }
+    // No index by expiry here (tests): a walk that stops after per_write expired tokens.
+    const RetentionPolicy policy = retention_.get();
+    const TimeMs cutoff = internal::GraceCutoff(policy, t.issued_at);
+    int left = policy.per_write;
+    for (auto it = opaque_tokens_.begin(); it != opaque_tokens_.end() && left > 0;) {
+      if (it->second.expires_at <= cutoff) {
+        it = opaque_tokens_.erase(it);
+        --left;
+      } else {
+        ++it;
+      }
+    }
     return Status::Ok();
   }
 
@@ -448,8 +460,8 @@ class MemoryStorage final : public Storage {
 
   void set_retention(const RetentionPolicy& policy) override { retention_.set(policy); }
 
-  // Secrets and opaque tokens have no index by time here (MemoryStorage serves tests): their
-  // writes prune nothing, this does.
+  // Secrets have no index by time here (MemoryStorage serves tests): put_secret prunes none (a
+  // customer has at most one secret of each kind), this does.
   Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override {
     std::lock_guard<std::mutex> lock(mu_);
     PruneCounts counts;

@@ -1586,19 +1586,19 @@ class PostgresStorage final : public Storage {
     static constexpr const char* kAudit =
         "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at <= $1 ORDER BY at "
         "LIMIT $2 FOR UPDATE SKIP LOCKED)";
-    const std::pair<const char*, TimeMs> tables[] = {
-        {kNonces, now},
-        {kExpiredSecrets, grace_cutoff},
-        {kUsedSecrets, grace_cutoff},
-        {kOpaqueTokens, grace_cutoff},
-        {kAudit, internal::AuditCutoff(policy, now)}};
+    const std::pair<const char*, TimeMs> tables[] = {{kNonces, now},
+                                                     {kExpiredSecrets, grace_cutoff},
+                                                     {kUsedSecrets, grace_cutoff},
+                                                     {kOpaqueTokens, grace_cutoff},
+                                                     {kAudit, internal::AuditCutoff(policy, now)}};
     std::int64_t* const into[] = {&counts.nonces, &counts.secrets, &counts.secrets,
                                   &counts.opaque_tokens, &counts.audit};
     for (std::size_t k = 0; k < std::size(tables); ++k) {
       for (;;) {
         Result<std::int64_t> n =
             Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
-              Result<Rows> rows = conn.Exec(tables[k].first, Params().Int(tables[k].second).Int(batch));
+              Result<Rows> rows =
+                  conn.Exec(tables[k].first, Params().Int(tables[k].second).Int(batch));
               if (!rows.ok()) return rows.status();
               return rows->affected();
             });
