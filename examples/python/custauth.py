@@ -305,6 +305,12 @@ class Custauth:
             args["email"] = email
         return self.call("audit_list", context, **args)["audit"]
 
+    def prune(self, context=None):
+        """Removes at once what is past its retention (audit records after the handle's
+        audit_retention_days option, default 180, 0 forever); returns the rows removed per table:
+        {"rate_events", "rate_buckets", "nonces", "secrets", "opaque_tokens", "audit"}."""
+        return self.call("prune", context)["pruned"]
+
     # --- Integrations and exchangeExternalCustomerToken ---
     def create_integration(self, name, permissions=(), context=None):
         return self.call("integration_create", context, name=name,
