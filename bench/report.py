@@ -625,6 +625,15 @@ else:
     w("Not measured in this run (custauth_bench_timing did not build or run).")
 w("")
 
+imported = read("import.md")
+if imported:
+    w(imported.rstrip("\n").replace("## Import of", "## 9. Import of", 1))
+else:
+    w("## 9. Import of platform customers")
+    w("")
+    w("Not measured in this run (the CLI did not build, or bench/import_bench.py failed).")
+w("")
+
 storage = read_json("storage.out")
 w("## 10. Storage: bytes per unauthenticated request, and the plateau of a steady stream")
 w("")
@@ -668,15 +677,6 @@ if storage:
       "plateau is about (requests per retention period) × (bytes per request).")
 else:
     w("Not measured in this run (custauth_bench_storage did not build or run).")
-w("")
-
-imported = read("import.md")
-if imported:
-    w(imported.rstrip("\n").replace("## Import of", "## 9. Import of", 1))
-else:
-    w("## 9. Import of platform customers")
-    w("")
-    w("Not measured in this run (the CLI did not build, or bench/import_bench.py failed).")
 w("")
 
 w("## OAuth 1.0a parsing: 8,000 and 80,000 parameter names")
