@@ -985,7 +985,7 @@ TEST_CASE("exchange_require_body_hash through the C ABI's options (struct versio
   custauth_t* db = nullptr;
 
   custauth_options o = CUSTAUTH_OPTIONS_INIT;
-  CHECK(o.version == 3u);
+  CHECK(o.version == 4u);  // version 4 appended audit_retention_days
   CHECK(o.exchange_require_body_hash == 0);
   o.test_flags = CUSTAUTH_TEST_HANDLE;
   o.argon2_opslimit = 1;

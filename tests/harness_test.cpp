@@ -184,7 +184,7 @@ TEST_CASE("C: version-1 options are still accepted and read as version 1", "[har
   custauth_close(db);
   CHECK(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION + 1) == CUSTAUTH_EINVALID);
   REQUIRE(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION) == CUSTAUTH_OK);
-  CHECK(o.version == 3u);
+  CHECK(o.version == 4u);
   CHECK(o.test_flags == 0u);
   CHECK(custauth_open_json(&db, "memory:", R"({"version":1})") == CUSTAUTH_OK);
   custauth_close(db);
