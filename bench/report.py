@@ -635,6 +635,51 @@ else:
     w("Not measured in this run (the CLI did not build, or bench/import_bench.py failed).")
 w("")
 
+storage = read_json("storage.out")
+w("## 10. Storage: bytes per unauthenticated request, and the plateau of a steady stream")
+w("")
+if storage:
+    n = storage["requests"]
+    w("bench/storage_growth.cpp (custauth_bench_storage): a SQLite file on a test handle's clock, "
+      f"cheap Argon2id. Each kind: {n} requests, each for a new random unknown email, within one "
+      "hour (so nothing has expired yet); the growth of the pages in use after a WAL checkpoint "
+      "((page_count - freelist_count) × page_size), divided by the requests.")
+    w("")
+    w("| request | bytes stored per request | rows it adds (kept for) |")
+    w("|---|---:|---|")
+    what = {
+        "failed_login": ("failed login, unknown email, random client IP",
+                         "1 audit (audit_retention_days)"),
+        "reset_no_ip": ("reset request, unknown email, no client IP",
+                        "1 rate bucket + 1 event (1 h)"),
+        "reset_random_ip": ("reset request, unknown email, random client IP",
+                            "2 rate buckets + 2 events (1 h)"),
+        "reset_refused": ("reset request refused by the rate limit", "none"),
+    }
+    for key, (label, rows) in what.items():
+        k = storage["kinds"].get(key)
+        if k:
+            w(f"| {label} | {k['bytes_per_request']:.0f} | {rows} |")
+    p = storage["plateau"]
+    days = p["days"]
+    w("")
+    w(f"The plateau: {p['per_day']} requests a day (half failed logins, half reset requests from "
+      f"random client IPs, evenly spread), audit_retention_days = {p['audit_retention_days']}, "
+      "for four days; the bytes in use at the end of each day:")
+    w("")
+    w("| day 1 | day 2 | day 3 | day 4 | day 4 / day 1 (bar ≤ 1.5) | rows left for a prune |")
+    w("|---:|---:|---:|---:|---:|---:|")
+    ratio = days[-1] / days[0] if days[0] else float("inf")
+    w(f"| {days[0] / 1024:.0f} KiB | {days[1] / 1024:.0f} KiB | {days[2] / 1024:.0f} KiB | "
+      f"{days[3] / 1024:.0f} KiB | {ratio:.2f} | {p['left_for_prune']} |")
+    w("")
+    w(f"Bar (≤ 1.5): {verdict(ratio <= 1.5)}. Each write removes up to 4 expired rows of its table "
+      "(rate buckets with their events), so the data stays at one retention period's worth; the "
+      "plateau is about (requests per retention period) × (bytes per request).")
+else:
+    w("Not measured in this run (custauth_bench_storage did not build or run).")
+w("")
+
 w("## OAuth 1.0a parsing: 8,000 and 80,000 parameter names")
 w("")
 op_runs, _ = gbench("oauth_parse.json")

@@ -141,7 +141,7 @@ CUSTAUTH_C_EXPORT void custauth_free(void* ptr);
  * default configuration. Where the C++ option can be switched off, a negative value does that.
  *
  * Version 2 appended test_flags and test_seed; version 3 exchange_require_body_hash; version 4
- * login_throttle_max_failures and login_throttle_lifetime_s. A struct of
+ * login_throttle_max_failures, login_throttle_lifetime_s and audit_retention_days. A struct of
  * an older version (a host compiled against an older custauth.h) is still accepted: the library
  * reads only the fields of its version. */
 #define CUSTAUTH_OPTIONS_VERSION 4
@@ -210,13 +210,16 @@ typedef struct custauth_options {
   int login_throttle_max_failures;   /* failures that close an email; default 6; negative: off */
   int64_t login_throttle_lifetime_s; /* each failure pushes the expiry to now + this; default
                                         1800 */
+  int audit_retention_days;           /* how many days audit records are kept (README,
+                                        "Retention"); default 180; negative: forever; at most
+                                        36600 */
 } custauth_options;
 
 /* The defaults of the current version, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
 #define CUSTAUTH_OPTIONS_INIT                                                                    \
   {                                                                                              \
     CUSTAUTH_OPTIONS_VERSION, NULL, NULL, CUSTAUTH_TOKEN_JWT, 3600, 5, 1000, 10, 600, 600, 7200, \
-        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0, 6, 1800                  \
+        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0, 6, 1800, 180             \
   }
 
 /* Fills `opts` with the defaults of `version` (1 to CUSTAUTH_OPTIONS_VERSION); for an older
@@ -401,6 +404,15 @@ CUSTAUTH_C_EXPORT int custauth_audit_list(char** out, custauth_t* db, const char
                                           const custauth_context* ctx);
 
 /* ---------------------------------------------------------------------------------------------
+ * Retention: removes at once everything past its retention (README, "Retention": rate-limit
+ * events and buckets past their window, expired nonces, one-time secrets and opaque tokens a day
+ * after they expired or were used, audit records older than audit_retention_days). Each write
+ * already removes a few; this is for an operator (`custauth prune`). *out receives what went
+ * per table: {"rate_events": N, "rate_buckets": N, "nonces": N, "secrets": N,
+ * "opaque_tokens": N, "audit": N}. CUSTAUTH_ESTORAGE. */
+CUSTAUTH_C_EXPORT int custauth_prune(char** out, custauth_t* db);
+
+/* ---------------------------------------------------------------------------------------------
  * Integrations (OAuth 1.0a consumers) and exchangeExternalCustomerToken. The permission an
  * integration needs for the exchange: */
 #define CUSTAUTH_PERMISSION_EXCHANGE_EXTERNAL_CUSTOMER_TOKEN "exchange_external_customer_token"
@@ -534,6 +546,7 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  *   verify_token                      token                              {"claims": {...}}
  *   revoke_customer_tokens            email                              {"ok": true}
  *   audit_list                        email?, after_id?, limit?          {"audit": [...]}
+ *   prune                             -                                  {"pruned": {per table}}
  *   integration_create                name, permissions ([strings])      {"integration": {...}}
  *   integration_list                  -                                  {"integrations": [...]}
  *   integration_revoke                consumer_key                       {"ok": true}

@@ -523,6 +523,12 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
   if (o->sqlite_busy_timeout_ms < 0) Invalid("sqlite_busy_timeout_ms must not be negative");
   // exchangeExternalCustomerToken.
   a.exchange_require_body_hash = o->exchange_require_body_hash != 0;
+  // Retention (0: the default; negative: forever; CustomerAuth::Open refuses too many days).
+  if (o->audit_retention_days < 0) {
+    a.audit_retention_days = 0;
+  } else if (o->audit_retention_days > 0) {
+    a.audit_retention_days = o->audit_retention_days;
+  }
 
   std::shared_ptr<Storage> storage;
   if (memory) {
@@ -668,6 +674,11 @@ void Check(const Status& s) {
 }
 
 json Ok() { return {{"ok", true}}; }
+
+json PruneCountsToJson(const PruneCounts& c) {
+  return {{"rate_events", c.rate_events}, {"rate_buckets", c.rate_buckets},   {"nonces", c.nonces},
+          {"secrets", c.secrets},         {"opaque_tokens", c.opaque_tokens}, {"audit", c.audit}};
+}
 
 // The operations "test.*" of custauth_call: test handles only.
 json DispatchTest(CustomerAuth& auth, std::string_view op, Args& a, const Context& ctx) {
@@ -875,6 +886,10 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     json list = json::array();
     for (const auto& r : Take(auth.list_audit(q))) list.push_back(internal::AuditToJson(r));
     return {{"audit", std::move(list)}};
+  }
+  if (op == "prune") {
+    a.done();
+    return {{"pruned", PruneCountsToJson(Take(auth.prune()))}};
   }
   if (op == "integration_create") {
     const std::string name = a.str("name");
@@ -1135,6 +1150,10 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
       int32("login_throttle_max_failures", o.login_throttle_max_failures);
       int64("login_throttle_lifetime_s", o.login_throttle_lifetime_s);
     }
+    if (a.has("audit_retention_days")) {
+      if (version && *version < 4) ca::Invalid("audit_retention_days needs options version 4");
+      int32("audit_retention_days", o.audit_retention_days);
+    }
     a.done();
     const int rc = ca::Open(out, storage, &o);
     if (keys_json) sodium_memzero(keys_json->data(), keys_json->size());
@@ -1374,6 +1393,17 @@ int custauth_audit_list(char** out, custauth_t* db, const char* email, int64_t a
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : *records) list.push_back(ca::internal::AuditToJson(r));
     *out = DupJson(list);
+    return CUSTAUTH_OK;
+  });
+}
+
+int custauth_prune(char** out, custauth_t* db) {
+  return Guard([&] {
+    ResetOut(out);
+    ca::CustomerAuth& auth = Auth(db);
+    auto counts = auth.prune();
+    if (!counts.ok()) return Fail(counts.status());
+    *out = DupJson(ca::PruneCountsToJson(*counts));
     return CUSTAUTH_OK;
   });
 }

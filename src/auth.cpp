@@ -84,6 +84,11 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   if (options.oauth_timestamp_window <= 0) {
     return Status(Code::kInvalidInput, "oauth_timestamp_window must be positive");
   }
+  if (options.audit_retention_days < 0 || options.audit_retention_days > kMaxRetentionDays) {
+    return Status(Code::kInvalidInput,
+                  fmt::format("audit_retention_days must be between 0 and {} (got {})",
+                              kMaxRetentionDays, options.audit_retention_days));
+  }
   if (options.reset_token_lifetime <= 0 || options.otc_lifetime <= 0) {
     return Status(Code::kInvalidInput, "one-time secret lifetimes must be positive");
   }
@@ -128,8 +133,15 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   impl->tokens =
       std::make_unique<TokenIssuer>(*impl->storage, impl->options.keys, impl->options.tokens,
                                     *impl->options.clock, *impl->options.random);
+  impl->storage->set_retention(impl->Retention());
   return std::unique_ptr<CustomerAuth>(new CustomerAuth(std::move(impl)));
 }
+
+Result<PruneCounts> CustomerAuth::prune() {
+  return impl_->storage->prune(impl_->now(), impl_->Retention());
+}
+
+RetentionPolicy CustomerAuth::retention() const { return impl_->Retention(); }
 
 CustomerAuth::CustomerAuth(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CustomerAuth::~CustomerAuth() = default;
@@ -252,8 +264,8 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
   }
   Status limited = impl_->storage->take_rate_slots(rules, now);
   if (limited.code() == Code::kRateLimited) {
-    impl_->audit("reset.rate_limited", nullptr, ctx,
-                 nlohmann::json({{"email", std::string(email)}}).dump());
+    // Retention: a refusal writes nothing (no audit record per refused request), so that a
+    // flood of refused requests cannot grow the database.
     return Status(Code::kRateLimited, msg::kTooManyResets);
   }
   CUSTAUTH_RETURN_IF_ERROR(limited);

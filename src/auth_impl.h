@@ -30,6 +30,8 @@ inline constexpr std::size_t kResetTokenLength = 32;
 inline constexpr std::size_t kOtcLength = 32;
 // Secrets longer than this are refused at login before any hashing.
 inline constexpr std::size_t kMaxLoginSecret = 4096;
+// The longest audit retention AuthOptions accepts: 100 years.
+inline constexpr int kMaxRetentionDays = 36600;
 
 inline bool IsResetTokenShape(std::string_view s) {
   if (s.size() != kResetTokenLength) return false;
@@ -81,6 +83,7 @@ using internal::CheckEmailArgument;
 using internal::IsOtcShape;
 using internal::IsResetTokenShape;
 using internal::kMaxLoginSecret;
+using internal::kMaxRetentionDays;
 using internal::kOtcLength;
 using internal::kResetTokenLength;
 using internal::SecretPurpose;
@@ -208,6 +211,13 @@ struct CustomerAuth::Impl {
   }
 
   TimeMs now() const { return options.clock->now(); }
+
+  // The retention of options (DOMAIN.md): audit_retention_days, and the defaults for the rest.
+  RetentionPolicy Retention() const {
+    RetentionPolicy policy;
+    policy.audit = static_cast<TimeMs>(options.audit_retention_days) * 24 * kHour;
+    return policy;
+  }
 
   void audit(std::string event, const Customer* c, const RequestContext& ctx,
              std::string detail = {}) {

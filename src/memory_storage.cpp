@@ -45,6 +45,9 @@ using internal::SortedUnique;
 struct Bucket {
   std::deque<TimeMs> events;
   TimeMs widest_window = 0;  // the widest window any rule has used on this bucket
+  // When the bucket and its events expire: its newest event plus the widest window (or
+  // min_interval) any rule has used on it.
+  TimeMs expires_at = 0;
 };
 
 class MemoryStorage final : public Storage {
@@ -192,17 +195,23 @@ class MemoryStorage final : public Storage {
     const Customer erased = it->second;
     // Everything that can throw (copies, allocations) comes before the first change.
     std::vector<std::string> client_ips;
-    std::vector<std::pair<std::size_t, AuditRecord>> rewritten;
-    for (std::size_t k = 0; k < audit_.size(); ++k) {
-      if (!AuditRecordNamesCustomer(audit_[k], erased)) continue;
-      AuditRecord r = audit_[k];
+    std::vector<std::pair<std::int64_t, AuditRecord>> rewritten;
+    for (const auto& [k, stored] : audit_) {
+      if (!AuditRecordNamesCustomer(stored, erased)) continue;
+      AuditRecord r = stored;
       client_ips.push_back(r.client_ip);
       if (EraseCustomerFromAuditRecord(r, erased)) rewritten.emplace_back(k, std::move(r));
     }
     const std::vector<std::string> suffixes = ErasedRateBucketSuffixes(erased, client_ips);
     for (auto& [k, r] : rewritten) audit_[k] = std::move(r);
-    std::erase_if(buckets_,
-                  [&](const auto& kv) { return RateBucketNamesErased(kv.first, suffixes); });
+    for (auto b = buckets_.begin(); b != buckets_.end();) {
+      if (RateBucketNamesErased(b->first, suffixes)) {
+        bucket_expiry_.erase({b->second.expires_at, b->first});
+        b = buckets_.erase(b);
+      } else {
+        ++b;
+      }
+    }
     login_counters_.erase(internal::AccountCounterKey(id));
     std::erase_if(login_counters_,
                   [&](const auto& kv) { return RateBucketNamesErased(kv.first, suffixes); });
@@ -315,6 +324,12 @@ class MemoryStorage final : public Storage {
     for (const RateRule& rule : rules) {
       Bucket& b = buckets_[rule.bucket];
       b.widest_window = std::max(b.widest_window, rule.window);
+      const TimeMs expires = now + std::max(rule.window, rule.min_interval);
+      if (expires > b.expires_at) {
+        bucket_expiry_.erase({b.expires_at, rule.bucket});
+        b.expires_at = expires;
+      }
+      bucket_expiry_.insert({b.expires_at, rule.bucket});
       if (!recorded.insert(rule.bucket).second) continue;  // one event per bucket per request
       b.events.insert(std::upper_bound(b.events.begin(), b.events.end(), now), now);
     }
@@ -326,6 +341,7 @@ class MemoryStorage final : public Storage {
         b.events.pop_front();
       }
     }
+    PruneBucketsLocked(now, retention_.get().per_write, nullptr);
     return Status::Ok();
   }
 
@@ -353,19 +369,14 @@ class MemoryStorage final : public Storage {
     }
     it->second = NonceEntry{expires_at, by_expiry};
     by_expiry->second = &it->first;
+    PruneNoncesLocked(now, retention_.get().per_write);
     return Status::Ok();
   }
 
   // Walks only the expired nonces, oldest first, through the index by expiry.
   Result<std::int64_t> prune_nonces(TimeMs now) override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::int64_t pruned = 0;
-    for (auto e = nonce_expiry_.begin(); e != nonce_expiry_.end() && e->first <= now;
-         e = nonce_expiry_.erase(e)) {
-      nonces_.erase(nonces_.find(*e->second));
-      ++pruned;
-    }
-    return pruned;
+    return PruneNoncesLocked(now, -1);
   }
 
   // --- Revocation ---
@@ -381,6 +392,18 @@ class MemoryStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mu_);
     if (!opaque_tokens_.emplace(t.hash, t).second) {
       return Status(Code::kAlreadyExists, "The token already exists");
+    }
+    // No index by expiry here (tests): a walk that stops after per_write expired tokens.
+    const RetentionPolicy policy = retention_.get();
+    const TimeMs cutoff = internal::GraceCutoff(policy, t.issued_at);
+    int left = policy.per_write;
+    for (auto it = opaque_tokens_.begin(); it != opaque_tokens_.end() && left > 0;) {
+      if (it->second.expires_at <= cutoff) {
+        it = opaque_tokens_.erase(it);
+        --left;
+      } else {
+        ++it;
+      }
     }
     return Status::Ok();
   }
@@ -455,25 +478,88 @@ class MemoryStorage final : public Storage {
   Result<std::int64_t> append_audit(const AuditRecord& r) override {
     std::lock_guard<std::mutex> lock(mu_);
     AuditRecord stored = r;
-    stored.id = static_cast<std::int64_t>(audit_.size()) + 1;
-    audit_.push_back(std::move(stored));
-    return audit_.back().id;
+    stored.id = next_audit_id_++;
+    const std::int64_t id = stored.id;
+    audit_.emplace(id, std::move(stored));
+    const RetentionPolicy policy = retention_.get();
+    PruneAuditLocked(internal::AuditCutoff(policy, r.at), policy.per_write);
+    return id;
   }
 
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<AuditRecord> out;
-    // audit_[k].id == k + 1, so records after `after_id` start at index after_id.
-    const std::size_t start =
-        q.after_id <= 0 ? 0 : std::min(static_cast<std::size_t>(q.after_id), audit_.size());
-    for (std::size_t k = start; k < audit_.size() && out.size() < q.limit; ++k) {
-      if (q.customer_id && audit_[k].customer_id != q.customer_id) continue;
-      out.push_back(audit_[k]);
+    for (auto it = audit_.upper_bound(q.after_id); it != audit_.end() && out.size() < q.limit;
+         ++it) {
+      if (q.customer_id && it->second.customer_id != q.customer_id) continue;
+      out.push_back(it->second);
     }
     return out;
   }
 
+  // --- Retention ---
+
+  void set_retention(const RetentionPolicy& policy) override { retention_.set(policy); }
+
+  // Secrets have no index by time here (MemoryStorage serves tests): put_secret prunes none (a
+  // customer has at most one secret of each kind), this does.
+  Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    PruneCounts counts;
+    PruneBucketsLocked(now, -1, &counts);
+    counts.nonces = PruneNoncesLocked(now, -1);
+    const TimeMs grace_cutoff = internal::GraceCutoff(policy, now);
+    counts.secrets = static_cast<std::int64_t>(std::erase_if(secrets_, [&](const auto& kv) {
+      const SecretRecord& r = kv.second;
+      return r.expires_at <= grace_cutoff || (r.used_at && *r.used_at <= grace_cutoff);
+    }));
+    counts.opaque_tokens = static_cast<std::int64_t>(std::erase_if(
+        opaque_tokens_, [&](const auto& kv) { return kv.second.expires_at <= grace_cutoff; }));
+    const TimeMs audit_cutoff = internal::AuditCutoff(policy, now);
+    counts.audit = static_cast<std::int64_t>(
+        std::erase_if(audit_, [&](const auto& kv) { return kv.second.at <= audit_cutoff; }));
+    return counts;
+  }
+
  private:
+  // REQUIRES: mu_ held. Removes up to `limit` expired buckets (all when limit < 0) with their
+  // events, counting them in `counts` when given.
+  void PruneBucketsLocked(TimeMs now, int limit, PruneCounts* counts) {
+    for (auto e = bucket_expiry_.begin();
+         e != bucket_expiry_.end() && e->first <= now && limit != 0;) {
+      auto it = buckets_.find(e->second);
+      if (counts != nullptr) {
+        counts->rate_events += static_cast<std::int64_t>(it->second.events.size());
+        ++counts->rate_buckets;
+      }
+      buckets_.erase(it);
+      e = bucket_expiry_.erase(e);
+      if (limit > 0) --limit;
+    }
+  }
+
+  // REQUIRES: mu_ held. Removes up to `limit` expired nonces (all when limit < 0), oldest first,
+  // through the index by expiry.
+  std::int64_t PruneNoncesLocked(TimeMs now, int limit) {
+    std::int64_t pruned = 0;
+    for (auto e = nonce_expiry_.begin();
+         e != nonce_expiry_.end() && e->first <= now && limit != pruned;
+         e = nonce_expiry_.erase(e)) {
+      nonces_.erase(nonces_.find(*e->second));
+      ++pruned;
+    }
+    return pruned;
+  }
+
+  // REQUIRES: mu_ held. Removes up to `limit` of the oldest records (by id) at or before
+  // `cutoff`, stopping at the first newer one.
+  void PruneAuditLocked(TimeMs cutoff, int limit) {
+    for (auto it = audit_.begin(); it != audit_.end() && limit > 0 && it->second.at <= cutoff;
+         --limit) {
+      it = audit_.erase(it);
+    }
+  }
+
   // REQUIRES: mu_ held.
   Result<Customer> CreateLocked(const NewCustomer& c, TimeMs now) {
     if (c.id < 0) return Status(Code::kInvalidInput, "A customer id must be positive");
@@ -579,7 +665,10 @@ class MemoryStorage final : public Storage {
   std::map<std::string, OpaqueTokenRecord> opaque_tokens_;  // by hash
   std::map<std::int64_t, Integration> integrations_;        // by id
   std::int64_t next_integration_id_ = 1;
-  std::vector<AuditRecord> audit_;  // audit_[k].id == k + 1
+  std::map<std::int64_t, AuditRecord> audit_;  // by id
+  std::int64_t next_audit_id_ = 1;
+  std::set<std::pair<TimeMs, std::string>> bucket_expiry_;  // (expires_at, bucket) of buckets_
+  internal::RetentionHolder retention_;
 };
 
 }  // namespace

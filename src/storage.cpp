@@ -50,6 +50,12 @@ Result<ThrottleState> Storage::throttle_state(std::int64_t /*website_id*/,
                 fmt::format("The storage {} cannot take login attempts", describe()));
 }
 
+void Storage::set_retention(const RetentionPolicy& /*policy*/) {}
+
+Result<PruneCounts> Storage::prune(TimeMs /*now*/, const RetentionPolicy& /*policy*/) {
+  return Status(Code::kUnsupported, fmt::format("The storage {} cannot prune", describe()));
+}
+
 namespace {
 
 bool IsAsciiAlnum(char ch) {

@@ -5,8 +5,11 @@
 #ifndef CUSTAUTH_SRC_STORAGE_INTERNAL_H_
 #define CUSTAUTH_SRC_STORAGE_INTERNAL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <limits>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,6 +104,35 @@ Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, Time
 Status ReleaseLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs now);
 Result<ThrottleState> ReadThrottleState(LoginTxn& tx, std::int64_t website_id,
                                         std::string_view email_key, TimeMs now);
+// The retention a backend's writes apply (Storage::set_retention), shared by its threads.
+class RetentionHolder {
+ public:
+  void set(const RetentionPolicy& policy) {
+    std::lock_guard<std::mutex> lock(mu_);
+    policy_ = policy;
+  }
+  RetentionPolicy get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return policy_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  RetentionPolicy policy_;
+};
+
+// The cut-offs of a policy at `now`: a row whose time is at or before one has expired. When
+// audit records are kept forever (policy.audit == 0) the audit cut-off is the smallest time, which
+// no record has.
+inline TimeMs AuditCutoff(const RetentionPolicy& policy, TimeMs now) {
+  if (policy.audit <= 0) return std::numeric_limits<TimeMs>::min();
+  return now - policy.audit;
+}
+inline TimeMs GraceCutoff(const RetentionPolicy& policy, TimeMs now) {
+  return now - std::max<TimeMs>(policy.grace, 0);
+}
+// How many rows a full prune removes per table in one transaction.
+inline constexpr std::int64_t kPruneBatch = 5000;
 
 }  // namespace custauth::internal
 

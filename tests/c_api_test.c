@@ -543,6 +543,45 @@ static void test_integrations(custauth_t* db) {
            CUSTAUTH_ENOTFOUND);
 }
 
+static void test_prune(void) {
+  custauth_options o = CUSTAUTH_OPTIONS_INIT;
+  custauth_t* db = NULL;
+  char* out = NULL;
+  custauth_context ctx = CUSTAUTH_CONTEXT_INIT;
+  ctx.client_ip = "203.0.113.7";
+  CHECK(o.audit_retention_days == 180);
+  o.test_flags = CUSTAUTH_TEST_HANDLE;
+  o.audit_retention_days = 36601;
+  CHECK_RC(custauth_open(&db, "memory:", &o), CUSTAUTH_EINVALID);
+  o.audit_retention_days = 1;
+  CHECK_RC(custauth_open(&db, "memory:", &o), CUSTAUTH_OK);
+  if (db == NULL) return;
+  CHECK_RC(
+      custauth_generate_customer_token(&out, db, "nobody@example.com", "Wrong-Password-1", &ctx),
+      CUSTAUTH_EAUTH);
+  CHECK_RC(custauth_prune(&out, db), CUSTAUTH_OK);
+  CHECK_HAS(out, "\"audit\":0");
+  custauth_free(out);
+  CHECK_RC(custauth_call(db, "test.advance", "{\"ms\":172800000}", NULL, &out), CUSTAUTH_OK);
+  custauth_free(out);
+  CHECK_RC(custauth_prune(&out, db), CUSTAUTH_OK);
+  CHECK_HAS(out, "\"audit\":1");
+  custauth_free(out);
+  CHECK_RC(custauth_call(db, "prune", NULL, NULL, &out), CUSTAUTH_OK);
+  CHECK_HAS(out, "\"pruned\":{");
+  CHECK_HAS(out, "\"audit\":0");
+  custauth_free(out);
+  CHECK_RC(custauth_prune(NULL, db), CUSTAUTH_EINVALID);
+  custauth_close(db);
+  /* Negative keeps the audit forever; through custauth_open_json too. */
+  CHECK_RC(custauth_open_json(&db, "memory:", "{\"test\":true,\"audit_retention_days\":-1}"),
+           CUSTAUTH_OK);
+  custauth_close(db);
+  CHECK_RC(custauth_open_json(
+               &db, "memory:", "{\"version\":3,\"test\":true,\"audit_retention_days\":5}"),
+           CUSTAUTH_EINVALID);
+}
+
 static void test_call(custauth_t* db) {
   char* out = (char*)"sentinel";
 
@@ -823,6 +862,7 @@ int main(int argc, char** argv) {
 
   test_basics();
   test_open(dir);
+  test_prune();
   db = open_memory();
   if (db != NULL) {
     test_customers(db);

@@ -345,3 +345,24 @@ TEST_CASE("CLI: customer delete erases the customer; its token stops verifying")
   CHECK(audit.out.find("198.51.100.23") == std::string::npos);
   CHECK(audit.j()["audit"].back()["event"] == "customer.delete");
 }
+
+TEST_CASE("CLI: prune reports the rows removed per table; --audit-retention-days is checked") {
+  TempDir dir;
+  const std::string db = dir.file("shop.db");
+  REQUIRE(Cli(db, {"init"}).exit_code == 0);
+  REQUIRE(Cli(db, {"request-password-reset", "--email", "nobody@example.com", "--client-ip",
+                   "203.0.113.7"})
+              .exit_code == 0);
+  Run pruned = Cli(db, {"prune"});
+  REQUIRE(pruned.exit_code == 0);
+  for (const char* table :
+       {"rate_events", "rate_buckets", "nonces", "secrets", "opaque_tokens", "audit"}) {
+    CHECK(pruned.j()["pruned"][table].get<std::int64_t>() == 0);  // nothing has expired yet
+  }
+  CHECK(pruned.j()["audit_retention_days"].get<int>() == 180);
+  Run forever = Cli(db, {"--audit-retention-days", "0", "prune"});
+  REQUIRE(forever.exit_code == 0);
+  CHECK(forever.j()["audit_retention_days"].get<int>() == 0);
+  CHECK(Cli(db, {"--audit-retention-days", "-1", "prune"}).exit_code == 2);
+  CHECK(Cli(db, {"--audit-retention-days", "36601", "prune"}).exit_code == 2);
+}

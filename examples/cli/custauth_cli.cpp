@@ -46,11 +46,13 @@ constexpr int kExitRejectedRows = 3;
 
 const char kUsage[] =
     "usage: custauth [--db PATH] [--key-file PATH] [--argon2-opslimit N]\n"
-    "                [--argon2-memlimit BYTES] [--token-format jwt|opaque] COMMAND ...\n"
+    "                [--argon2-memlimit BYTES] [--token-format jwt|opaque]\n"
+    "                [--audit-retention-days N] COMMAND ...\n"
     "\n"
     "--db (a SQLite path or a postgresql:// URI) defaults to $CUSTAUTH_DB, else ./custauth.db.\n"
     "--key-file defaults to $CUSTAUTH_KEY_FILE, else the database path with .key for .db\n"
     "(./custauth.key), and ./custauth.key for a PostgreSQL URI.\n"
+    "--audit-retention-days: how long audit records are kept (default 180; 0: forever).\n"
     "\n"
     "commands:\n"
     "  init [--platform-crypt-key-file F]    create (or migrate) the database and create\n"
@@ -84,6 +86,10 @@ const char kUsage[] =
     "  token import-revocations FILE [--format auto|csv|jsonl] [--strict] [--quiet]\n"
     "                                         the platform's jwt_auth_revoked rows\n"
     "  audit list [--email E] [--after-id N] [--limit N]\n"
+    "  prune                                  remove at once what is past its retention\n"
+    "                                         (rate-limit events and buckets, nonces,\n"
+    "                                         one-time secrets, opaque tokens, audit\n"
+    "                                         records); prints the rows removed per table\n"
     "  integration create --name N [--permission P[,P...]]\n"
     "                                         prints the four OAuth 1.0a credentials (the\n"
     "                                         secrets are shown only here); P may be\n"
@@ -190,6 +196,7 @@ struct Globals {
   std::optional<custauth::TokenFormat> token_format;
   std::optional<std::uint64_t> opslimit;
   std::optional<std::size_t> memlimit;
+  std::optional<int> audit_retention_days;
 };
 
 class Cli {
@@ -256,6 +263,7 @@ class Cli {
     if (cmd == "token" && args.size() >= 2 && args[1] == "revoke") {
       return TokenRevoke(ParseOptions(args, 2, {{"email", true}, {"website-id", true}}));
     }
+    if (cmd == "prune") return Prune(ParseOptions(args, 1, {}));
     if (cmd == "audit" && args.size() >= 2 && args[1] == "list") {
       return AuditList(ParseOptions(
           args, 2, {{"email", true}, {"after-id", true}, {"limit", true}, {"website-id", true}}));
@@ -357,6 +365,7 @@ class Cli {
     if (g_.opslimit) o.argon2.opslimit = *g_.opslimit;
     if (g_.memlimit) o.argon2.memlimit = *g_.memlimit;
     o.exchange_require_body_hash = require_body_hash;
+    if (g_.audit_retention_days) o.audit_retention_days = *g_.audit_retention_days;
     return custauth::CustomerAuth::Open(std::move(storage).value(), o);
   }
 
@@ -696,6 +705,21 @@ class Cli {
     return Print({{"audit", list}});
   }
 
+  int Prune(const Parsed& /*p*/) {
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    auto counts = (*auth)->prune();
+    if (!counts.ok()) return Refuse(counts.status());
+    return Print({{"pruned",
+                   {{"rate_events", counts->rate_events},
+                    {"rate_buckets", counts->rate_buckets},
+                    {"nonces", counts->nonces},
+                    {"secrets", counts->secrets},
+                    {"opaque_tokens", counts->opaque_tokens},
+                    {"audit", counts->audit}}},
+                  {"audit_retention_days", (*auth)->options().audit_retention_days}});
+  }
+
   int CustomerCreate(const Parsed& p) {
     custauth::CustomerInput in;
     in.email = p.required("email");
@@ -890,6 +914,10 @@ int main(int argc, char** argv) {
         g.opslimit = static_cast<std::uint64_t>(ParseInt("argon2-opslimit", value(a)));
       } else if (a == "--argon2-memlimit") {
         g.memlimit = static_cast<std::size_t>(ParseInt("argon2-memlimit", value(a)));
+      } else if (a == "--audit-retention-days") {
+        const std::int64_t days = ParseInt("audit-retention-days", value(a));
+        if (days < 0 || days > 36600) throw UsageError{"--audit-retention-days takes 0..36600"};
+        g.audit_retention_days = static_cast<int>(days);
       } else {
         break;
       }

@@ -85,7 +85,14 @@ struct AuthOptions {
   // as long. Default: 600 s.
   TimeMs oauth_timestamp_window = 600 * kSecond;
   // Expired OAuth nonces are pruned after every this many exchanges of a handle. Default: 256.
+  // (Each insert of a nonce also removes a few expired ones; see audit_retention_days.)
   int oauth_nonce_prune_every = 256;
+  // Retention (DOMAIN.md): how many days audit records are kept; 0 keeps them forever. Open
+  // refuses a negative value or more than 36,600 (100 years) with kInvalidInput. Every write
+  // that adds to a table that grows with traffic (rate-limit events and buckets, nonces,
+  // one-time secrets, opaque tokens, audit) removes a few expired rows of it
+  // (Storage::set_retention); prune() removes all of them at once. Default: 180.
+  int audit_retention_days = 180;
   // exchange_external_customer_token: refuse a request whose body is neither empty nor a form
   // unless it carries oauth_body_hash (the OAuth Request Body Hash extension), so that the
   // signature covers the body the host builds `input` from. An oauth_body_hash that is present is
@@ -321,6 +328,12 @@ class CUSTAUTH_EXPORT CustomerAuth {
 
   // The audit trail.
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query);
+
+  // Removes everything past its retention now (retention(); Storage::prune) and returns how many
+  // rows went per table. kStorage; kUnsupported (a storage that cannot prune).
+  Result<PruneCounts> prune();
+  // The retention this handle applies, from its options.
+  RetentionPolicy retention() const;
 
   // --- Test handles only (AuthOptions::test_mode; fixtures are in custauth/testing.h) ---
   // Each refuses with kForbidden on a handle opened without test_mode.

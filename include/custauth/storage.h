@@ -355,6 +355,43 @@ CUSTAUTH_EXPORT bool RateBucketNamesErased(std::string_view bucket,
                                            std::span<const std::string> suffixes);
 
 // ---------------------------------------------------------------------------------------------
+// Retention: how long what traffic writes is kept (DOMAIN.md, "Retention").
+//
+// A row is expired, and may go, when:
+//   rate_events, rate_buckets  the bucket's newest event is older than the widest window (or
+//                              min_interval) any rule has used on it: the bucket and its events go
+//                              together;
+//   nonces                     expires_at <= now (their timestamp is no longer accepted);
+//   secrets                    used_at + grace <= now, or expires_at + grace <= now;
+//   opaque_tokens              expires_at + grace <= now;
+//   audit                      at + audit <= now (never when audit is 0).
+
+struct RetentionPolicy {
+  // How long audit records are kept. 0 keeps them forever. Default: 180 days.
+  TimeMs audit = 180 * 24 * kHour;
+  // How long used or expired one-time secrets and expired opaque tokens are kept (so that
+  // "expired" can still be told from "mismatched"). Default: one day.
+  TimeMs grace = 24 * kHour;
+  // How many expired rows (rate-limit buckets, for the rate tables) each write that adds to a
+  // table removes from it, in the same transaction (0: none). Default: 4.
+  int per_write = 4;
+};
+
+// What a prune removed, per table.
+struct PruneCounts {
+  std::int64_t rate_events = 0;
+  std::int64_t rate_buckets = 0;
+  std::int64_t nonces = 0;
+  std::int64_t secrets = 0;
+  std::int64_t opaque_tokens = 0;
+  std::int64_t audit = 0;
+
+  std::int64_t total() const {
+    return rate_events + rate_buckets + nonces + secrets + opaque_tokens + audit;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
 
 class CUSTAUTH_EXPORT Storage {
  public:
@@ -530,6 +567,22 @@ class CUSTAUTH_EXPORT Storage {
                                              const std::vector<std::string>& permissions) = 0;
   // Marks it inactive (revoked_at = now). kNotFound.
   virtual Status revoke_integration(std::string_view consumer_key, TimeMs now) = 0;
+
+  // --- Retention ---
+
+  // The retention the writes below apply: each write that adds a row to a table that grows with
+  // traffic (take_rate_slots, insert_nonce, put_secret, put_opaque_token, append_audit) also
+  // removes up to policy.per_write expired rows of that table (buckets, for the rate tables), in
+  // its own transaction, on an index, so that under steady traffic the data reaches a plateau and
+  // no request pays for a long delete. A handle shares its storage's policy: the last one set
+  // wins. The default policy applies until one is set. The default implementation ignores it (a
+  // backend written before retention prunes nothing by itself).
+  virtual void set_retention(const RetentionPolicy& policy);
+
+  // Removes every row expired at `now` under `policy` (see RetentionPolicy), in batches (each its
+  // own transaction, so that concurrent requests are not held up for long), and returns how many
+  // went per table. kStorage. The default refuses with kUnsupported.
+  virtual Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy);
 
   // --- Audit ---
 

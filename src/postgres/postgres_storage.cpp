@@ -1183,7 +1183,12 @@ class PostgresStorage final : public Storage {
 
   Status put_secret(const SecretRecord& s) override {
     return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      const RetentionPolicy policy = retention_.get();
       Status st = conn.Run(
+          "WITH pruned AS (DELETE FROM secrets WHERE (customer_id, kind) IN ("
+          "  SELECT customer_id, kind FROM secrets WHERE expires_at <= $8 AND "
+          "  NOT (customer_id = $1 AND kind = $2) ORDER BY expires_at LIMIT $9 "
+          "  FOR UPDATE SKIP LOCKED)) "
           "INSERT INTO secrets (customer_id, kind, hash, created_at, expires_at, admin_id, "
           "reason, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) "
           "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
@@ -1196,7 +1201,9 @@ class PostgresStorage final : public Storage {
               .Int(s.created_at)
               .Int(s.expires_at)
               .OptInt(s.admin_id)
-              .Text(s.reason));
+              .Text(s.reason)
+              .Int(internal::GraceCutoff(policy, s.created_at))
+              .Int(std::max(policy.per_write, 0)));
       if (conn.sqlstate() == "23503") return NoSuchCustomerId(s.customer_id);  // foreign key
       return st;
     });
@@ -1282,10 +1289,14 @@ class PostgresStorage final : public Storage {
     if (rules.empty()) return Status::Ok();
     // One event per bucket per request, however many rules name it; buckets in sorted order.
     std::map<std::string_view, TimeMs> widest;
+    std::map<std::string_view, TimeMs> keep_until;  // retention: when the bucket expires
     for (const RateRule& rule : rules) {
       auto [it, inserted] = widest.emplace(rule.bucket, rule.window);
       if (!inserted) it->second = std::max(it->second, rule.window);
+      TimeMs& until = keep_until[rule.bucket];
+      until = std::max(until, now + std::max(rule.window, rule.min_interval));
     }
+    const int prune_buckets = retention_.get().per_write;
     return Transact(Tx::kTransaction, [&](Connection& conn) -> Status {
       // Lock every bucket's row, in bucket order (so that requests naming several buckets never
       // deadlock), creating it when new, and learn the widest window seen on it. A refusal rolls
@@ -1293,11 +1304,12 @@ class PostgresStorage final : public Storage {
       std::map<std::string_view, TimeMs> keep_window;
       for (const auto& [bucket, window] : widest) {
         Result<Rows> rows = conn.Exec(
-            "INSERT INTO rate_buckets (bucket, widest_window) VALUES ($1, $2) "
+            "INSERT INTO rate_buckets (bucket, widest_window, expires_at) VALUES ($1, $2, $3) "
             "ON CONFLICT (bucket) DO UPDATE SET "
-            "widest_window = greatest(rate_buckets.widest_window, excluded.widest_window) "
+            "widest_window = greatest(rate_buckets.widest_window, excluded.widest_window), "
+            "expires_at = greatest(rate_buckets.expires_at, excluded.expires_at) "
             "RETURNING widest_window",
-            Params().Text(bucket).Int(window));
+            Params().Text(bucket).Int(window).Int(keep_until[bucket]));
         if (!rows.ok()) return rows.status();
         keep_window[bucket] = rows->empty() ? window : rows->Int(0, 0);
       }
@@ -1324,7 +1336,7 @@ class PostgresStorage final : public Storage {
                      "at < greatest($2, (SELECT max(at) FROM rate_events WHERE bucket = $1))",
                      Params().Text(bucket).Int(now).Int(now - keep)));
       }
-      return Status::Ok();
+      return StatusOf(PruneBuckets(conn, now, prune_buckets));
     });
   }
 
@@ -1336,7 +1348,11 @@ class PostgresStorage final : public Storage {
     // inserters queue on the unique key; after the winner commits the others see its live record.
     // The call's marker records whether it inserted (Transact, Resolve).
     static constexpr const char* kInsertNonce =
-        "WITH added AS ("
+        "WITH pruned AS (DELETE FROM nonces WHERE (consumer_key, nonce) IN ("
+        "  SELECT consumer_key, nonce FROM nonces WHERE expires_at <= $4 AND "
+        "  NOT (consumer_key = $1 AND nonce = $2) ORDER BY expires_at LIMIT $6 "
+        "  FOR UPDATE SKIP LOCKED)), "
+        "added AS ("
         "  INSERT INTO nonces (consumer_key, nonce, expires_at) VALUES ($1, $2, $3) "
         "  ON CONFLICT (consumer_key, nonce) DO UPDATE SET expires_at = excluded.expires_at "
         "  WHERE nonces.expires_at <= $4 RETURNING 1), "
@@ -1345,6 +1361,7 @@ class PostgresStorage final : public Storage {
         "$5, " CUSTAUTH_PG_SERVER_NOW_MS
         ", (SELECT 'inserted' FROM added)) "
         "SELECT 1 FROM added";
+    const int per_write = retention_.get().per_write;
     return Transact(
         Tx::kStatement,
         [&](Connection& conn) -> Status {
@@ -1353,7 +1370,8 @@ class PostgresStorage final : public Storage {
                                                           .Text(nonce)
                                                           .Int(expires_at)
                                                           .Int(now)
-                                                          .Bytes(conn.marker()));
+                                                          .Bytes(conn.marker())
+                                                          .Int(std::max(per_write, 0)));
           if (!rows.ok()) return rows.status();
           if (rows->empty()) {
             return Status(Code::kAlreadyExists, "The nonce is already being used by the consumer");
@@ -1386,10 +1404,20 @@ class PostgresStorage final : public Storage {
 
   Status put_opaque_token(const OpaqueTokenRecord& t) override {
     return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      const RetentionPolicy policy = retention_.get();
       Result<Rows> rows = conn.Exec(
+          "WITH pruned AS (DELETE FROM opaque_tokens WHERE hash IN ("
+          "  SELECT hash FROM opaque_tokens WHERE expires_at <= $5 AND hash <> $1 "
+          "  ORDER BY expires_at LIMIT $6 FOR UPDATE SKIP LOCKED)) "
           "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at) "
           "VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING RETURNING 1",
-          Params().Bytes(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at));
+          Params()
+              .Bytes(t.hash)
+              .Int(t.customer_id)
+              .Int(t.issued_at)
+              .Int(t.expires_at)
+              .Int(internal::GraceCutoff(policy, t.issued_at))
+              .Int(std::max(policy.per_write, 0)));
       if (!rows.ok()) return rows.status();
       if (rows->empty()) return Status(Code::kAlreadyExists, "The token already exists");
       return Status::Ok();
@@ -1521,7 +1549,10 @@ class PostgresStorage final : public Storage {
 
   Result<std::int64_t> append_audit(const AuditRecord& r) override {
     return Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
+      const RetentionPolicy policy = retention_.get();
       Result<Rows> rows = conn.Exec(
+          "WITH pruned AS (DELETE FROM audit WHERE id IN ("
+          "  SELECT id FROM audit WHERE at <= $9 ORDER BY at LIMIT $10 FOR UPDATE SKIP LOCKED)) "
           "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
           "detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
           Params()
@@ -1532,7 +1563,9 @@ class PostgresStorage final : public Storage {
               .Text(r.actor)
               .Text(r.reason)
               .Text(r.client_ip)
-              .Text(r.detail));
+              .Text(r.detail)
+              .Int(internal::AuditCutoff(policy, r.at))
+              .Int(std::max(policy.per_write, 0)));
       if (!rows.ok()) return rows.status();
       return rows->Int(0, 0);
     });
@@ -1572,7 +1605,84 @@ class PostgresStorage final : public Storage {
     });
   }
 
+  // --- Retention ---
+
+  void set_retention(const RetentionPolicy& policy) override { retention_.set(policy); }
+
+  // Each table in batches of kPruneBatch rows, one statement per batch.
+  Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override {
+    PruneCounts counts;
+    const auto batch = static_cast<int>(internal::kPruneBatch);
+    for (;;) {
+      Result<std::pair<std::int64_t, std::int64_t>> part = Transact(
+          Tx::kStatement, [&](Connection& conn) { return PruneBuckets(conn, now, batch); });
+      if (!part.ok()) return part.status();
+      counts.rate_buckets += part->first;
+      counts.rate_events += part->second;
+      if (part->first < batch) break;
+    }
+    const TimeMs grace_cutoff = internal::GraceCutoff(policy, now);
+    static constexpr const char* kNonces =
+        "DELETE FROM nonces WHERE (consumer_key, nonce) IN (SELECT consumer_key, nonce FROM "
+        "nonces WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static constexpr const char* kExpiredSecrets =
+        "DELETE FROM secrets WHERE (customer_id, kind) IN (SELECT customer_id, kind FROM secrets "
+        "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static constexpr const char* kUsedSecrets =
+        "DELETE FROM secrets WHERE (customer_id, kind) IN (SELECT customer_id, kind FROM secrets "
+        "WHERE used_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static constexpr const char* kOpaqueTokens =
+        "DELETE FROM opaque_tokens WHERE hash IN (SELECT hash FROM opaque_tokens "
+        "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static constexpr const char* kAudit =
+        "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at <= $1 ORDER BY at "
+        "LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    const std::pair<const char*, TimeMs> tables[] = {{kNonces, now},
+                                                     {kExpiredSecrets, grace_cutoff},
+                                                     {kUsedSecrets, grace_cutoff},
+                                                     {kOpaqueTokens, grace_cutoff},
+                                                     {kAudit, internal::AuditCutoff(policy, now)}};
+    std::int64_t* const into[] = {&counts.nonces, &counts.secrets, &counts.secrets,
+                                  &counts.opaque_tokens, &counts.audit};
+    for (std::size_t k = 0; k < std::size(tables); ++k) {
+      for (;;) {
+        Result<std::int64_t> n =
+            Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
+              Result<Rows> rows =
+                  conn.Exec(tables[k].first, Params().Int(tables[k].second).Int(batch));
+              if (!rows.ok()) return rows.status();
+              return rows->affected();
+            });
+        if (!n.ok()) return n.status();
+        *into[k] += *n;
+        if (*n < batch) break;
+      }
+    }
+    return counts;
+  }
+
  private:
+  // --- Retention (the per-write pruning; RetentionPolicy) ---
+
+  // Removes up to `limit` expired rate-limit buckets, each with its events, in one statement;
+  // returns (buckets, events) removed. Buckets another transaction holds are skipped.
+  static Result<std::pair<std::int64_t, std::int64_t>> PruneBuckets(Connection& conn, TimeMs now,
+                                                                    int limit) {
+    if (limit <= 0) return std::pair<std::int64_t, std::int64_t>(0, 0);
+    Result<Rows> rows = conn.Exec(
+        "WITH gone AS (DELETE FROM rate_buckets WHERE bucket IN ("
+        "  SELECT bucket FROM rate_buckets WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 "
+        "  FOR UPDATE SKIP LOCKED) RETURNING bucket), "
+        "events AS (DELETE FROM rate_events WHERE bucket IN (SELECT bucket FROM gone) "
+        "  RETURNING 1) "
+        "SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM events)",
+        Params().Int(now).Int(limit));
+    if (!rows.ok()) return rows.status();
+    return std::pair<std::int64_t, std::int64_t>(rows->Int(0, 0), rows->Int(0, 1));
+  }
+
+  internal::RetentionHolder retention_;
+
   // Runs fn(connection) as `tx` on a pooled connection: commits when fn succeeds, rolls back
   // otherwise. Runs it again after a serialization failure or deadlock (up to max_retries times),
   // on a fresh connection when the connection broke before anything could apply (up to

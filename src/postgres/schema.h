@@ -36,6 +36,10 @@
 //   bucket (taken in bucket order, so requests naming several buckets never deadlock), and it
 //   remembers the widest window any rule has used on the bucket, so that pruning never drops an
 //   event some rule still counts.
+// - Retention (version 4): every table that grows with traffic is pruned through an index on its
+//   time column (rate_buckets.expires_at, nonces.expires_at, secrets.expires_at,
+//   opaque_tokens.expires_at, audit.at); the per-write pruning takes its rows FOR UPDATE SKIP
+//   LOCKED, so that racing writers never wait for each other's pruning.
 // - integrations.permissions is a JSONB array of strings, sorted and unique.
 #ifndef CUSTAUTH_SRC_POSTGRES_SCHEMA_H_
 #define CUSTAUTH_SRC_POSTGRES_SCHEMA_H_
@@ -180,6 +184,18 @@ CREATE TABLE login_counters (
   in_flight INTEGER NOT NULL DEFAULT 0,
   in_flight_expires BIGINT NOT NULL DEFAULT 0
 );
+)sql",
+    // 3 -> 4 (retention): a rate-limit bucket expires with its newest event (expires_at: that
+    // event plus the widest window, or min_interval, any rule has used on it), and the time
+    // columns that pruning walks are indexed, so that each write removes a few expired rows
+    // cheaply.
+    R"sql(
+ALTER TABLE rate_buckets ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+UPDATE rate_buckets SET expires_at = widest_window + COALESCE(
+  (SELECT max(at) FROM rate_events e WHERE e.bucket = rate_buckets.bucket), 0);
+CREATE INDEX rate_buckets_expires_at ON rate_buckets (expires_at);
+CREATE INDEX secrets_expires_at ON secrets (expires_at);
+CREATE INDEX audit_at ON audit (at);
 )sql",
 };
 

@@ -768,7 +768,10 @@ class SqliteStorage final : public Storage {
           .Int(s.expires_at)
           .OptInt(s.admin_id)
           .Text(s.reason);
-      return st.Run();
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      const RetentionPolicy policy = retention_.get();
+      return StatusOf(PruneSome(conn, kPruneExpiredSecrets,
+                                internal::GraceCutoff(policy, s.created_at), policy.per_write));
     });
   }
 
@@ -842,9 +845,12 @@ class SqliteStorage final : public Storage {
       }
       // One event per bucket per request, however many rules name it.
       std::map<std::string_view, TimeMs> widest;
+      std::map<std::string_view, TimeMs> keep_until;  // retention: when the bucket expires
       for (const RateRule& rule : rules) {
         auto [it, inserted] = widest.emplace(rule.bucket, rule.window);
         if (!inserted) it->second = std::max(it->second, rule.window);
+        TimeMs& until = keep_until[rule.bucket];
+        until = std::max(until, now + std::max(rule.window, rule.min_interval));
       }
       for (const auto& [bucket, window] : widest) {
         {
@@ -855,11 +861,12 @@ class SqliteStorage final : public Storage {
         TimeMs keep_window = window;
         {
           Stmt st(conn,
-                  "INSERT INTO rate_buckets (bucket, widest_window) VALUES (?1, ?2) "
-                  "ON CONFLICT (bucket) DO UPDATE SET "
-                  "widest_window = max(widest_window, excluded.widest_window) "
+                  "INSERT INTO rate_buckets (bucket, widest_window, expires_at) "
+                  "VALUES (?1, ?2, ?3) ON CONFLICT (bucket) DO UPDATE SET "
+                  "widest_window = max(widest_window, excluded.widest_window), "
+                  "expires_at = max(expires_at, excluded.expires_at) "
                   "RETURNING widest_window");
-          st.Text(bucket).Int(window);
+          st.Text(bucket).Int(window).Int(keep_until[bucket]);
           Result<bool> row = st.Step();
           if (!row.ok()) return row.status();
           if (*row) keep_window = st.ColInt(0);
@@ -873,7 +880,7 @@ class SqliteStorage final : public Storage {
         st.Text(bucket).Int(now - keep_window);
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
       }
-      return Status::Ok();
+      return PruneBuckets(conn, now, retention_.get().per_write, nullptr);
     });
   }
 
@@ -896,7 +903,8 @@ class SqliteStorage final : public Storage {
               "INSERT INTO nonces (consumer_key, nonce, expires_at) VALUES (?1, ?2, ?3) "
               "ON CONFLICT (consumer_key, nonce) DO UPDATE SET expires_at = excluded.expires_at");
       st.Text(consumer_key).Text(nonce).Int(expires_at);
-      return st.Run();
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      return StatusOf(PruneSome(conn, kPruneNonces, now, retention_.get().per_write));
     });
   }
 
@@ -935,7 +943,10 @@ class SqliteStorage final : public Storage {
               "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at) "
               "VALUES (?1, ?2, ?3, ?4)");
       st.Blob(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at);
-      return st.Run();
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      const RetentionPolicy policy = retention_.get();
+      return StatusOf(PruneSome(conn, kPruneOpaqueTokens,
+                                internal::GraceCutoff(policy, t.issued_at), policy.per_write));
     });
   }
 
@@ -1079,7 +1090,12 @@ class SqliteStorage final : public Storage {
           .Text(r.client_ip)
           .Text(r.detail);
       CUSTAUTH_RETURN_IF_ERROR(st.Run());
-      return static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
+      const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
+      const RetentionPolicy policy = retention_.get();
+      Result<std::int64_t> pruned =
+          PruneSome(conn, kPruneAudit, internal::AuditCutoff(policy, r.at), policy.per_write);
+      if (!pruned.ok()) return pruned.status();
+      return id;
     });
   }
 
@@ -1117,7 +1133,107 @@ class SqliteStorage final : public Storage {
     });
   }
 
+  // --- Retention ---
+
+  void set_retention(const RetentionPolicy& policy) override { retention_.set(policy); }
+
+  // Each table in batches of kPruneBatch rows, one write transaction per batch.
+  Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override {
+    PruneCounts counts;
+    const auto batch = static_cast<int>(internal::kPruneBatch);
+    for (;;) {
+      PruneCounts part;
+      CUSTAUTH_RETURN_IF_ERROR(Transact(
+          Tx::kWrite, [&](Connection& conn) { return PruneBuckets(conn, now, batch, &part); }));
+      counts.rate_buckets += part.rate_buckets;
+      counts.rate_events += part.rate_events;
+      if (part.rate_buckets < batch) break;
+    }
+    const TimeMs grace_cutoff = internal::GraceCutoff(policy, now);
+    const std::pair<std::string_view, TimeMs> tables[] = {
+        {kPruneNonces, now},
+        {kPruneExpiredSecrets, grace_cutoff},
+        {kPruneUsedSecrets, grace_cutoff},
+        {kPruneOpaqueTokens, grace_cutoff},
+        {kPruneAudit, internal::AuditCutoff(policy, now)}};
+    std::int64_t* const into[] = {&counts.nonces, &counts.secrets, &counts.secrets,
+                                  &counts.opaque_tokens, &counts.audit};
+    for (std::size_t k = 0; k < std::size(tables); ++k) {
+      for (;;) {
+        Result<std::int64_t> n = Transact(Tx::kWrite, [&](Connection& conn) {
+          return PruneSome(conn, tables[k].first, tables[k].second, batch);
+        });
+        if (!n.ok()) return n.status();
+        *into[k] += *n;
+        if (*n < batch) break;
+      }
+    }
+    return counts;
+  }
+
  private:
+  // --- Retention (the per-write pruning; RetentionPolicy) ---
+
+  // Each deletes up to ?2 rows whose time is at or before ?1, oldest first, on an index.
+  static constexpr std::string_view kPruneNonces =
+      "DELETE FROM nonces WHERE (consumer_key, nonce) IN (SELECT consumer_key, nonce FROM nonces "
+      "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)";
+  static constexpr std::string_view kPruneExpiredSecrets =
+      "DELETE FROM secrets WHERE (customer_id, kind) IN (SELECT customer_id, kind FROM secrets "
+      "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)";
+  // Not on an index: a used secret also expires within its lifetime, and then goes by the index.
+  static constexpr std::string_view kPruneUsedSecrets =
+      "DELETE FROM secrets WHERE (customer_id, kind) IN (SELECT customer_id, kind FROM secrets "
+      "WHERE used_at <= ?1 LIMIT ?2)";
+  static constexpr std::string_view kPruneOpaqueTokens =
+      "DELETE FROM opaque_tokens WHERE hash IN (SELECT hash FROM opaque_tokens "
+      "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)";
+  static constexpr std::string_view kPruneAudit =
+      "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at <= ?1 ORDER BY at LIMIT ?2)";
+
+  // Runs one of the statements above; returns how many rows went.
+  static Result<std::int64_t> PruneSome(Connection& conn, std::string_view sql, TimeMs cutoff,
+                                        int limit) {
+    if (limit <= 0) return std::int64_t{0};
+    Stmt st(conn, sql);
+    st.Int(cutoff).Int(limit);
+    CUSTAUTH_RETURN_IF_ERROR(st.Run());
+    return static_cast<std::int64_t>(sqlite3_changes64(conn.db()));
+  }
+
+  // Removes up to `limit` expired rate-limit buckets, each with its events.
+  static Status PruneBuckets(Connection& conn, TimeMs now, int limit, PruneCounts* counts) {
+    if (limit <= 0) return Status::Ok();
+    std::vector<std::string> expired;
+    {
+      Stmt st(conn,
+              "SELECT bucket FROM rate_buckets WHERE expires_at <= ?1 ORDER BY expires_at "
+              "LIMIT ?2");
+      st.Int(now).Int(limit);
+      for (;;) {
+        Result<bool> row = st.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        expired.push_back(st.ColText(0));
+      }
+    }
+    for (const std::string& bucket : expired) {
+      {
+        Stmt st(conn, "DELETE FROM rate_events WHERE bucket = ?1");
+        st.Text(bucket);
+        CUSTAUTH_RETURN_IF_ERROR(st.Run());
+        if (counts != nullptr) counts->rate_events += sqlite3_changes64(conn.db());
+      }
+      Stmt st(conn, "DELETE FROM rate_buckets WHERE bucket = ?1");
+      st.Text(bucket);
+      CUSTAUTH_RETURN_IF_ERROR(st.Run());
+      if (counts != nullptr) counts->rate_buckets += sqlite3_changes64(conn.db());
+    }
+    return Status::Ok();
+  }
+
+  internal::RetentionHolder retention_;
+
   // Runs fn(connection) as one transaction of kind `tx` on a pooled connection: commits when fn
   // succeeds, rolls back otherwise, and retries the whole of it while SQLite reports a busy or
   // locked database, until busy_timeout_ms has passed since the call began.

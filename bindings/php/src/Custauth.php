@@ -327,6 +327,16 @@ final class Custauth
         return $this->call('audit_list', $args)['audit'];
     }
 
+    /**
+     * Removes at once what is past its retention (audit records after the handle's
+     * audit_retention_days option, default 180, 0 forever); returns the rows removed per table:
+     * rate_events, rate_buckets, nonces, secrets, opaque_tokens, audit.
+     */
+    public function prune(): array
+    {
+        return $this->call('prune')['pruned'];
+    }
+
     // --- Integrations and exchangeExternalCustomerToken ---
     /** A new integration's credentials (consumer_key, consumer_secret, access_token, token_secret). */
     public function createIntegration(string $name, array $permissions = []): array

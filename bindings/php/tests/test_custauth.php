@@ -201,6 +201,18 @@ try {
     check($e !== null && $e->category === 'graphql-no-such-entity', 'not found category');
     $claims = $auth->verifyToken($t);
     check($claims['utypid'] === 3 && $claims['format'] === 'jwt' && $claims['kid'] !== '', 'fast verify');
+    // Retention: prune after the audit retention has passed.
+    $ret = Custauth::forTests(23, 'memory:', ['audit_retention_days' => 1]);
+    $ret->requestPasswordReset('nobody@example.com', ['client_ip' => '203.0.113.7']);
+    check($ret->prune()['rate_buckets'] === 0, 'prune: nothing expired yet');
+    $ret->advance(2 * 86400 * 1000);
+    $pruned = $ret->prune();
+    check($pruned['rate_buckets'] === 2 && $pruned['rate_events'] === 2, 'prune: expired buckets');
+    check($pruned['audit'] === 0 && $ret->audit() === [], 'prune: no audit of an unknown email');
+    $ret->close();
+    expect(\Custauth\InvalidInput::class, null,
+           fn() => Custauth::forTests(null, 'memory:', ['audit_retention_days' => 36601]),
+           'audit_retention_days checked');
 
     $auth->close();
 } catch (Throwable $e) {

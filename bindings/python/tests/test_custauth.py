@@ -340,5 +340,26 @@ class CustomerErasure(unittest.TestCase):
                 self.assertIn("login.success", [r["event"] for r in records])
                 # The email is free again, for a new customer.
                 a.create_customer("erin.erase@example.com", "Erin", "Erase")
+class Retention(unittest.TestCase):
+    def test_prune_after_the_audit_retention(self):
+        auth = custauth.Custauth.for_tests(seed=23, audit_retention_days=1)
+        try:
+            auth.request_password_reset("nobody@example.com", {"client_ip": "203.0.113.7"})
+            with self.assertRaises(custauth.AuthenticationFailed):
+                auth.generate_customer_token("nobody@example.com", "Wrong-Password-1")
+            self.assertEqual(auth.prune()["audit"], 0)
+            auth.advance(minutes=2 * 24 * 60)
+            pruned = auth.prune()
+            self.assertEqual(pruned["audit"], 1)
+            self.assertEqual(pruned["rate_buckets"], 2)
+            self.assertEqual(auth.audit(), [])
+        finally:
+            auth.close()
+
+    def test_retention_option_is_checked(self):
+        with self.assertRaises(custauth.InvalidInput):
+            custauth.Custauth.for_tests(audit_retention_days=36601)
+
+
 if __name__ == "__main__":
     unittest.main()

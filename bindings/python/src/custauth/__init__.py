@@ -482,6 +482,12 @@ class Custauth:
             args["email"] = email
         return self.call("audit_list", context, **args)["audit"]
 
+    def prune(self, context: Optional[Mapping[str, Any]] = None) -> Json:
+        """Removes at once what is past its retention (audit records after the handle's
+        audit_retention_days option, default 180, 0 forever); returns the rows removed per table:
+        {"rate_events", "rate_buckets", "nonces", "secrets", "opaque_tokens", "audit"}."""
+        return self.call("prune", context)["pruned"]
+
     # --- Integrations and exchangeExternalCustomerToken ---
     def create_integration(self, name: str, permissions: Iterable[str] = (),
                            context: Optional[Mapping[str, Any]] = None) -> Json:
