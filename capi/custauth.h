@@ -210,9 +210,9 @@ typedef struct custauth_options {
   int login_throttle_max_failures;   /* failures that close an email; default 6; negative: off */
   int64_t login_throttle_lifetime_s; /* each failure pushes the expiry to now + this; default
                                         1800 */
-  int audit_retention_days;           /* how many days audit records are kept (README,
-                                        "Retention"); default 180; negative: forever; at most
-                                        36600 */
+  int audit_retention_days;          /* how many days audit records are kept (README,
+                                       "Retention"); default 180; negative: forever; at most
+                                       36600 */
 } custauth_options;
 
 /* The defaults of the current version, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */

@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
