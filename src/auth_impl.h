@@ -155,18 +155,17 @@ struct CustomerAuth::Impl {
   // of the machinery (kBusy, kStorage).
   Result<std::optional<Match>> RunChain(const Customer& c, std::string_view secret,
                                         const std::vector<SecretSource>& chain, TimeMs now) {
+    bool verified = false;  // whether a password verification ran (else the dummy runs below)
     for (SecretSource source : chain) {
       switch (source) {
         case SecretSource::kAccountPassword: {
-          if (!c.has_password()) {
-            hasher->dummy_verify(secret);
-            break;
-          }
+          if (!c.has_password()) break;
           auto ok = hasher->verify(secret, c.password_hash);
           if (!ok.ok()) {
             if (ok.code() == Code::kInvalidInput) break;  // an unreadable stored hash never matches
             return ok.status();
           }
+          verified = true;
           if (*ok) return std::optional<Match>(Match{source, std::nullopt});
           break;
         }
@@ -185,6 +184,9 @@ struct CustomerAuth::Impl {
         }
       }
     }
+    // A known customer with no match costs what an unknown email costs (one Argon2 verification),
+    // also when the chain verified no password (exchange_otc) or the customer has none.
+    if (!verified) CUSTAUTH_RETURN_IF_ERROR(hasher->dummy_verify(secret));
     return std::optional<Match>();
   }
 
@@ -199,13 +201,14 @@ struct CustomerAuth::Impl {
     auto found = storage->find_customer_by_email(website_id, email);
     if (!found.ok()) {
       if (found.code() != Code::kNotFound) return found.status();
-      hasher->dummy_verify(secret);  // an unknown email costs what a wrong password costs
+      // An unknown email costs what a wrong password costs; kBusy alike at the hasher's limit.
+      CUSTAUTH_RETURN_IF_ERROR(hasher->dummy_verify(secret));
       AuditFailure(nullptr, ctx, "unknown_email", email);
       return SignInIncorrect();
     }
     const Customer& c = *found;
     if (c.locked_at(now) || !c.is_active) {
-      hasher->dummy_verify(secret);
+      CUSTAUTH_RETURN_IF_ERROR(hasher->dummy_verify(secret));
       AuditFailure(&c, ctx, c.is_active ? "locked" : "inactive", email);
       return SignInIncorrect();
     }
