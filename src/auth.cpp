@@ -299,10 +299,12 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
   CUSTAUTH_RETURN_IF_ERROR(
       CheckPasswordPolicy(new_password, impl_->options.password_policy, email));
   auto found = impl_->storage->find_customer_by_email(website_id, email);
-  if (!found.ok()) return found.code() == Code::kNotFound ? mismatched : found.status();
-  // Hash before consuming, so that a busy hasher does not burn the token.
+  if (!found.ok() && found.code() != Code::kNotFound) return found.status();
+  // Hash before consuming, so that a busy hasher does not burn the token; for an unknown email
+  // too, so that it costs (and is kBusy) as a known one does.
   auto hash = impl_->hasher->hash(new_password);
   if (!hash.ok()) return hash.status();
+  if (!found.ok()) return mismatched;
   const TimeMs now = impl_->now();
   auto used = impl_->storage->consume_secret(
       SecretKind::kPasswordReset, found->id,
@@ -334,11 +336,11 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) {
     if (found.code() != Code::kNotFound) return found.status();
-    impl_->hasher->dummy_verify(current_password);
+    CUSTAUTH_RETURN_IF_ERROR(impl_->hasher->dummy_verify(current_password));
     return SignInIncorrect();
   }
   if (found->locked_at(now) || !found->is_active) {
-    impl_->hasher->dummy_verify(current_password);
+    CUSTAUTH_RETURN_IF_ERROR(impl_->hasher->dummy_verify(current_password));
     return SignInIncorrect();
   }
   static const std::vector<SecretSource> kPasswordOnly = {SecretSource::kAccountPassword};

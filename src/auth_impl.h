@@ -150,18 +150,17 @@ struct CustomerAuth::Impl {
   // of the machinery (kBusy, kStorage).
   Result<std::optional<Match>> RunChain(const Customer& c, std::string_view secret,
                                         const std::vector<SecretSource>& chain, TimeMs now) {
+    bool verified = false;  // whether a password verification ran (else the dummy runs below)
     for (SecretSource source : chain) {
       switch (source) {
         case SecretSource::kAccountPassword: {
-          if (!c.has_password()) {
-            hasher->dummy_verify(secret);
-            break;
-          }
+          if (!c.has_password()) break;
           auto ok = hasher->verify(secret, c.password_hash);
           if (!ok.ok()) {
             if (ok.code() == Code::kInvalidInput) break;  // an unreadable stored hash never matches
             return ok.status();
           }
+          verified = true;
           if (*ok) return std::optional<Match>(Match{source, std::nullopt});
           break;
         }
@@ -180,6 +179,9 @@ struct CustomerAuth::Impl {
         }
       }
     }
+    // A known customer with no match costs what an unknown email costs (one Argon2 verification),
+    // also when the customer has no password.
+    if (!verified) CUSTAUTH_RETURN_IF_ERROR(hasher->dummy_verify(secret));
     return std::optional<Match>();
   }
 

@@ -60,6 +60,7 @@ struct CustomerAuth::Impl::LoginRun {
   const RequestContext& ctx;
   LoginAttempt attempt;
   Customer customer;  // as read by the attempt's write
+  bool verified = false;  // whether a password verification ran (else the dummy runs)
 
   // Whether the attempt counts anywhere (an unknown email with the throttle off does not).
   bool Counted() const { return attempt.customer_id > 0 || attempt.throttle.max_failures > 0; }
@@ -98,16 +99,14 @@ struct CustomerAuth::Impl::LoginRun {
   enum class Outcome { kNoMatch, kDone };
 
   Outcome TryPassword(Result<std::string>& out) {
-    if (!customer.has_password()) {
-      impl.hasher->dummy_verify(secret);
-      return Outcome::kNoMatch;
-    }
+    if (!customer.has_password()) return Outcome::kNoMatch;
     auto ok = impl.hasher->verify(secret, customer.password_hash);
     if (!ok.ok()) {
       if (ok.code() == Code::kInvalidInput) return Outcome::kNoMatch;  // unreadable: never matches
       out = Abandoned(ok.status());
       return Outcome::kDone;
     }
+    verified = true;
     if (!*ok) return Outcome::kNoMatch;
     SignIn s;
     if (impl.hasher->needs_rehash(customer.password_hash)) {
@@ -188,6 +187,13 @@ struct CustomerAuth::Impl::LoginRun {
                                                                  : TryOneTimeSecret(source, out);
       if (o == Outcome::kDone) return out;
     }
+    // A known customer with no match costs what an unknown email costs (one Argon2
+    // verification), also when the chain verified no password (exchange_otc) or the customer
+    // has none; kBusy alike at the hasher's limit.
+    if (!verified) {
+      const Status s = impl.hasher->dummy_verify(secret);
+      if (!s.ok()) return Abandoned(s);
+    }
     return Failed("wrong_secret", &customer);
   }
 };
@@ -223,12 +229,14 @@ Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
     }
   }
   if (!found.ok()) {
-    hasher->dummy_verify(secret);  // an unknown email costs what a wrong password costs
+    // An unknown email costs what a wrong password costs; kBusy alike at the hasher's limit.
+    const Status s = hasher->dummy_verify(secret);
+    if (!s.ok()) return run.Abandoned(s);
     return run.Failed("unknown_email", nullptr);
   }
   run.customer = std::move(admitted).value();
   if (!run.customer.is_active) {
-    hasher->dummy_verify(secret);
+    if (Status s = hasher->dummy_verify(secret); !s.ok()) return run.Abandoned(s);
     if (storage->release_login_attempt(run.attempt, now()).code() == Code::kStorage) {
       KeepForRelease(run.attempt);
     }

@@ -429,6 +429,13 @@ int PasswordHasher::in_flight() const {
   return in_flight_;
 }
 
+PasswordHasher::WorkCounts PasswordHasher::work_counts() const {
+  WorkCounts counts;
+  counts.argon2_verifications = argon2_verifications_.load();
+  counts.hashes = hashes_.load();
+  return counts;
+}
+
 Result<std::string> PasswordHasher::hash(std::string_view password) {
   if (!ArgonOptionsValid(options_)) {
     return Status(Code::kInvalidInput, "Argon2 options are outside libsodium's limits.");
@@ -436,6 +443,7 @@ Result<std::string> PasswordHasher::hash(std::string_view password) {
   Slot slot(this, 1);
   if (!slot.status().ok()) return slot.status();
   char out[crypto_pwhash_STRBYTES];
+  hashes_.fetch_add(1);
   if (crypto_pwhash_str(out, password.data(), password.size(), options_.opslimit,
                         options_.memlimit) != 0) {
     return Status(Code::kInternal, "Argon2id failed (out of memory).");
@@ -449,14 +457,30 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
   auto weight_for = [&](std::uint64_t mem) {
     return static_cast<int>(std::min<std::uint64_t>((mem + unit - 1) / unit, 1u << 20));
   };
+  // Whether an Argon2id run with these parameters costs at least a current-format verification.
+  auto full_cost = [&](std::uint64_t mem, std::uint64_t ops) {
+    return mem >= options_.memlimit && ops >= options_.opslimit;
+  };
+  // A mismatch that ran no full-cost Argon2id (a fast legacy digest, bcrypt, phpass, weaker
+  // parameters) also runs the dummy verification, so that a wrong password against such a hash
+  // costs what an unknown email costs (DOMAIN.md, generateCustomerToken), and is kBusy alike.
+  auto mismatch = [&](bool ran_full_cost) -> Result<bool> {
+    if (!ran_full_cost) CUSTAUTH_RETURN_IF_ERROR(dummy_verify(password));
+    return false;
+  };
 
   if (HasForeignPrefix(stored)) {
     // Another platform's bcrypt or phpass hash: checked (syntax and cost caps) before it waits,
-    // then computed in one slot, as costly in CPU as an Argon2id verification at the defaults.
+    // then computed in one slot.
     CUSTAUTH_RETURN_IF_ERROR(CheckForeignHash(stored));
-    Slot slot(this, 1);
-    if (!slot.status().ok()) return slot.status();
-    return VerifyForeignHash(password, stored);
+    Result<bool> matched = false;
+    {
+      Slot slot(this, 1);
+      if (!slot.status().ok()) return slot.status();
+      matched = VerifyForeignHash(password, stored);
+    }
+    if (!matched.ok() || *matched) return matched;
+    return mismatch(false);
   }
   if (stored.front() == '$') {
     std::string_view prefix = stored.substr(0, kArgon2idPrefix.size()) == kArgon2idPrefix
@@ -473,27 +497,40 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
                     "The stored password hash asks for more Argon2 work than custauth allows.");
     }
     const std::string str(stored);  // libsodium wants a NUL-terminated string
-    Slot slot(this, weight_for(params->mem_bytes));
-    if (!slot.status().ok()) return slot.status();
-    errno = 0;
-    int rc = crypto_pwhash_str_verify(str.c_str(), password.data(), password.size());
-    if (rc != 0 && errno == ENOMEM) {
-      return Status(Code::kInternal, "Argon2 failed (out of memory).");
+    int rc = 0;
+    {
+      Slot slot(this, weight_for(params->mem_bytes));
+      if (!slot.status().ok()) return slot.status();
+      errno = 0;
+      argon2_verifications_.fetch_add(1);
+      rc = crypto_pwhash_str_verify(str.c_str(), password.data(), password.size());
+      if (rc != 0 && errno == ENOMEM) {
+        return Status(Code::kInternal, "Argon2 failed (out of memory).");
+      }
     }
-    return rc == 0;
+    if (rc == 0) return true;
+    return mismatch(full_cost(params->mem_bytes, params->ops));
   }
 
   auto parsed = ParseLegacy(stored);
   if (!parsed.ok()) return parsed.status();
   const LegacyHash& legacy = parsed.value();
   std::uint64_t max_mem = 0;
-  for (const LegacyStep& step : legacy.steps) max_mem = std::max(max_mem, step.mem);
+  bool ran_full_cost = false;
+  std::uint64_t argon2_steps = 0;
+  for (const LegacyStep& step : legacy.steps) {
+    max_mem = std::max(max_mem, step.mem);
+    if (step.kind != LegacyStep::kArgon2id) continue;
+    ++argon2_steps;
+    ran_full_cost = ran_full_cost || full_cost(step.mem, step.ops);
+  }
   std::optional<Slot> slot;
   if (max_mem > 0) {
     slot.emplace(this, weight_for(max_mem));
     if (!slot->status().ok()) return slot->status();
   }
   SecretString r;
+  argon2_verifications_.fetch_add(argon2_steps);
   CUSTAUTH_RETURN_IF_ERROR(ComputeSteps(password, legacy.salt, legacy.steps, r.get()));
   slot.reset();
   // HASH is hex of the right length (checked by ParseLegacy); compare it in lowercase.
@@ -502,16 +539,21 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
   for (char& c : expected.get()) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   }
-  return r.get().size() == expected.get().size() &&
-         sodium_memcmp(r.get().data(), expected.get().data(), r.get().size()) == 0;
+  if (r.get().size() == expected.get().size() &&
+      sodium_memcmp(r.get().data(), expected.get().data(), r.get().size()) == 0) {
+    return true;
+  }
+  return mismatch(ran_full_cost);
 }
 
-void PasswordHasher::dummy_verify(std::string_view password) {
-  if (dummy_hash_.empty()) return;
+Status PasswordHasher::dummy_verify(std::string_view password) {
+  if (dummy_hash_.empty()) return Status::Ok();  // invalid options: nothing to cost (see hash())
   Slot slot(this, 1);
-  if (!slot.status().ok()) return;
+  if (!slot.status().ok()) return slot.status();
+  argon2_verifications_.fetch_add(1);
   int rc = crypto_pwhash_str_verify(dummy_hash_.c_str(), password.data(), password.size());
   (void)rc;
+  return Status::Ok();
 }
 
 bool PasswordHasher::needs_rehash(std::string_view stored) const {

@@ -473,7 +473,7 @@ TEST_CASE("kBusy when no slot frees within wait_timeout") {
   auto busy_legacy =
       hasher.verify(kKatPassword, std::string(kKatHash) + ":" + kKatSalt + ":" + kKatVersions);
   CHECK(busy_legacy.code() == Code::kBusy);
-  hasher.dummy_verify("pw");  // gives up quietly
+  CHECK(hasher.dummy_verify("pw").code() == Code::kBusy);  // as verify() of a current hash
   // Digest-only legacy hashes take no slot.
   auto md5_ok = hasher.verify("pw", *legacy::Compute("pw", "s", "0:1") + ":s:0:1");
   REQUIRE(md5_ok.ok());
@@ -520,15 +520,18 @@ TEST_CASE("An Argon2 step larger than memlimit takes several slots") {
 
 TEST_CASE("dummy_verify runs a full verification and returns") {
   PasswordHasher hasher(CheapArgon2ForTests());
-  hasher.dummy_verify("");
-  hasher.dummy_verify("Password123");
-  hasher.dummy_verify(std::string(1000, 'a'));
+  CHECK(hasher.dummy_verify("").ok());
+  CHECK(hasher.dummy_verify("Password123").ok());
+  CHECK(hasher.dummy_verify(std::string(1000, 'a')).ok());
   CHECK(hasher.in_flight() == 0);
+  CHECK(hasher.work_counts().argon2_verifications == 3);
+  CHECK(hasher.work_counts().hashes == 0);
 
   // Also at the platform's default cost (one 64 MiB verification).
   PasswordHasher real;
-  real.dummy_verify("Password123");
+  CHECK(real.dummy_verify("Password123").ok());
   CHECK(real.in_flight() == 0);
+  CHECK(real.work_counts().argon2_verifications == 1);
 }
 
 TEST_CASE("Options outside libsodium's limits are refused, not crashed on") {
@@ -539,7 +542,7 @@ TEST_CASE("Options outside libsodium's limits are refused, not crashed on") {
   CHECK(hasher.options().max_concurrent == 1);
   auto h = hasher.hash("pw");
   CHECK(h.code() == Code::kInvalidInput);
-  hasher.dummy_verify("pw");
+  CHECK(hasher.dummy_verify("pw").ok());
   auto sha = legacy::Compute("pw", "s", "1");
   auto v = hasher.verify("pw", *sha + ":s:1");
   REQUIRE(v.ok());

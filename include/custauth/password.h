@@ -13,6 +13,7 @@
 #ifndef CUSTAUTH_PASSWORD_H_
 #define CUSTAUTH_PASSWORD_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -58,11 +59,16 @@ class CUSTAUTH_EXPORT PasswordHasher {
   // kInvalidInput when `stored` is empty, in no known format, or asks for more work than custauth
   // allows (Argon2 and legacy: 1 GiB, 4 GiB·passes; bcrypt: cost 14; phpass: 2^22 iterations);
   // kBusy as for hash(). Argon2, bcrypt and phpass computations each hold a concurrency slot.
+  // A wrong password costs at least what an unknown email costs: when `stored` ran no Argon2id at
+  // the current options or above (an md5/sha256 legacy hash, bcrypt, phpass, weaker Argon2
+  // parameters), a mismatch also runs dummy_verify() (and is kBusy when that finds no slot).
   [[nodiscard]] Result<bool> verify(std::string_view password, std::string_view stored);
 
-  // Costs what verifying a wrong password against a current-format hash costs, and returns
-  // nothing: what custauth runs for an unknown email, so that timing does not tell it apart.
-  void dummy_verify(std::string_view password);
+  // Costs what verifying a wrong password against a current-format hash costs: what custauth runs
+  // for an unknown email, so that timing does not tell it apart. kBusy exactly when verify() of a
+  // current-format hash would be kBusy (no slot within wait_timeout), so that a hasher at its
+  // limit answers known and unknown emails alike; otherwise OK.
+  [[nodiscard]] Status dummy_verify(std::string_view password);
 
   // True when `stored` is not an Argon2id string at the current options (a legacy, bcrypt or
   // phpass hash, or weaker or different parameters): a successful login should rehash it.
@@ -78,6 +84,15 @@ class CUSTAUTH_EXPORT PasswordHasher {
   // process: what tests count to show a refusal ran none.
   std::uint64_t computations() const;
 
+  // The work this hasher has done since it was made, for tests that count work instead of timing
+  // it: Argon2id verifications (of stored hashes, legacy Argon2 steps, and dummy_verify()) and
+  // Argon2id hashes (hash()). A computation is counted when it runs (not when it is kBusy).
+  struct WorkCounts {
+    std::uint64_t argon2_verifications = 0;
+    std::uint64_t hashes = 0;
+  };
+  WorkCounts work_counts() const;
+
  private:
   class Slot;
   Status acquire();
@@ -89,6 +104,8 @@ class CUSTAUTH_EXPORT PasswordHasher {
   std::condition_variable cv_;
   int in_flight_ = 0;
   std::uint64_t computations_ = 0;
+  std::atomic<std::uint64_t> argon2_verifications_{0};
+  std::atomic<std::uint64_t> hashes_{0};
 };
 
 // The platform's legacy format, exposed for tests and for the import tool.
