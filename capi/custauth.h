@@ -100,7 +100,7 @@ CUSTAUTH_C_EXPORT int custauth_libversion_number(void);
 #define CUSTAUTH_EEXISTS (-3)       /* a unique key is taken (email on a website, ...) */
 #define CUSTAUTH_EAUTH (-4)         /* wrong credentials, unknown email, locked or inactive */
 #define CUSTAUTH_ENOTCONFIRMED (-5) /* right secret, but the account is not confirmed */
-#define CUSTAUTH_ELOCKED (-6)       /* the account is locked (reported outward as EAUTH) */
+#define CUSTAUTH_ELOCKED (-6)       /* the account is locked (a login says EAUTH) */
 #define CUSTAUTH_EEXPIRED (-7)      /* a token, code or reset token is past its lifetime */
 #define CUSTAUTH_EFORBIDDEN (-8)    /* missing permission or consent */
 #define CUSTAUTH_ERATELIMITED (-9)  /* too many requests */

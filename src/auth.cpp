@@ -245,7 +245,9 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
                                                                         const RequestContext& ctx,
                                                                         std::int64_t website_id) {
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
-  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
+  // The platform's resolver's message for an empty email (DOMAIN.md, "Password reset").
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmailAddress);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
   const TimeMs now = impl_->now();
   // Limits apply before the lookup, so that known and unknown emails look the same.
   std::vector<RateRule> rules;
@@ -293,7 +295,12 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
                                     std::string_view new_password, const RequestContext& ctx,
                                     std::int64_t website_id) {
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
-  CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
+  // The platform's resolver's messages for empty arguments, before anything else (DOMAIN.md,
+  // "Password reset").
+  if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmailAddress);
+  if (token.empty()) return Status(Code::kInvalidInput, msg::kSpecifyResetToken);
+  if (new_password.empty()) return Status(Code::kInvalidInput, msg::kSpecifyNewPasswordForReset);
+  CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
   const Status mismatched(Code::kInvalidInput, msg::kResetTokenMismatch);
   if (!IsResetTokenShape(token)) return mismatched;
   CUSTAUTH_RETURN_IF_ERROR(
@@ -326,30 +333,50 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
 Status CustomerAuth::change_password(std::string_view email, std::string_view current_password,
                                      std::string_view new_password, const RequestContext& ctx,
                                      std::int64_t website_id) {
+  // DOMAIN.md, "Password change": the platform's messages. The input checks (the empty fields,
+  // the email's form, the new password's policy) come before the account is looked at, so that
+  // they tell nothing about it and cost no Argon2 work. Then exactly one Argon2 verification for
+  // every account state: an unknown email, an inactive or locked account (the dummy; the lock
+  // stops the real password from being tried) and a wrong current password (the stored hash, a
+  // fast legacy one followed by the dummy) cost alike, and are kBusy alike at the hasher's limit.
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);
-  if (current_password.empty()) return Status(Code::kInvalidInput, msg::kSpecifyPassword);
+  if (current_password.empty()) return Status(Code::kInvalidInput, msg::kSpecifyCurrentPassword);
+  if (new_password.empty()) return Status(Code::kInvalidInput, msg::kSpecifyNewPassword);
   CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
   CUSTAUTH_RETURN_IF_ERROR(
       CheckPasswordPolicy(new_password, impl_->options.password_policy, email));
+  const Status invalid_login(Code::kAuthenticationFailed, msg::kInvalidLoginOrPassword);
+  const Status locked(Code::kLocked, msg::kAccountLocked);
   const TimeMs now = impl_->now();
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) {
     if (found.code() != Code::kNotFound) return found.status();
     CUSTAUTH_RETURN_IF_ERROR(impl_->hasher->dummy_verify(current_password));
-    return SignInIncorrect();
+    impl_->AuditFailure(nullptr, ctx, "change_password_unknown_email", email);
+    return invalid_login;
   }
   if (found->locked_at(now) || !found->is_active) {
     CUSTAUTH_RETURN_IF_ERROR(impl_->hasher->dummy_verify(current_password));
-    return SignInIncorrect();
+    impl_->AuditFailure(&found.value(), ctx, found->is_active ? "locked" : "inactive", email);
+    return found->is_active ? locked : invalid_login;
   }
   static const std::vector<SecretSource> kPasswordOnly = {SecretSource::kAccountPassword};
   auto match = impl_->RunChain(*found, current_password, kPasswordOnly, now);
   if (!match.ok()) return match.status();
   if (!match->has_value()) {
-    (void)impl_->storage->record_login_failure(found->id, now, impl_->options.lockout);
+    // Counts towards the lock; the failure that locks the account answers as a locked one
+    // (as the platform's Authentication::authenticate does).
+    auto lock = impl_->storage->record_login_failure(found->id, now, impl_->options.lockout);
     impl_->AuditFailure(&found.value(), ctx, "wrong_current_password", email);
-    return SignInIncorrect();
+    if (lock.ok() && lock->newly_locked) {
+      impl_->audit("customer.lock", &found.value(), ctx,
+                   nlohmann::json({{"failures_num", lock->failures_num},
+                                   {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
+                       .dump());
+    }
+    if (!lock.ok() && lock.code() != Code::kNotFound) return lock.status();
+    return lock.ok() && lock->locked ? locked : invalid_login;
   }
   auto hash = impl_->hasher->hash(new_password);
   if (!hash.ok()) return hash.status();

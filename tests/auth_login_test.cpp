@@ -251,7 +251,11 @@ TEST_CASE("reset_password: policy, consumption, unlock and revocation") {
   CHECK(f.auth->reset_password("roni_cost@example.com", token, "N3w-Passw0rd").message() ==
         "The password token is mismatched. Reset and try again.");
   CHECK(f.auth->reset_password("", token, "N3w-Passw0rd").message() ==
-        "Specify the \"email\" value.");
+        "You must specify an email address.");
+  CHECK(f.auth->reset_password(f.bob.email, "", "N3w-Passw0rd").message() ==
+        "resetPasswordToken must be specified");
+  CHECK(f.auth->reset_password(f.bob.email, token, "").message() ==
+        "newPassword must be specified");
   const std::string hash_before = f.Reload().password_hash;
 
   f.clock->advance(kSecond);
@@ -307,7 +311,8 @@ TEST_CASE("Password reset requests are rate limited per email and per client IP"
   CHECK(by_ip.status().message() == limited);
   // A refused request took no slot in the per-email bucket either.
   CHECK(f.auth->request_password_reset("somebody@example.com").ok());
-  CHECK(f.auth->request_password_reset("").status().message() == "Specify the \"email\" value.");
+  CHECK(f.auth->request_password_reset("").status().message() ==
+        "You must specify an email address.");
   CHECK(f.auth->request_password_reset("bad").status().message() ==
         "\"Email\" is not a valid email address.");
 }
@@ -475,7 +480,8 @@ TEST_CASE("revoke_customer_tokens and change_password revoke at once") {
   auto t2 = f.auth->generate_customer_token(f.bob.email, "b0bl0bl@w");
   REQUIRE(f.auth->verify_token(*t2).ok());
   f.clock->advance(kSecond);
-  CHECK(f.auth->change_password(f.bob.email, "wrong", "N3w-Passw0rd").message() == kSignIn);
+  CHECK(f.auth->change_password(f.bob.email, "wrong", "N3w-Passw0rd").message() ==
+        "Invalid login or password.");
   REQUIRE(f.auth->change_password(f.bob.email, "b0bl0bl@w", "N3w-Passw0rd").ok());
   CHECK(f.auth->verify_token(*t2).status().message() == "The token has been revoked.");
   CHECK(f.auth->generate_customer_token(f.bob.email, "N3w-Passw0rd").ok());

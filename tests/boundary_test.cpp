@@ -119,8 +119,9 @@ TEST_CASE("change_password: a locked account's password cannot be changed, even 
   TempDir dir;
   auto auth = Open(backend, dir);
   RecordFailures(*auth, 10);
-  CHECK(auth->change_password(kEmail, kPassword, "NewPassword456").code() ==
-        Code::kAuthenticationFailed);
+  const Status refused = auth->change_password(kEmail, kPassword, "NewPassword456");
+  CHECK(refused.code() == Code::kLocked);
+  CHECK(refused.message() == "The account is locked.");
   // Unchanged: once the lock expires the old password signs in, the new one does not.
   REQUIRE(auth->test_set_time(kT0 + 10 * kMinute).ok());
   CHECK(auth->generate_customer_token(kEmail, "NewPassword456").code() ==

@@ -22,7 +22,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -405,9 +404,20 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
       {"reset: unknown email", [&] { return auth.reset_password("nobody@example.com", reset_token, "N3w-Password"); }, kInvalid, mismatch},
       {"reset: CRLF email", [&] { return auth.reset_password(std::string(kRoni) + "\r\n", reset_token, "N3w-Password"); }, kInvalid, bad_email},
       {"reset: Bob with Roni's token", [&] { return auth.reset_password(kBob, reset_token, "N3w-Password"); }, kInvalid, mismatch},
+      {"reset: empty email", [&] { return auth.reset_password("", reset_token, "N3w-Password"); }, kInvalid, "You must specify an email address."},
+      {"reset: empty token", [&] { return auth.reset_password(kRoni, "", "N3w-Password"); }, kInvalid, "resetPasswordToken must be specified"},
+      {"reset: empty new password", [&] { return auth.reset_password(kRoni, reset_token, ""); }, kInvalid, "newPassword must be specified"},
+
+      // --- change_password (DOMAIN.md, "Password change") ---
+      {"change: empty current password", [&] { return auth.change_password(kRoni, "", "N3w-Password"); }, kInvalid, "Specify the \"currentPassword\" value."},
+      {"change: empty new password", [&] { return auth.change_password(kRoni, kRoniPassword, ""); }, kInvalid, "Specify the \"newPassword\" value."},
+      {"change: weak new password", [&] { return auth.change_password(kRoni, kRoniPassword, "short"); }, kInvalid, ""},
+      {"change: CRLF email", [&] { return auth.change_password(std::string(kRoni) + "\r\n", kRoniPassword, "N3w-Password"); }, kInvalid, bad_email},
+      {"change: wrong current password", [&] { return auth.change_password(kRoni, "' OR 1=1 --", "N3w-Password"); }, kAuth, "Invalid login or password.", Effect::kFailure, {"login.failure"}},
+      {"change: unknown email", [&] { return auth.change_password("nobody@example.com", kRoniPassword, "N3w-Password"); }, kAuth, "Invalid login or password.", Effect::kAudit, {"login.failure"}},
 
       // --- request_password_reset ---
-      {"reset request: empty email", [&] { return S(auth.request_password_reset("")); }, kInvalid, std::string(msg::kSpecifyEmail)},
+      {"reset request: empty email", [&] { return S(auth.request_password_reset("")); }, kInvalid, "You must specify an email address."},
       {"reset request: LF email", [&] { return S(auth.request_password_reset(std::string(kRoni) + "\n")); }, kInvalid, bad_email},
       {"reset request: 300-character email", [&] { return S(auth.request_password_reset(email300)); }, kInvalid, bad_email},
       {"reset request: SQL email", [&] { return S(auth.request_password_reset(sql)); }, kInvalid, bad_email},

@@ -216,17 +216,45 @@ TEST_CASE("change_password: a wrong password, a locked account and an unknown em
   Fixture f(backend);
   auto& a = *f.auth;
   const Work one{1, 0};
-  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
-          return a.change_password(f.bob.email, "wrong-password", "N3w-passw0rd!");
-        }) == one);
-  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
-          return a.change_password(kUnknown, "wrong-password", "N3w-passw0rd!");
-        }) == one);
+  const std::string invalid(msg::kInvalidLoginOrPassword);
+  auto change = [&](const std::string& email, Code code, const std::string& message) {
+    return Count(a, code, [&] {
+      const Status s = a.change_password(email, "wrong-password", "N3w-passw0rd!");
+      CHECK(s.message() == message);
+      return s;
+    });
+  };
+  CHECK(change(f.bob.email, Code::kAuthenticationFailed, invalid) == one);
+  CHECK(change(kUnknown, Code::kAuthenticationFailed, invalid) == one);
+  // Imported with the platform's sha256 (a fast hash, then the dummy), with and without VERSIONS.
   const Customer roni =
       f.Import("roni_cost@example.com", *legacy::Compute("Password123", "salt", "1") + ":salt:1");
-  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
-          return a.change_password(roni.email, "wrong-password", "N3w-passw0rd!");
-        }) == one);
+  CHECK(change(roni.email, Code::kAuthenticationFailed, invalid) == one);
+  const Customer veronica =
+      f.Import("veronica@example.com", *legacy::Compute("Password123", "salt", "1") + ":salt");
+  CHECK(change(veronica.email, Code::kAuthenticationFailed, invalid) == one);
+  // No password (created by an external login): the dummy.
+  CustomerInput nopw;
+  nopw.email = "nopassword@example.com";
+  nopw.firstname = "No";
+  nopw.lastname = "Password";
+  REQUIRE(a.create_customer(nopw).ok());
+  CHECK(change(nopw.email, Code::kAuthenticationFailed, invalid) == one);
+  // Inactive: the dummy, and the message of a wrong password.
+  CustomerUpdate off;
+  off.is_active = false;
+  REQUIRE(a.update_customer(nopw.email, off).ok());
+  CHECK(change(nopw.email, Code::kAuthenticationFailed, invalid) == one);
+  // Locked: the dummy (the stored hash is never tried while locked), and DOMAIN.md's message;
+  // the right password too.
+  for (int i = 0; i < 8; ++i) {
+    CHECK(change(f.bob.email, Code::kAuthenticationFailed, invalid) == one);
+  }
+  // The failure that locks answers as a locked account (as the platform's does).
+  CHECK(change(f.bob.email, Code::kLocked, std::string(msg::kAccountLocked)) == one);
+  CHECK(change(f.bob.email, Code::kLocked, std::string(msg::kAccountLocked)) == one);
+  CHECK(Count(a, Code::kLocked,
+              [&] { return a.change_password(f.bob.email, "b0bl0bl@w", "N3w-passw0rd!"); }) == one);
 }
 
 TEST_CASE("A fast legacy or foreign hash: a wrong password costs one verification too") {
@@ -260,6 +288,16 @@ TEST_CASE("A fast legacy or foreign hash: a wrong password costs one verificatio
           }) == one);
     CHECK(Count(a, Code::kAuthenticationFailed, [&] {
             return a.generate_customer_token("x" + imported.email, "wrong-password").status();
+          }) == one);
+    // The other operations that take an email: exchange_otc runs the dummy, reset_password
+    // hashes the new password, change_password verifies as the login does.
+    CHECK(Count(a, Code::kAuthenticationFailed,
+                [&] { return a.exchange_otc(imported.email, kWrongOtc).status(); }) == one);
+    CHECK(Count(a, Code::kInvalidInput, [&] {
+            return a.reset_password(imported.email, kWrongReset, "N3w-passw0rd!");
+          }) == Work{0, 1});
+    CHECK(Count(a, Code::kAuthenticationFailed, [&] {
+            return a.change_password(imported.email, "wrong-password", "N3w-passw0rd!");
           }) == one);
     // The right password still signs in (and is upgraded: one verification, one hash).
     CHECK(
@@ -301,6 +339,15 @@ TEST_CASE("At the hasher's concurrency limit known and unknown emails both get k
   const Customer roni =
       f.Import("roni_cost@example.com", *legacy::Compute("Password123", "salt", "1") + ":salt");
   const Customer bcrypt = f.Import("bcrypt@example.com", ForeignHash("$2y$", "Password123"));
+  // A locked account: change_password runs the dummy for it, so it is kBusy too.
+  CustomerInput locked_in;
+  locked_in.email = "locked@example.com";
+  locked_in.firstname = "Locked";
+  locked_in.lastname = "Out";
+  locked_in.password = "b0bl0bl@w";
+  REQUIRE(a.create_customer(locked_in).ok());
+  for (int i = 0; i < 10; ++i) (void)a.change_password(locked_in.email, "wrong", "N3w-passw0rd!");
+  REQUIRE(a.change_password(locked_in.email, "wrong", "N3w-passw0rd!").code() == Code::kLocked);
 
   SlotHolder holder(a.hasher());
   const Work none{0, 0};
@@ -316,5 +363,8 @@ TEST_CASE("At the hasher's concurrency limit known and unknown emails both get k
     CHECK(Count(a, Code::kBusy,
                 [&] { return a.reset_password(email, kWrongReset, "N3w-passw0rd!"); }) == none);
   }
+  CHECK(Count(a, Code::kBusy, [&] {
+          return a.change_password(locked_in.email, "wrong-password", "N3w-passw0rd!");
+        }) == none);
   REQUIRE_FALSE(holder.finished());  // every call above ran while the slot was held
 }

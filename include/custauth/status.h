@@ -29,7 +29,7 @@ enum class Code : int {
   kAlreadyExists = -3,         // unique key taken (email on a website, nonce, id)
   kAuthenticationFailed = -4,  // wrong credentials, unknown email, locked or inactive account
   kNotConfirmed = -5,          // right secret, but the account is not confirmed
-  kLocked = -6,                // the account is locked (reported outward as kAuthenticationFailed)
+  kLocked = -6,                // the account is locked (a login says kAuthenticationFailed)
   kExpired = -7,               // a token, code or reset token is past its lifetime
   kForbidden = -8,             // the caller lacks a permission, or the customer has not consented
   kRateLimited = -9,           // too many requests
@@ -73,6 +73,16 @@ inline constexpr std::string_view kSignatureInvalid =
 inline constexpr std::string_view kCustomerExists =
     "A customer with the same email address already exists in an associated website.";
 inline constexpr std::string_view kCustomerNotFound = "No such entity with email = %s";
+// change_password (DOMAIN.md, "Password change"); a locked account is kLocked there.
+inline constexpr std::string_view kSpecifyCurrentPassword =
+    "Specify the \"currentPassword\" value.";
+inline constexpr std::string_view kSpecifyNewPassword = "Specify the \"newPassword\" value.";
+inline constexpr std::string_view kInvalidLoginOrPassword = "Invalid login or password.";
+inline constexpr std::string_view kAccountLocked = "The account is locked.";
+// request_password_reset and reset_password (DOMAIN.md, "Password reset").
+inline constexpr std::string_view kSpecifyEmailAddress = "You must specify an email address.";
+inline constexpr std::string_view kSpecifyResetToken = "resetPasswordToken must be specified";
+inline constexpr std::string_view kSpecifyNewPasswordForReset = "newPassword must be specified";
 }  // namespace msg
 
 // The outcome of an operation: a code and, on failure, a message for the caller.

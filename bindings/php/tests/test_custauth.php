@@ -89,8 +89,21 @@ try {
     expect(\Custauth\InvalidInput::class, 'The password token is mismatched. Reset and try again.',
         fn() => $auth->resetPassword('reset@example.com', str_repeat('x', 32), 'NewPassword456'),
         'mismatched reset token');
+    expect(\Custauth\InvalidInput::class, 'newPassword must be specified',
+        fn() => $auth->resetPassword('reset@example.com', $reset, ''), 'empty new password');
     $auth->resetPassword('reset@example.com', $reset, 'NewPassword456');
     $auth->generateCustomerToken('reset@example.com', 'NewPassword456');
+
+    // Change the password: the platform's messages.
+    expect(\Custauth\InvalidInput::class, 'Specify the "currentPassword" value.',
+        fn() => $auth->changePassword('reset@example.com', '', 'Changed789x'), 'empty current');
+    expect(\Custauth\InvalidInput::class, 'Specify the "newPassword" value.',
+        fn() => $auth->changePassword('reset@example.com', 'NewPassword456', ''), 'empty new');
+    expect(\Custauth\AuthenticationFailed::class, 'Invalid login or password.',
+        fn() => $auth->changePassword('reset@example.com', 'Wrong456xyz', 'Changed789x'),
+        'wrong current password');
+    $auth->changePassword('reset@example.com', 'NewPassword456', 'Changed789x');
+    $auth->generateCustomerToken('reset@example.com', 'Changed789x');
 
     // Admin one-time codes: issue and exchange.
     $admin = ['actor' => 'admin:7', 'client_ip' => '203.0.113.7'];

@@ -124,6 +124,18 @@ class SeedFlows(unittest.TestCase):
         with self.assertRaises(custauth.InvalidToken):  # reset revokes the old tokens
             self.auth.verify_token(old)
         self.auth.generate_customer_token("reset@example.com", "NewPassword456")
+        with self.assertRaises(custauth.InvalidInput) as cm:
+            self.auth.reset_password("", reset, "NewPassword456")
+        self.assertEqual(str(cm.exception), "You must specify an email address.")
+        # change_password: the platform's messages (DOMAIN.md, "Password change").
+        for current, new, error, message in (
+                ("", "Changed789x", custauth.InvalidInput, 'Specify the "currentPassword" value.'),
+                ("NewPassword456", "", custauth.InvalidInput, 'Specify the "newPassword" value.'),
+                ("Wrong456xyz", "Changed789x", custauth.AuthenticationFailed,
+                 "Invalid login or password.")):
+            with self.assertRaises(error) as cm:
+                self.auth.change_password("reset@example.com", current, new)
+            self.assertEqual(str(cm.exception), message)
         self.auth.change_password("reset@example.com", "NewPassword456", "Changed789x")
         self.auth.generate_customer_token("reset@example.com", "Changed789x")
 
