@@ -366,3 +366,144 @@ TEST_CASE("CLI: prune reports the rows removed per table; --audit-retention-days
   CHECK(Cli(db, {"--audit-retention-days", "-1", "prune"}).exit_code == 2);
   CHECK(Cli(db, {"--audit-retention-days", "36601", "prune"}).exit_code == 2);
 }
+
+TEST_CASE("CLI: customer change-password, its -stdin options and each refusal") {
+  TempDir dir;
+  const std::string db = dir.file("shop.db");
+  REQUIRE(Cli(db, {"init"}).exit_code == 0);
+  const std::string email = "bobloblaw@example.com";
+  REQUIRE(Cli(db, {"customer", "create", "--email", email, "--firstname", "Bob", "--lastname",
+                   "Loblaw", "--password", "b0bl0bl@w"})
+              .exit_code == 0);
+  auto signs_in = [&](const std::string& password) {
+    return Cli(db, {"generate-customer-token", "--email", email, "--password", password})
+               .exit_code == 0;
+  };
+  Run login = Cli(db, {"generate-customer-token", "--email", email, "--password", "b0bl0bl@w"});
+  REQUIRE(login.exit_code == 0);
+  const std::string token = login.j()["data"]["generateCustomerToken"]["token"];
+
+  // The arguments on the command line: the old password is refused after, the new one works, and
+  // the token issued before is revoked.
+  Run changed = Cli(db, {"customer", "change-password", "--email", email, "--current-password",
+                         "b0bl0bl@w", "--new-password", "N3w-Passw0rd"});
+  REQUIRE(changed.exit_code == 0);
+  CHECK(changed.j()["changed"] == true);
+  CHECK_FALSE(signs_in("b0bl0bl@w"));
+  CHECK(signs_in("N3w-Passw0rd"));
+  CHECK(Cli(db, {"token", "verify", token}).exit_code == 1);
+
+  // Both on stdin: the current password, then the new one, one a line.
+  Run both = Cli(db,
+                 {"customer", "change-password", "--email", email, "--current-password-stdin",
+                  "--new-password-stdin"},
+                 "N3w-Passw0rd\r\nAn0ther-Pass\n");
+  REQUIRE(both.exit_code == 0);
+  CHECK_FALSE(signs_in("N3w-Passw0rd"));
+  CHECK(signs_in("An0ther-Pass"));
+  // One on stdin, the other on the command line.
+  REQUIRE(Cli(db,
+              {"customer", "change-password", "--email", email, "--current-password-stdin",
+               "--new-password", "Th1rd-Passw0rd"},
+              "An0ther-Pass\n")
+              .exit_code == 0);
+  REQUIRE(Cli(db,
+              {"customer", "change-password", "--email", email, "--current-password",
+               "Th1rd-Passw0rd", "--new-password-stdin"},
+              "F0urth-Passw0rd\n")
+              .exit_code == 0);
+  CHECK(signs_in("F0urth-Passw0rd"));
+
+  // Each refusal: exit 1, DOMAIN.md's message and category, and the password unchanged.
+  struct Refusal {
+    std::vector<std::string> args;
+    std::string input;
+    std::string message;
+    std::string category;
+  };
+  const std::vector<Refusal> refusals = {
+      {{"--email", email, "--current-password", "", "--new-password", "Fifth-Passw0rd"},
+       "",
+       "Specify the \"currentPassword\" value.",
+       "graphql-input"},
+      {{"--email", email, "--current-password-stdin", "--new-password-stdin"},
+       "\nFifth-Passw0rd\n",
+       "Specify the \"currentPassword\" value.",
+       "graphql-input"},
+      {{"--email", email, "--current-password", "F0urth-Passw0rd", "--new-password", ""},
+       "",
+       "Specify the \"newPassword\" value.",
+       "graphql-input"},
+      {{"--email", email, "--current-password-stdin", "--new-password-stdin"},
+       "F0urth-Passw0rd\n",
+       "Specify the \"newPassword\" value.",
+       "graphql-input"},
+      {{"--email", "", "--current-password", "F0urth-Passw0rd", "--new-password", "Fifth-Passw0rd"},
+       "",
+       "Specify the \"email\" value.",
+       "graphql-input"},
+      {{"--email", email, "--current-password", "F0urth-Passw0rd", "--new-password", "short"},
+       "",
+       "",
+       "graphql-input"},
+      {{"--email", email, "--current-password", "Wrong-Passw0rd", "--new-password",
+        "Fifth-Passw0rd"},
+       "",
+       "Invalid login or password.",
+       "graphql-authentication"},
+      {{"--email", "nobody@example.com", "--current-password", "F0urth-Passw0rd", "--new-password",
+        "Fifth-Passw0rd"},
+       "",
+       "Invalid login or password.",
+       "graphql-authentication"},
+  };
+  for (const Refusal& r : refusals) {
+    std::vector<std::string> args = {"customer", "change-password"};
+    args.insert(args.end(), r.args.begin(), r.args.end());
+    std::string joined;
+    for (const auto& a : args) joined += "'" + a + "' ";
+    INFO(joined);
+    Run run = Cli(db, args, r.input);
+    CHECK(run.exit_code == 1);
+    REQUIRE(run.j().contains("errors"));
+    if (!r.message.empty()) CHECK(run.j()["errors"][0]["message"] == r.message);
+    CHECK(run.j()["errors"][0]["extensions"]["category"] == r.category);
+  }
+  CHECK(signs_in("F0urth-Passw0rd"));  // which also resets the failure counter
+
+  // Locked: the failure that locks answers as a locked account, and so does every later call,
+  // the right current password too; the password is unchanged.
+  for (int i = 1; i <= 10; ++i) {
+    Run wrong = Cli(db, {"customer", "change-password", "--email", email, "--current-password",
+                         "Wrong-Passw0rd", "--new-password", "Fifth-Passw0rd"});
+    CHECK(wrong.exit_code == 1);
+    CHECK(wrong.j()["errors"][0]["message"] ==
+          (i < 10 ? "Invalid login or password." : "The account is locked."));
+  }
+  Run locked = Cli(db, {"customer", "change-password", "--email", email, "--current-password",
+                        "F0urth-Passw0rd", "--new-password", "Fifth-Passw0rd"});
+  CHECK(locked.exit_code == 1);
+  CHECK(locked.j()["errors"][0]["message"] == "The account is locked.");
+  CHECK(locked.j()["errors"][0]["extensions"]["category"] == "graphql-authentication");
+  Run show = Cli(db, {"customer", "show", "--email", email});
+  REQUIRE(show.exit_code == 0);
+  CHECK(show.j()["customer"]["failures_num"] == 10);
+
+  // Usage errors: exit 2, nothing read or changed.
+  const std::vector<std::vector<std::string>> usage = {
+      {"customer", "change-password", "--current-password", "a", "--new-password", "b"},
+      {"customer", "change-password", "--email", email, "--new-password", "b"},
+      {"customer", "change-password", "--email", email, "--current-password", "a"},
+      {"customer", "change-password", "--email", email, "--current-password", "a",
+       "--current-password-stdin", "--new-password", "b"},
+      {"customer", "change-password", "--email", email, "--current-password", "a", "--new-password",
+       "b", "--new-password-stdin"},
+      {"customer", "change-password", "--email", email, "--current-password", "a", "--new-password",
+       "b", "--password", "c"},
+  };
+  for (const auto& args : usage) {
+    Run r = Cli(db, args, "a\nb\n");
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+  }
+}

@@ -68,6 +68,11 @@ const char kUsage[] =
     "                  [--active true|false] [--subscribed true|false]\n"
     "                  [--allow-remote-shopping-assistance true|false] [--website-id N]\n"
     "  customer show --email E [--website-id N]\n"
+    "  customer change-password --email E (--current-password-stdin | --current-password P)\n"
+    "                  (--new-password-stdin | --new-password N) [--website-id N]\n"
+    "                  [--client-ip IP]\n"
+    "                                         with both -stdin options, stdin holds the\n"
+    "                                         current password, then the new one, one a line\n"
     "  customer delete --email E [--website-id N]\n"
     "                                         erase the customer (the right to erasure):\n"
     "                                         its secrets and tokens go, its audit records\n"
@@ -223,6 +228,16 @@ class Cli {
       if (sub == "update") return CustomerUpdate(ParseOptions(args, 2, kUpdateSpec));
       if (sub == "show") return CustomerShow(ParseOptions(args, 2, kShowSpec));
       if (sub == "delete") return CustomerDelete(ParseOptions(args, 2, kShowSpec));
+      if (sub == "change-password") {
+        return ChangePassword(ParseOptions(args, 2,
+                                           {{"email", true},
+                                            {"current-password", true},
+                                            {"current-password-stdin", false},
+                                            {"new-password", true},
+                                            {"new-password-stdin", false},
+                                            {"website-id", true},
+                                            {"client-ip", true}}));
+      }
       if (sub == "import") return Import(args, /*revocations=*/false);
     }
     if (cmd == "generate-customer-token") {
@@ -771,6 +786,19 @@ class Cli {
     auto c = (*auth)->find_customer(email, website);
     if (!c.ok()) return Refuse(c.status());
     return Print({{"customer", custauth::internal::CustomerToJson(*c, true)}});
+  }
+
+  // The current password is read before the new one: with both -stdin options, stdin holds
+  // them in that order, one a line.
+  int ChangePassword(const Parsed& p) {
+    const std::string email = p.required("email");
+    const std::string current = Secret(p, "current-password");
+    const std::string password = Secret(p, "new-password");
+    auto auth = OpenAuth();
+    if (!auth.ok()) return Refuse(auth.status());
+    Status s = (*auth)->change_password(email, current, password, Context(p), Website(p));
+    if (!s.ok()) return Refuse(s);
+    return Print({{"changed", true}});
   }
 
   int CustomerDelete(const Parsed& p) {
