@@ -164,20 +164,15 @@ TEST_CASE("A revocation by another process is honoured within the bound") {
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
-  const auto revoked_at = std::chrono::steady_clock::now();
 
-  // Within the bound (plus scheduling slack) the other process's revocation is seen.
-  bool refused = false;
-  while (std::chrono::steady_clock::now() - revoked_at < std::chrono::milliseconds(kBound + 200)) {
-    auto r = shop->verify_token(*token);
-    if (!r.ok()) {
-      REQUIRE(r.status().message() == "The token has been revoked.");
-      refused = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  CHECK(refused);
+  // Once the bound has passed the other process's revocation is seen. Only a lower bound on
+  // the time is used (a busy machine makes the sleep longer, never shorter), so that no
+  // assertion depends on how fast this machine is: the cache was refreshed at the warm-up
+  // verification above, before the revocation, so any verification at least the bound after
+  // the revocation must ask the storage again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(kBound + 20));
+  auto after_bound = shop->verify_token(*token);
+  CHECK(after_bound.status().message() == "The token has been revoked.");
 
   // Through the same handle a revocation applies at once, whatever the bound.
   auto slow = OpenAuth(db, keys, 3600 * kSecond);

@@ -3,7 +3,7 @@
 // Known and unknown emails cost the same (DOMAIN.md, generateCustomerToken): for every operation
 // that takes an email, a known account with a wrong secret and an unknown email run the same
 // Argon2 work: counted through PasswordHasher::work_counts(), never timed (the times are
-// measured by scripts/bench, bench/timing_ratio.cpp). At the hasher's concurrency limit both
+// measured by scripts/bench, bench/timing_logins.cpp). At the hasher's concurrency limit both
 // answer kBusy.
 #include <catch2/catch.hpp>
 
