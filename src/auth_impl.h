@@ -19,6 +19,7 @@
 
 #include "crypto.h"
 #include "custauth/auth.h"
+#include "custauth/sys/storage_backend.h"
 #include "internal.h"
 #include "json.h"
 

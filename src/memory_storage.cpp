@@ -26,6 +26,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "storage_internal.h"
 
 namespace custauth {
@@ -292,12 +293,6 @@ class MemoryStorage final : public Storage {
     if (now >= it->second.expires_at) return Status(Code::kExpired, "The secret is expired");
     it->second.used_at = now;
     return it->second;
-  }
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    VoidLocked(kind, customer_id);
-    return Status::Ok();
   }
 
   // --- Rate limits ---

@@ -1,5 +1,6 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -16,6 +16,7 @@
 
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 
 namespace custauth::internal {
 

@@ -78,6 +78,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "internal.h"
 #include "postgres/postgres_internal.h"
 #include "storage_internal.h"
@@ -1272,12 +1273,6 @@ class PostgresStorage final : public Storage {
           return r;
         },
         decode);
-  }
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
-    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
-      return conn.Run(kVoidSecret, Params().Int(customer_id).Int(static_cast<int>(kind)));
-    });
   }
 
   // --- Rate limits ---

@@ -53,6 +53,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "sqlite/schema.h"
 #include "sqlite/sqlite_internal.h"
 #include "storage_internal.h"
@@ -809,14 +810,6 @@ class SqliteStorage final : public Storage {
       if (!row.ok()) return row.status();
       if (*row) return Status(Code::kExpired, "The secret is expired");
       return Status(Code::kNotFound, "No such secret");
-    });
-  }
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
-      Stmt st(conn, kVoidSecret);
-      st.Int(customer_id).Int(static_cast<int>(kind));
-      return st.Run();
     });
   }
 
