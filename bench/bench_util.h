@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "custauth/storage.h"
@@ -63,11 +64,11 @@ class CountingStorage final : public custauth::StorageWrapper {
     ++reads_;
     return StorageWrapper::find_customer_by_id(id);
   }
-  custauth::Result<custauth::Customer> update_customer(std::int64_t id,
-                                                       const custauth::CustomerPatch& patch,
-                                                       custauth::TimeMs now) override {
+  custauth::Result<custauth::Customer> update_customer(
+      std::int64_t id, const custauth::CustomerPatch& patch, custauth::TimeMs now,
+      std::span<const custauth::AuditRecord> audit = {}) override {
     ++writes_;
-    return StorageWrapper::update_customer(id, patch, now);
+    return StorageWrapper::update_customer(id, patch, now, audit);
   }
   custauth::Result<custauth::LockState> record_login_failure(
       std::int64_t customer_id, custauth::TimeMs now,
@@ -86,10 +87,11 @@ class CountingStorage final : public custauth::StorageWrapper {
     ++writes_;
     return StorageWrapper::record_sign_in(a, s, clock);
   }
-  custauth::Result<custauth::LockState> record_attempt_failure(const custauth::LoginAttempt& a,
-                                                               custauth::TimeMs now) override {
+  custauth::Result<custauth::LockState> record_attempt_failure(
+      const custauth::LoginAttempt& a, custauth::TimeMs now,
+      const custauth::AuditOf<custauth::LockState>& audit = {}) override {
     ++writes_;
-    return StorageWrapper::record_attempt_failure(a, now);
+    return StorageWrapper::record_attempt_failure(a, now, audit);
   }
   custauth::Status release_login_attempt(const custauth::LoginAttempt& a,
                                          custauth::TimeMs now) override {
@@ -102,9 +104,10 @@ class CountingStorage final : public custauth::StorageWrapper {
     ++reads_;
     return StorageWrapper::throttle_state(website_id, email_key, now);
   }
-  custauth::Status put_secret(const custauth::SecretRecord& s) override {
+  custauth::Status put_secret(const custauth::SecretRecord& s,
+                              std::span<const custauth::AuditRecord> audit = {}) override {
     ++writes_;
-    return StorageWrapper::put_secret(s);
+    return StorageWrapper::put_secret(s, audit);
   }
   custauth::Result<custauth::SecretRecord> consume_secret(custauth::SecretKind kind,
                                                           std::int64_t customer_id,
@@ -113,10 +116,11 @@ class CountingStorage final : public custauth::StorageWrapper {
     ++writes_;
     return StorageWrapper::consume_secret(kind, customer_id, hash, now);
   }
-  custauth::Result<custauth::Customer> delete_customer(std::int64_t id,
-                                                       custauth::TimeMs now) override {
+  custauth::Result<custauth::Customer> delete_customer(
+      std::int64_t id, custauth::TimeMs now,
+      std::span<const custauth::AuditRecord> audit = {}) override {
     ++writes_;
-    return StorageWrapper::delete_customer(id, now);
+    return StorageWrapper::delete_customer(id, now, audit);
   }
   custauth::Status take_rate_slots(std::span<const custauth::RateRule> rules,
                                    custauth::TimeMs now) override {

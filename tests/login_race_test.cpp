@@ -67,10 +67,11 @@ class HookedStorage final : public StorageWrapper {
     if (r.ok()) log += 'S';
     return r;
   }
-  Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now) override {
-    if (!log_settles) return StorageWrapper::record_attempt_failure(a, now);
+  Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now,
+                                           const AuditOf<LockState>& audit) override {
+    if (!log_settles) return StorageWrapper::record_attempt_failure(a, now, audit);
     std::lock_guard<std::mutex> lock(log_mu);
-    auto r = StorageWrapper::record_attempt_failure(a, now);
+    auto r = StorageWrapper::record_attempt_failure(a, now, audit);
     if (r.ok()) log += r->newly_locked ? 'L' : 'F';
     return r;
   }

@@ -78,9 +78,10 @@ class CUSTAUTH_EXPORT Storage {
   virtual Result<Customer> find_customer_by_id(std::int64_t id) = 0;
 
   // Applies `patch` atomically; updated_at = now. Returns the customer after the update.
-  // kNotFound; kConflict (see CustomerPatch::expect_password_hash).
-  virtual Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
-                                           TimeMs now) = 0;
+  // kNotFound; kConflict (see CustomerPatch::expect_password_hash). `audit`: the records of the
+  // change, written with it (storage_records.h, "Audit in the write"); none when it is refused.
+  virtual Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                           std::span<const AuditRecord> audit = {}) = 0;
 
   // Imports customers in one transaction, in order, and returns one outcome per row. For each row,
   // with "taken" meaning a stored customer has the row's id, or the row's email on its website:
@@ -113,10 +114,12 @@ class CUSTAUTH_EXPORT Storage {
   //     personal fields;
   //   - the rate-limit buckets named after the email or after a client IP of those records go
   //     (RateBucketNamesErased: a name ending in ":" and the email's EmailKey or the IP).
+  //   - `audit`, the records of the erasure, are written after the rewriting (kept as given).
   // The id is never assigned again (ids are never reused). `now` is the time of the erasure.
-  // kNotFound; kStorage. The built-in backends all implement it; the default refuses with
-  // kUnsupported (a backend written before erasure).
-  virtual Result<Customer> delete_customer(std::int64_t id, TimeMs now);
+  // kNotFound (nothing written); kStorage. The built-in backends all implement it; the default
+  // refuses with kUnsupported (a backend written before erasure).
+  virtual Result<Customer> delete_customer(std::int64_t id, TimeMs now,
+                                           std::span<const AuditRecord> audit = {});
 
   // --- Lockout ---
 
@@ -151,14 +154,16 @@ class CUSTAUTH_EXPORT Storage {
   // kNotConfirmed when the customer is unconfirmed (a matching one-time secret is then NOT spent);
   // see SignIn::secret_kind for a secret that does not match. Otherwise gives back the attempt,
   // clears the throttle key and the lock state (when it holds an attempt), consumes the secret,
-  // rehashes, and returns the customer with the time read.
+  // rehashes, writes the records of sign_in.audit, and returns the customer with the time read.
   virtual Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
                                               const Clock& clock);
 
   // Settles the attempt into a failure: gives it back, adds one failure to the throttle key (its
   // expiry pushed to now + throttle.lifetime) and to the customer as record_login_failure does
-  // (customer_id > 0 and still there). Returns the customer's lock state after it.
-  virtual Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now);
+  // (customer_id > 0 and still there), and writes the records `audit` makes of the lock state
+  // after it (login.failure, customer.lock when it locked), all in ONE write. Returns that state.
+  virtual Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
+                                                   const AuditOf<LockState>& audit = {});
 
   // Gives the attempt back without counting anything (the flow failed before deciding).
   virtual Status release_login_attempt(const LoginAttempt& attempt, TimeMs now);
@@ -170,9 +175,9 @@ class CUSTAUTH_EXPORT Storage {
   // --- One-time secrets ---
 
   // Stores `s` as the customer's live secret of its kind, replacing (voiding) any earlier one
-  // (s.used_at is ignored: a stored secret is unused).
-  // kNotFound when the customer does not exist.
-  virtual Status put_secret(const SecretRecord& s) = 0;
+  // (s.used_at is ignored: a stored secret is unused), with the records of `audit` (otc.issue).
+  // kNotFound when the customer does not exist (nothing written).
+  virtual Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit = {}) = 0;
 
   // Consumes the customer's live secret of `kind` whose hash equals `hash`: marks it used at `now`
   // and returns it. Exactly one of any number of racing callers succeeds. kNotFound when there is

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,46 @@
 #include "custauth/customer.h"
 
 namespace custauth {
+
+// ---------------------------------------------------------------------------------------------
+// Audit trail
+
+struct AuditRecord {
+  std::int64_t id = 0;  // assigned by storage, increasing
+  TimeMs at = 0;
+  std::string event;  // e.g. "otc.issue", "otc.use", "login.failure", "customer.lock"
+  std::optional<std::int64_t> customer_id;
+  std::optional<std::int64_t> admin_id;
+  std::string actor;   // who acted: "admin:7", "customer:6", "integration:<key>", "cli"
+  std::string reason;  // why (free text from the caller)
+  std::string client_ip;
+  std::string detail;  // a JSON object with event-specific fields; "" for none
+};
+
+struct AuditQuery {
+  std::optional<std::int64_t> customer_id;
+  // Records with id > after_id. Ids increase; with concurrent writers on PostgreSQL an id may
+  // commit after a higher one, so a reader tailing the trail should overlap by a few seconds.
+  std::int64_t after_id = 0;
+  std::size_t limit = 100;  // at most this many, oldest first (0: none)
+};
+
+// Audit in the write (DOMAIN.md: an admin's use of a code is always kept; a committed change always
+// has its record, a refused one none). The Storage writes that make a change custauth audits take
+// the records of that change and append them in their own transaction, after the change and in
+// order: committed, the change and its records are stored together; refused or failed, neither
+// is. The backend assigns the records' ids (AuditRecord::id is ignored) and applies the audit
+// retention as append_audit does. A write takes
+//   - the records themselves (std::span<const AuditRecord>) when the caller knows all of them
+//     beforehand: put_secret, update_customer, delete_customer;
+//   - an AuditOf<Outcome> when a record holds what only the write learns (the time read inside it,
+//     the consumed secret, the lock state after a failure): a function of the write's outcome,
+//     called inside the transaction once the change is decided (once per attempt of the
+//     transaction: a backend that retries one that did not commit calls it again). It must not call
+//     the Storage, and should be quick: it runs while the write holds its locks.
+// An empty span or function: no record (the write is as it was without audit).
+template <class Outcome>
+using AuditOf = std::function<std::vector<AuditRecord>(const Outcome&)>;
 
 // ---------------------------------------------------------------------------------------------
 // Customers
@@ -201,6 +242,8 @@ struct LoginAttempt {
 };
 
 // What record_sign_in writes, besides giving back the attempt (when it holds one).
+struct SignInResult;
+
 struct SignIn {
   // Whether an attempt was taken for this sign-in (a login: yes; an external login: no).
   bool holds_attempt = true;
@@ -215,6 +258,10 @@ struct SignIn {
   // expect_password_hash (a concurrent change wins, and the sign-in still succeeds).
   std::optional<std::string> password_hash;
   std::string expect_password_hash;
+  // The records of the sign-in (login.success, otc.use), written by its write when it signs in
+  // (AuditOf: called with the result, the time read inside the write and the consumed secret
+  // included); none when it refuses.
+  AuditOf<SignInResult> audit;
 };
 
 struct SignInResult {
@@ -266,29 +313,6 @@ struct Integration {
   bool active = true;
   TimeMs created_at = 0;
   std::optional<TimeMs> revoked_at;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Audit trail
-
-struct AuditRecord {
-  std::int64_t id = 0;  // assigned by storage, increasing
-  TimeMs at = 0;
-  std::string event;  // e.g. "otc.issue", "otc.use", "login.failure", "customer.lock"
-  std::optional<std::int64_t> customer_id;
-  std::optional<std::int64_t> admin_id;
-  std::string actor;   // who acted: "admin:7", "customer:6", "integration:<key>", "cli"
-  std::string reason;  // why (free text from the caller)
-  std::string client_ip;
-  std::string detail;  // a JSON object with event-specific fields; "" for none
-};
-
-struct AuditQuery {
-  std::optional<std::int64_t> customer_id;
-  // Records with id > after_id. Ids increase; with concurrent writers on PostgreSQL an id may
-  // commit after a higher one, so a reader tailing the trail should overlap by a few seconds.
-  std::int64_t after_id = 0;
-  std::size_t limit = 100;  // at most this many, oldest first (0: none)
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -57,16 +57,18 @@ class StorageWrapper : public Storage {
   Result<Customer> find_customer_by_id(std::int64_t id) override {
     return target_->find_customer_by_id(id);
   }
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
-                                   TimeMs now) override {
-    return target_->update_customer(id, patch, now);
+  // The defaults are Storage's, for calls through a wrapper's own type.
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                   std::span<const AuditRecord> audit = {}) override {
+    return target_->update_customer(id, patch, now, audit);
   }
   Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
                                                       ImportConflict on_conflict) override {
     return target_->import_customers(rows, on_conflict);
   }
-  Result<Customer> delete_customer(std::int64_t id, TimeMs now) override {
-    return target_->delete_customer(id, now);
+  Result<Customer> delete_customer(std::int64_t id, TimeMs now,
+                                   std::span<const AuditRecord> audit = {}) override {
+    return target_->delete_customer(id, now, audit);
   }
 
   Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
@@ -80,8 +82,9 @@ class StorageWrapper : public Storage {
                                       const Clock& clock) override {
     return target_->record_sign_in(attempt, sign_in, clock);
   }
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
-    return target_->record_attempt_failure(attempt, now);
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
+                                           const AuditOf<LockState>& audit = {}) override {
+    return target_->record_attempt_failure(attempt, now, audit);
   }
   Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
     return target_->release_login_attempt(attempt, now);
@@ -91,7 +94,9 @@ class StorageWrapper : public Storage {
     return target_->throttle_state(website_id, email_key, now);
   }
 
-  Status put_secret(const SecretRecord& s) override { return target_->put_secret(s); }
+  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit = {}) override {
+    return target_->put_secret(s, audit);
+  }
   Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
                                       std::string_view hash, TimeMs now) override {
     return target_->consume_secret(kind, customer_id, hash, now);

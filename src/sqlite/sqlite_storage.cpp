@@ -571,8 +571,8 @@ class SqliteStorage final : public Storage {
     return Transact(Tx::kAutocommit, [&](Connection& conn) { return FindById(conn, id); });
   }
 
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
-                                   TimeMs now) override {
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                   std::span<const AuditRecord> audit) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
       Result<Customer> found = FindById(conn, id);
       if (!found.ok()) return found.status();
@@ -610,6 +610,7 @@ class SqliteStorage final : public Storage {
       }
       c.updated_at = now;
       CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
       return c;
     });
   }
@@ -618,7 +619,8 @@ class SqliteStorage final : public Storage {
   // it, so that the erased bytes (zeroed in the database by secure_delete, see OpenConnection)
   // leave the log too. The checkpoint is best effort: a connection reading at that moment keeps
   // the log, which a later checkpoint empties.
-  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/,
+                                   std::span<const AuditRecord> audit) override {
     Result<Customer> erased = Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
       Result<Customer> found = FindById(conn, id);
       if (!found.ok()) return found.status();
@@ -683,6 +685,7 @@ class SqliteStorage final : public Storage {
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
       }
       CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
       return std::move(found).value();
     });
     if (erased.ok()) {
@@ -722,15 +725,16 @@ class SqliteStorage final : public Storage {
                                       const Clock& clock) override {
     return internal::SignInAnswer(
         Transact(Tx::kWrite, [&](Connection& conn) -> Result<internal::SignInCommit> {
-          Txn tx(conn);
+          Txn tx(conn, retention_.get());
           return internal::RecordSignIn(tx, attempt, sign_in, clock);
         }));
   }
 
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
+                                           const AuditOf<LockState>& audit) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<LockState> {
-      Txn tx(conn);
-      return internal::RecordAttemptFailure(tx, attempt, now);
+      Txn tx(conn, retention_.get());
+      return internal::RecordAttemptFailure(tx, attempt, now, audit);
     });
   }
 
@@ -751,7 +755,7 @@ class SqliteStorage final : public Storage {
 
   // --- One-time secrets ---
 
-  Status put_secret(const SecretRecord& s) override {
+  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
       Result<bool> exists = CustomerExists(conn, s.customer_id);
       if (!exists.ok()) return exists.status();
@@ -771,6 +775,7 @@ class SqliteStorage final : public Storage {
           .Text(s.reason);
       CUSTAUTH_RETURN_IF_ERROR(st.Run());
       const RetentionPolicy policy = retention_.get();
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, policy));
       return StatusOf(PruneSome(conn, kPruneExpiredSecrets,
                                 internal::GraceCutoff(policy, s.created_at), policy.per_write));
     });
@@ -1071,25 +1076,40 @@ class SqliteStorage final : public Storage {
 
   Result<std::int64_t> append_audit(const AuditRecord& r) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::int64_t> {
-      Stmt st(conn,
-              "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
-              "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-      st.Int(r.at)
-          .Text(r.event)
-          .OptInt(r.customer_id)
-          .OptInt(r.admin_id)
-          .Text(r.actor)
-          .Text(r.reason)
-          .Text(r.client_ip)
-          .Text(r.detail);
-      CUSTAUTH_RETURN_IF_ERROR(st.Run());
-      const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
-      const RetentionPolicy policy = retention_.get();
-      Result<std::int64_t> pruned =
-          PruneSome(conn, kPruneAudit, internal::AuditCutoff(policy, r.at), policy.per_write);
-      if (!pruned.ok()) return pruned.status();
+      Result<std::int64_t> id = InsertAudit(conn, r, retention_.get());
+      if (!id.ok()) return id.status();
       return id;
     });
+  }
+
+  // Inside a write: inserts `r`, removes up to policy.per_write expired records, and returns r's
+  // id.
+  static Result<std::int64_t> InsertAudit(Connection& conn, const AuditRecord& r,
+                                          const RetentionPolicy& policy) {
+    Stmt st(conn,
+            "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
+            "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    st.Int(r.at)
+        .Text(r.event)
+        .OptInt(r.customer_id)
+        .OptInt(r.admin_id)
+        .Text(r.actor)
+        .Text(r.reason)
+        .Text(r.client_ip)
+        .Text(r.detail);
+    CUSTAUTH_RETURN_IF_ERROR(st.Run());
+    const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
+    Result<std::int64_t> pruned =
+        PruneSome(conn, kPruneAudit, internal::AuditCutoff(policy, r.at), policy.per_write);
+    if (!pruned.ok()) return pruned.status();
+    return id;
+  }
+  static Status InsertAudit(Connection& conn, std::span<const AuditRecord> records,
+                            const RetentionPolicy& policy) {
+    for (const AuditRecord& r : records) {
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, r, policy).status());
+    }
+    return Status::Ok();
   }
 
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
@@ -1460,7 +1480,8 @@ class SqliteStorage final : public Storage {
   // The login operations inside one BEGIN IMMEDIATE transaction (which already holds the lock).
   class Txn final : public internal::LoginTxn {
    public:
-    explicit Txn(Connection& conn) : conn_(conn) {}
+    explicit Txn(Connection& conn, RetentionPolicy retention = {})
+        : conn_(conn), retention_(retention) {}
     Result<std::optional<Customer>> customer(std::int64_t id) override {
       Stmt st(conn_, kSelectCustomerById);
       st.Int(id);
@@ -1524,9 +1545,13 @@ class SqliteStorage final : public Storage {
       st.Int(at).Int(customer_id).Int(static_cast<int>(kind));
       return st.Run();
     }
+    Status append_audit(std::span<const AuditRecord> records) override {
+      return InsertAudit(conn_, records, retention_);
+    }
 
    private:
     Connection& conn_;
+    RetentionPolicy retention_;
   };
 
   static Result<Customer> FindById(Connection& conn, std::int64_t id) {

@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "custauth/clock.h"
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
@@ -1975,6 +1976,236 @@ TEMPLATE_TEST_CASE("no id reuse after deleting the newest customer",
   REQUIRE(s.delete_customer(found->customer.id, kT0).ok());
   const Customer last = MustCreate(s, Person("last@example.com"));
   CHECK(last.id > found->customer.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit in the write (storage_records.h): a committed change has its records, a refused one none.
+
+std::vector<std::string> AuditEvents(Storage& s) {
+  std::vector<std::string> events;
+  for (const AuditRecord& r : AllAudit(s)) events.push_back(r.event);
+  return events;
+}
+
+AuditRecord Noted(std::string event, std::int64_t customer_id, TimeMs at) {
+  AuditRecord r = Audit(std::move(event), customer_id, at);
+  r.actor = "admin:7";
+  r.reason = "phone call";
+  r.client_ip = "203.0.113.9";
+  r.detail = R"({"k":1})";
+  return r;
+}
+
+LoginAttempt AttemptOf(const Customer& c) {
+  LoginAttempt a;
+  a.customer_id = c.id;
+  a.website_id = c.website_id;
+  a.email_key = c.email;
+  a.throttle.max_failures = 0;
+  a.lockout.max_failures = 3;
+  return a;
+}
+
+// The records a sign-in's audit makes: otc.use (for a consumed admin code) and login.success, at
+// the time read inside the write.
+AuditOf<SignInResult> SignInRecords() {
+  return [](const SignInResult& r) {
+    std::vector<AuditRecord> out;
+    if (r.secret && r.secret->kind == SecretKind::kAdminOtc) {
+      AuditRecord used = Audit("otc.use", r.customer.id, r.at);
+      used.admin_id = r.secret->admin_id;
+      used.reason = r.secret->reason;
+      out.push_back(std::move(used));
+    }
+    out.push_back(Audit("login.success", r.customer.id, r.at));
+    return out;
+  };
+}
+
+TEMPLATE_TEST_CASE("audit in the write: put_secret", "[storage][audit][write]",
+                   CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer c = MustCreate(s, Person("roni@example.com"));
+  const std::vector<AuditRecord> issue = {Noted("otc.issue", c.id, kT0)};
+  SECTION("committed: the secret and its record, as given, with an id") {
+    REQUIRE(s.put_secret(Secret(SecretKind::kAdminOtc, c.id, "code"), issue).ok());
+    const std::vector<AuditRecord> all = AllAudit(s);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].id > 0);
+    CHECK(all[0].event == "otc.issue");
+    CHECK(all[0].at == kT0);
+    CHECK(all[0].customer_id == std::optional<std::int64_t>(c.id));
+    CHECK(all[0].actor == "admin:7");
+    CHECK(all[0].reason == "phone call");
+    CHECK(all[0].client_ip == "203.0.113.9");
+    CHECK(all[0].detail == R"({"k":1})");
+    CHECK(s.consume_secret(SecretKind::kAdminOtc, c.id, "code", kT0 + 1).ok());
+  }
+  SECTION("several records, in order") {
+    std::vector<AuditRecord> many;
+    for (int k = 0; k < 6; ++k) many.push_back(Noted("e" + std::to_string(k), c.id, kT0 + k));
+    REQUIRE(s.put_secret(Secret(SecretKind::kAdminOtc, c.id, "code"), many).ok());
+    CHECK(AuditEvents(s) == std::vector<std::string>{"e0", "e1", "e2", "e3", "e4", "e5"});
+  }
+  SECTION("refused (no such customer): no secret, no record") {
+    CHECK(s.put_secret(Secret(SecretKind::kAdminOtc, c.id + 1, "code"), issue).code() ==
+          Code::kNotFound);
+    CHECK(AllAudit(s).empty());
+  }
+}
+
+TEMPLATE_TEST_CASE("audit in the write: update_customer", "[storage][audit][write]",
+                   CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer c = MustCreate(s, Person("roni@example.com"));
+  const std::vector<AuditRecord> change = {Noted("password.change", c.id, kT0 + 1)};
+  CustomerPatch patch;
+  patch.password_hash = "new";
+  SECTION("committed: the change and its record") {
+    REQUIRE(s.update_customer(c.id, patch, kT0 + 1, change).ok());
+    CHECK(AuditEvents(s) == std::vector<std::string>{"password.change"});
+    CHECK(MustFind(s, c.id).password_hash == "new");
+  }
+  SECTION("refused (no such customer): no record") {
+    CHECK(s.update_customer(c.id + 1, patch, kT0 + 1, change).code() == Code::kNotFound);
+    CHECK(AllAudit(s).empty());
+  }
+  SECTION("refused (a concurrent password change): no change, no record") {
+    patch.expect_password_hash = "not the stored one";
+    CHECK(s.update_customer(c.id, patch, kT0 + 1, change).code() == Code::kConflict);
+    CHECK(AllAudit(s).empty());
+    CHECK(MustFind(s, c.id).password_hash == c.password_hash);
+  }
+}
+
+TEMPLATE_TEST_CASE("audit in the write: delete_customer", "[storage][audit][write][erasure]",
+                   CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer c = MustCreate(s, Person("roni@example.com"));
+  AuditRecord erasure = Audit("customer.delete", c.id, kT0 + 1);
+  erasure.actor = "admin:7";
+  const std::vector<AuditRecord> records = {erasure};
+  SECTION("committed: the erasure's record stays as given") {
+    REQUIRE(s.delete_customer(c.id, kT0 + 1, records).ok());
+    const std::vector<AuditRecord> all = AllAudit(s);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].event == "customer.delete");
+    CHECK(all[0].customer_id == std::optional<std::int64_t>(c.id));
+    CHECK(all[0].actor == "admin:7");
+  }
+  SECTION("refused (no such customer): no record") {
+    CHECK(s.delete_customer(c.id + 1, kT0 + 1, records).code() == Code::kNotFound);
+    CHECK(AllAudit(s).empty());
+  }
+}
+
+TEMPLATE_TEST_CASE("audit in the write: record_sign_in", "[storage][audit][write][login]",
+                   CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer c = MustCreate(s, Person("roni@example.com"));
+  const LoginAttempt a = AttemptOf(c);
+  ManualClock clock(kT0 + 5);
+  SignIn password;
+  password.audit = SignInRecords();
+  SECTION("a password sign-in: login.success at the time read inside the write") {
+    REQUIRE(s.admit_login_attempt(a, kT0).ok());
+    Result<SignInResult> r = s.record_sign_in(a, password, clock);
+    REQUIRE(r.ok());
+    const std::vector<AuditRecord> all = AllAudit(s);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].event == "login.success");
+    CHECK(all[0].at == r->at);
+    CHECK(all[0].at == kT0 + 5);
+  }
+  SECTION("an admin code: otc.use with the code's admin and reason, then login.success") {
+    SecretRecord code = Secret(SecretKind::kAdminOtc, c.id, "code");
+    code.admin_id = 7;
+    code.reason = "phone call";
+    REQUIRE(s.put_secret(code).ok());
+    SignIn otc = password;
+    otc.secret_kind = SecretKind::kAdminOtc;
+    otc.secret_hash = "code";
+    REQUIRE(s.admit_login_attempt(a, kT0).ok());
+    REQUIRE(s.record_sign_in(a, otc, clock).ok());
+    const std::vector<AuditRecord> all = AllAudit(s);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].event == "otc.use");
+    CHECK(all[0].admin_id == std::optional<std::int64_t>(7));
+    CHECK(all[0].reason == "phone call");
+    CHECK(all[1].event == "login.success");
+    SECTION("the same code again: refused (used), no record") {
+      REQUIRE(s.admit_login_attempt(a, kT0 + 1).ok());
+      CHECK(s.record_sign_in(a, otc, clock).code() == Code::kNotFound);
+      CHECK(AllAudit(s).size() == 2);
+    }
+  }
+  SECTION("refused: an expired code, a locked, unconfirmed or inactive customer: no record") {
+    REQUIRE(s.put_secret(Secret(SecretKind::kAdminOtc, c.id, "code")).ok());
+    SignIn otc = password;
+    otc.secret_kind = SecretKind::kAdminOtc;
+    otc.secret_hash = "code";
+    ManualClock late(kT0 + kHour);
+    REQUIRE(s.admit_login_attempt(a, kT0).ok());
+    CHECK(s.record_sign_in(a, otc, late).code() == Code::kExpired);
+    CHECK(s.release_login_attempt(a, kT0).ok());
+
+    CustomerPatch unconfirm;
+    unconfirm.confirmed = false;
+    REQUIRE(s.update_customer(c.id, unconfirm, kT0).ok());
+    REQUIRE(s.admit_login_attempt(a, kT0).ok());
+    CHECK(s.record_sign_in(a, password, clock).code() == Code::kNotConfirmed);
+
+    CustomerPatch deactivate;
+    deactivate.confirmed = true;
+    deactivate.is_active = false;
+    REQUIRE(s.update_customer(c.id, deactivate, kT0).ok());
+    REQUIRE(s.admit_login_attempt(a, kT0).ok());
+    CHECK(s.record_sign_in(a, password, clock).code() == Code::kAuthenticationFailed);
+
+    CustomerPatch activate;
+    activate.is_active = true;
+    REQUIRE(s.update_customer(c.id, activate, kT0).ok());
+    for (int k = 0; k < 3; ++k) {
+      REQUIRE(s.admit_login_attempt(a, kT0).ok());
+      REQUIRE(s.record_attempt_failure(a, kT0).ok());
+    }
+    CHECK(s.admit_login_attempt(a, kT0 + 1).code() == Code::kLocked);
+    SignIn external = password;  // one that takes no attempt, refused by the lock at the write
+    external.holds_attempt = false;
+    CHECK(s.record_sign_in(a, external, clock).code() == Code::kLocked);
+    CHECK(AllAudit(s).empty());
+  }
+}
+
+TEMPLATE_TEST_CASE("audit in the write: record_attempt_failure", "[storage][audit][write][login]",
+                   CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  const Customer c = MustCreate(s, Person("roni@example.com"));
+  const LoginAttempt a = AttemptOf(c);  // locks at 3
+  const AuditOf<LockState> records = [&](const LockState& state) {
+    std::vector<AuditRecord> out = {Audit("login.failure", c.id, kT0)};
+    if (state.newly_locked) {
+      AuditRecord lock = Audit("customer.lock", c.id, kT0);
+      lock.detail = "{\"failures_num\":" + std::to_string(state.failures_num) + "}";
+      out.push_back(std::move(lock));
+    }
+    return out;
+  };
+  for (int k = 0; k < 3; ++k) {
+    REQUIRE(s.admit_login_attempt(a, kT0).ok());
+    REQUIRE(s.record_attempt_failure(a, kT0, records).ok());
+  }
+  const std::vector<AuditRecord> all = AllAudit(s);
+  REQUIRE(all.size() == 4);
+  CHECK(AuditEvents(s) == std::vector<std::string>{"login.failure", "login.failure",
+                                                   "login.failure", "customer.lock"});
+  CHECK(all[3].detail == R"({"failures_num":3})");
+  CHECK(MustFind(s, c.id).failures_num == 3);
 }
 
 }  // namespace
