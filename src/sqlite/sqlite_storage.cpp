@@ -415,6 +415,12 @@ Status StatusOf(const Result<T>& r) {
 enum class Tx {
   kAutocommit,  // one statement, no explicit transaction
   kWrite,       // BEGIN IMMEDIATE ... COMMIT
+  // BEGIN IMMEDIATE ... COMMIT without waiting for the disk (synchronous = NORMAL for this
+  // transaction; in WAL mode the commit is visible to every connection at once and made durable
+  // by the next FULL commit or checkpoint). Only for writes whose loss at a power failure is
+  // harmless: the login attempts in flight (admit_login_attempt, release_login_attempt) count
+  // attempts of processes on this machine, which a power failure ends too.
+  kWriteVolatile,
 };
 
 class SqliteStorage final : public Storage {
@@ -714,8 +720,10 @@ class SqliteStorage final : public Storage {
 
   // --- Login attempts: each one BEGIN IMMEDIATE transaction (storage_internal.h) ---
 
+  // The attempts in flight: volatile writes (Tx::kWriteVolatile); the failures and sign-ins that
+  // settle them wait for the disk.
   Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
+    return Transact(Tx::kWriteVolatile, [&](Connection& conn) -> Result<Customer> {
       Txn tx(conn);
       return internal::AdmitLoginAttempt(tx, attempt, now);
     });
@@ -739,7 +747,7 @@ class SqliteStorage final : public Storage {
   }
 
   Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+    return Transact(Tx::kWriteVolatile, [&](Connection& conn) -> Status {
       Txn tx(conn);
       return internal::ReleaseLoginAttempt(tx, attempt, now);
     });
@@ -1257,15 +1265,27 @@ class SqliteStorage final : public Storage {
     CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
     Connection& c = *conn;
     c.deadline = SteadyClock::now() + busy_timeout_;
+    // A volatile write lowers synchronous for its transaction only; the connection goes back to
+    // the pool at FULL, or not at all.
+    const bool volatile_commit = tx == Tx::kWriteVolatile && options_.synchronous_full;
+    auto restore = [&]() -> bool {
+      return !volatile_commit || c.Exec("PRAGMA synchronous = FULL").ok();
+    };
     for (int attempt = 0;; ++attempt) {
       c.busy = false;
       Status failure;
-      if (tx == Tx::kWrite) failure = c.Exec("BEGIN IMMEDIATE");
+      if (volatile_commit) failure = c.Exec("PRAGMA synchronous = NORMAL");
+      if (failure.ok() && tx != Tx::kAutocommit) failure = c.Exec("BEGIN IMMEDIATE");
       if (failure.ok()) {
         R r = fn(c);
         if (r.ok()) {
           if (tx != Tx::kAutocommit) failure = c.Exec("COMMIT");
           if (failure.ok()) {
+            if (!restore()) {
+              conn.reset();
+              pool_.Discard();
+              return r;  // committed
+            }
             pool_.Release(std::move(conn));
             return r;
           }
@@ -1274,7 +1294,7 @@ class SqliteStorage final : public Storage {
         }
       }
       const bool retry = c.busy && failure.code() == Code::kStorage;
-      if (!c.Rollback()) {
+      if (!c.Rollback() || !restore()) {
         conn.reset();
         pool_.Discard();
         return failure;
