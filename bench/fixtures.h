@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -186,6 +187,25 @@ class RawSqlite {
     Exec("PRAGMA journal_mode = WAL");
     Exec("PRAGMA synchronous = FULL");
     Exec("PRAGMA foreign_keys = ON");
+    Exec("PRAGMA secure_delete = ON");
+    Exec(
+        "CREATE TABLE IF NOT EXISTS codes (customer_id INTEGER NOT NULL, kind INTEGER NOT NULL, "
+        "hash BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, "
+        "admin_id INTEGER, reason TEXT NOT NULL, used_at INTEGER, "
+        "PRIMARY KEY (customer_id, kind))");
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT INTO codes (customer_id, kind, hash, created_at, expires_at, "
+                           "admin_id, reason, used_at) VALUES (?1, 2, ?2, ?3, ?4, 7, ?5, NULL) "
+                           "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
+                           "created_at = excluded.created_at, expires_at = excluded.expires_at, "
+                           "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL",
+                           -1, &put_code_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_,
+                           "UPDATE codes SET used_at = ?3 WHERE customer_id = ?1 AND kind = 2 AND "
+                           "hash = ?2 AND used_at IS NULL AND expires_at > ?3",
+                           -1, &consume_code_, nullptr) != SQLITE_OK) {
+      Fail("prepare");
+    }
     Exec(
         "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, "
         "hash BLOB NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL)");
@@ -196,6 +216,8 @@ class RawSqlite {
     }
   }
   ~RawSqlite() {
+    sqlite3_finalize(put_code_);
+    sqlite3_finalize(consume_code_);
     sqlite3_finalize(insert_);
     sqlite3_close(db_);
   }
@@ -215,6 +237,36 @@ class RawSqlite {
     Exec("COMMIT");
   }
 
+  // The least an admin code's round trip needs (issue 14): two write transactions, BEGIN
+  // IMMEDIATE ... COMMIT each: store the code (its hash replacing the customer's earlier one), then
+  // consume it (mark it used if it is unused and unexpired).
+  void InsertCode(std::int64_t i) {
+    unsigned char hash[32] = {1, 2, 3};
+    std::memcpy(hash + 8, &i, sizeof i);
+    Exec("BEGIN IMMEDIATE");
+    sqlite3_bind_int64(put_code_, 1, 6);
+    sqlite3_bind_blob(put_code_, 2, hash, sizeof hash, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(put_code_, 3, i);
+    sqlite3_bind_int64(put_code_, 4, i + 30000);
+    sqlite3_bind_text(put_code_, 5, "bench", -1, SQLITE_STATIC);
+    if (sqlite3_step(put_code_) != SQLITE_DONE) Fail("insert code");
+    sqlite3_reset(put_code_);
+    Exec("COMMIT");
+  }
+  void ConsumeCode(std::int64_t i) {
+    unsigned char hash[32] = {1, 2, 3};
+    std::memcpy(hash + 8, &i, sizeof i);
+    Exec("BEGIN IMMEDIATE");
+    sqlite3_bind_int64(consume_code_, 1, 6);
+    sqlite3_bind_blob(consume_code_, 2, hash, sizeof hash, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(consume_code_, 3, i + 1);
+    if (sqlite3_step(consume_code_) != SQLITE_DONE || sqlite3_changes(db_) != 1) {
+      Fail("consume code");
+    }
+    sqlite3_reset(consume_code_);
+    Exec("COMMIT");
+  }
+
  private:
   void Exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) Fail(sql);
@@ -225,6 +277,8 @@ class RawSqlite {
   }
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* put_code_ = nullptr;
+  sqlite3_stmt* consume_code_ = nullptr;
 };
 
 }  // namespace custauth_bench

@@ -21,7 +21,8 @@
 // does; those PQprepare round trips happen once per connection and statement, not per operation,
 // and are left out of the count.
 //
-// Usage: CUSTAUTH_BENCH_POSTGRES_URI=postgresql://... custauth_bench_pg [--quick]. Works in
+// Usage: CUSTAUTH_BENCH_POSTGRES_URI=postgresql://... custauth_bench_pg [--quick | --costs]
+// (--costs: only what each operation costs alone, no timed runs). Works in
 // schemas of its own (custauth_bench_<pid>_<n>, one per benchmark and one for the floor, dropped
 // at the end). Prints one JSON object: {"series":
 // [...], "ops": {...}, "server_version": ...}; progress on stderr.
@@ -85,6 +86,34 @@ extern "C" PGresult* PQexecParams(PGconn* conn, const char* command, int n, cons
 extern "C" PGresult* PQexec(PGconn* conn, const char* query) {
   using Fn = PGresult* (*)(PGconn*, const char*);
   static const Fn real = Real<Fn>("PQexec");
+  g_round_trips.fetch_add(1, std::memory_order_relaxed);
+  return real(conn, query);
+}
+
+// custauth sends its statements asynchronously (PQsendQueryPrepared, PQsendQueryParams,
+// PQsendQuery) and waits for each result before the next: each call is one round trip too. Its
+// PQsendPrepare (once per connection and statement) is left out, as PQprepare is.
+extern "C" int PQsendQueryPrepared(PGconn* conn, const char* name, int n, const char* const* values,
+                                   const int* lengths, const int* formats, int result_format) {
+  using Fn = int (*)(PGconn*, const char*, int, const char* const*, const int*, const int*, int);
+  static const Fn real = Real<Fn>("PQsendQueryPrepared");
+  g_round_trips.fetch_add(1, std::memory_order_relaxed);
+  return real(conn, name, n, values, lengths, formats, result_format);
+}
+
+extern "C" int PQsendQueryParams(PGconn* conn, const char* command, int n, const Oid* types,
+                                 const char* const* values, const int* lengths, const int* formats,
+                                 int result_format) {
+  using Fn = int (*)(PGconn*, const char*, int, const Oid*, const char* const*, const int*,
+                     const int*, int);
+  static const Fn real = Real<Fn>("PQsendQueryParams");
+  g_round_trips.fetch_add(1, std::memory_order_relaxed);
+  return real(conn, command, n, types, values, lengths, formats, result_format);
+}
+
+extern "C" int PQsendQuery(PGconn* conn, const char* query) {
+  using Fn = int (*)(PGconn*, const char*);
+  static const Fn real = Real<Fn>("PQsendQuery");
   g_round_trips.fetch_add(1, std::memory_order_relaxed);
   return real(conn, query);
 }
@@ -316,6 +345,48 @@ struct Bench {
     Record("otc", cost, [&](int n) { return RunThreads(n, {seconds}, trip); });
   }
 
+  // What each operation costs alone (no timed runs): libpq round trips and Storage calls of an
+  // admin code's issue, its exchange, a right and a wrong password (--costs).
+  void Costs() {
+    custauth::AuthOptions options;
+    options.argon2 = custauth::CheapArgon2ForTests();
+    AuthWorld w = MakeAuthWorld(Storage(), options, 1);
+    const std::string email = ShopperEmail(0);
+    std::string code;
+    auto add = [&](const char* name, const OpCost& cost) {
+      ops_json += std::string(ops_json.empty() ? "" : ", ") + "\"" + name + "\": " + cost.Json();
+    };
+    // Warm: the pool's connections opened and set up, the statements prepared (not per operation).
+    for (int k = 0; k < 3; ++k) {
+      auto issued = w.auth->issue_otc(email, 7, "bench: warm-up");
+      if (!issued.ok() || !w.auth->exchange_otc(email, *issued).ok() ||
+          !w.auth->generate_customer_token(email, kPassword).ok()) {
+        Die("warm-up", custauth::Status(custauth::Code::kInternal, "an operation failed"));
+      }
+      (void)w.auth->generate_customer_token(email, "wrong password");
+    }
+    add("otc_issue", Measure(*w.storage, [&] {
+          auto issued = w.auth->issue_otc(email, 7, "bench: customer on the phone");
+          if (!issued.ok()) return issued.status().ToString();
+          code = *issued;
+          return std::string();
+        }));
+    add("otc_exchange", Measure(*w.storage, [&] {
+          auto token = w.auth->exchange_otc(email, code);
+          return token.ok() ? std::string() : token.status().ToString();
+        }));
+    add("login", Measure(*w.storage, [&] {
+          auto token = w.auth->generate_customer_token(email, kPassword);
+          return token.ok() ? std::string() : token.status().ToString();
+        }));
+    add("login_wrong_password", Measure(*w.storage, [&] {
+          auto token = w.auth->generate_customer_token(email, "wrong password");
+          return token.code() == custauth::Code::kAuthenticationFailed
+                     ? std::string()
+                     : "a wrong password: " + token.status().ToString();
+        }));
+  }
+
   void Exchange(std::int64_t per_thread) {
     ExchangeWorld w = MakeExchangeWorld(Storage());
     const std::int64_t now_s = w.auth->clock().now() / 1000;
@@ -337,6 +408,7 @@ struct Bench {
 int main(int argc, char** argv) {
   using namespace custauth_bench;
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const bool costs = argc > 1 && std::strcmp(argv[1], "--costs") == 0;
   const char* base_uri = std::getenv("CUSTAUTH_BENCH_POSTGRES_URI");
   if (base_uri == nullptr || *base_uri == '\0') {
     std::printf("{\"skipped\": \"CUSTAUTH_BENCH_POSTGRES_URI is not set\"}\n");
@@ -350,6 +422,13 @@ int main(int argc, char** argv) {
   const std::string server_version = b.admin->Value("SHOW server_version");
   b.seconds = quick ? 0.2 : 0.6;
   b.rounds = quick ? 1 : 3;
+  if (costs) {
+    b.Costs();
+    b.DropSchemas();
+    std::printf("{\"ops\": {%s}, \"server_version\": \"%s\"}\n", b.ops_json.c_str(),
+                server_version.c_str());
+    return 0;
+  }
   b.OpenFloor();
   b.Login();
   b.Otc();

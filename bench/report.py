@@ -379,19 +379,20 @@ w("")
 ob = login_runs.get("BM_Otc_RoundTripVsRawSqlite/iterations:150")
 if ob and "error" not in ob:
     wpt = ob["writes_per_trip"]
-    w(f"One round trip = `issue_otc` + `exchange_otc`: {wpt:.0f} write transactions (counted by a "
-      "forwarding Storage). The floor: the same number of raw sqlite3 transactions "
-      "(`BEGIN IMMEDIATE`; one INSERT of a secret-sized row; `COMMIT`) on another file with the "
-      "same pragmas (journal_mode=WAL, synchronous=FULL, foreign_keys=ON), interleaved with "
+    w(f"One round trip = `issue_otc` + `exchange_otc`: custauth makes {wpt:.0f} write transactions "
+      "(counted by a forwarding Storage: the code with its otc.issue record; the login attempt; the "
+      "sign-in with its otc.use and login.success records). The floor is the least the work needs: "
+      "2 raw sqlite3 write transactions (`BEGIN IMMEDIATE`; store the code; `COMMIT`, then "
+      "`BEGIN IMMEDIATE`; consume it; `COMMIT`) on another file with custauth's pragmas "
+      "(journal_mode=WAL, synchronous=FULL, foreign_keys=ON, secure_delete=ON), interleaved with "
       f"custauth's round trips; {ob['iterations']} of each.")
     w("")
-    w("| custauth round trips/s | floor (same number of raw transactions)/s | custauth / floor "
-      "(bar ≥ 70 %) |")
+    w("| custauth round trips/s | floor (2 raw transactions)/s | custauth / floor (bar ≥ 80 %) |")
     w("|---|---|---|")
     w(f"| {ob['custauth_trips_per_s']:.0f} | {ob['floor_trips_per_s']:.0f} | "
-      f"{ob['ratio_pct']:.1f} % {'✓' if ob['ratio_pct'] >= 70 else '✗'} |")
+      f"{ob['ratio_pct']:.1f} % {'✓' if ob['ratio_pct'] >= 80 else '✗'} |")
     w("")
-    w(f"Bar: {verdict(ob['ratio_pct'] >= 70)}.")
+    w(f"Bar: {verdict(ob['ratio_pct'] >= 80)}.")
 else:
     w(f"Not measured: {ob.get('error') if ob else 'custauth_bench_login did not run'}.")
 w("")

@@ -211,8 +211,6 @@ Result<Customer> CustomerAuth::update_customer(std::string_view email, const Cus
   patch.is_active = update.is_active;
   patch.allow_remote_shopping_assistance = update.allow_remote_shopping_assistance;
   const bool deactivates = update.is_active.has_value() && !*update.is_active;
-  auto updated = impl_->UpdateCustomer(*found, std::move(patch), deactivates, now);
-  if (!updated.ok()) return updated.status();
   nlohmann::json detail = nlohmann::json::object();
   if (update.firstname) detail["firstname"] = *update.firstname;
   if (update.lastname) detail["lastname"] = *update.lastname;
@@ -222,8 +220,8 @@ Result<Customer> CustomerAuth::update_customer(std::string_view email, const Cus
   if (update.allow_remote_shopping_assistance) {
     detail["allow_remote_shopping_assistance"] = *update.allow_remote_shopping_assistance;
   }
-  impl_->audit("customer.update", &updated.value(), ctx, detail.dump());
-  return updated;
+  return impl_->UpdateCustomer(*found, std::move(patch), deactivates, now,
+                               impl_->MakeAudit("customer.update", &*found, ctx, detail.dump()));
 }
 
 Result<std::string> CustomerAuth::generate_customer_token(std::string_view email,
@@ -324,9 +322,9 @@ Status CustomerAuth::reset_password(std::string_view email, std::string_view tok
   CustomerPatch patch;
   patch.password_hash = std::move(hash).value();
   patch.clear_lock = true;
-  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now);
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now,
+                                       impl_->MakeAudit("password.reset", &*found, ctx));
   if (!updated.ok()) return updated.status();
-  impl_->audit("password.reset", &updated.value(), ctx);
   return Status::Ok();
 }
 
@@ -384,9 +382,9 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
   patch.password_hash = std::move(hash).value();
   patch.expect_password_hash = found->password_hash;
   patch.clear_lock = true;
-  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now);
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now,
+                                       impl_->MakeAudit("password.change", &*found, ctx));
   if (!updated.ok()) return updated.status();
-  impl_->audit("password.change", &updated.value(), ctx);
   return Status::Ok();
 }
 
@@ -418,8 +416,7 @@ Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t
   s.expires_at = now + impl_->options.otc_lifetime;
   s.admin_id = admin_id;
   s.reason = std::string(reason);
-  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s));
-  impl_->NoteTestSecret(s.kind, s.customer_id, code);
+  // The code and its record (otc.issue) in one write.
   AuditRecord r;
   r.at = now;
   r.event = "otc.issue";
@@ -429,7 +426,8 @@ Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t
   r.actor = ctx.actor.empty() ? fmt::format("admin:{}", admin_id) : ctx.actor;
   r.client_ip = ctx.client_ip;
   r.detail = nlohmann::json({{"expires_at", internal::FormatTime(s.expires_at)}}).dump();
-  (void)impl_->storage->append_audit(r);
+  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s, std::span<const AuditRecord>(&r, 1)));
+  impl_->NoteTestSecret(s.kind, s.customer_id, code);
   return code;
 }
 
@@ -445,9 +443,9 @@ Status CustomerAuth::revoke_customer_tokens(std::string_view email, const Reques
   if (!found.ok()) return found.status();
   const TimeMs now = impl_->now();
   CustomerPatch patch;
-  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now);
+  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now,
+                                       impl_->MakeAudit("tokens.revoke", &*found, ctx));
   if (!updated.ok()) return updated.status();
-  impl_->audit("tokens.revoke", &updated.value(), ctx);
   return Status::Ok();
 }
 

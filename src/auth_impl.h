@@ -13,12 +13,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "crypto.h"
 #include "custauth/auth.h"
+#include "custauth/sys/storage_backend.h"
 #include "internal.h"
 #include "json.h"
 
@@ -123,11 +125,15 @@ struct CustomerAuth::Impl {
 
   // Applies `patch` to customer `c`; with `revoke`, it also revokes the customer's tokens
   // (RevocationTime) and this handle's token cache learns it at once.
-  Result<Customer> UpdateCustomer(const Customer& c, CustomerPatch patch, bool revoke, TimeMs now) {
+  // `audit`: the record of the change, written by the update (none when it is refused).
+  Result<Customer> UpdateCustomer(const Customer& c, CustomerPatch patch, bool revoke, TimeMs now,
+                                  std::optional<AuditRecord> audit = std::nullopt) {
     // The revocation time is read inside the write (decide at the write): a sign-in whose write
     // committed before this one issued its token as of an earlier time, which this covers.
     if (revoke) patch.revoke_clock = options.clock.get();
-    auto updated = storage->update_customer(c.id, patch, now);
+    std::span<const AuditRecord> records;
+    if (audit) records = std::span<const AuditRecord>(&*audit, 1);
+    auto updated = storage->update_customer(c.id, patch, now, records);
     if (updated.ok() && revoke) tokens->note_revocation(updated->id, updated->tokens_revoked_at);
     return updated;
   }
@@ -207,9 +213,16 @@ struct CustomerAuth::Impl {
 
   void AuditFailure(const Customer* c, const RequestContext& ctx, std::string_view why,
                     std::string_view email) {
+    (void)storage->append_audit(FailureRecord(c, ctx, why, email, now()));
+  }
+  // The record of a failed login (login.failure) at `at`.
+  AuditRecord FailureRecord(const Customer* c, const RequestContext& ctx, std::string_view why,
+                            std::string_view email, TimeMs at) const {
     nlohmann::json d = {{"why", why}};
     if (c == nullptr) d["email"] = std::string(email);
-    audit("login.failure", c, ctx, d.dump());
+    AuditRecord r = MakeAudit("login.failure", c, ctx, d.dump());
+    r.at = at;
+    return r;
   }
 
   TimeMs now() const { return options.clock->now(); }
@@ -221,8 +234,10 @@ struct CustomerAuth::Impl {
     return policy;
   }
 
-  void audit(std::string event, const Customer* c, const RequestContext& ctx,
-             std::string detail = {}) {
+  // The record of `event` now, for a write that carries it (storage_records.h, "Audit in the
+  // write") or for audit().
+  AuditRecord MakeAudit(std::string event, const Customer* c, const RequestContext& ctx,
+                        std::string detail = {}) const {
     AuditRecord r;
     r.at = now();
     r.event = std::move(event);
@@ -230,8 +245,14 @@ struct CustomerAuth::Impl {
     r.actor = ctx.actor;
     r.client_ip = ctx.client_ip;
     r.detail = std::move(detail);
-    // The audit trail is best effort for these events: the operation already happened.
-    (void)storage->append_audit(r);
+    return r;
+  }
+
+  // Appends the record of an event that changed nothing custauth keeps (a refusal), or whose
+  // write does not carry its records yet; best effort: the operation already happened.
+  void audit(std::string event, const Customer* c, const RequestContext& ctx,
+             std::string detail = {}) {
+    (void)storage->append_audit(MakeAudit(std::move(event), c, ctx, std::move(detail)));
   }
 };
 

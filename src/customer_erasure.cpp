@@ -18,7 +18,15 @@ Result<Customer> CustomerAuth::delete_customer(std::string_view email, const Req
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) return found.status();
   const TimeMs now = impl_->now();
-  auto erased = impl_->storage->delete_customer(found->id, now);
+  // The record of the erasure, written by it: names the id only, no email, and no client IP (the
+  // request may come from the customer). The actor stays unless it names the email.
+  AuditRecord r;
+  r.at = now;
+  r.event = "customer.delete";
+  r.customer_id = found->id;
+  if (!TextNamesEmail(ctx.actor, found->email)) r.actor = ctx.actor;
+  auto erased =
+      impl_->storage->delete_customer(found->id, now, std::span<const AuditRecord>(&r, 1));
   if (!erased.ok()) return erased.status();
   // Every token of the id is refused here from now on: the cache holds "revoked forever" until the
   // next refresh sees the bumped epoch, after which the lookup finds no customer.
@@ -28,14 +36,6 @@ Result<Customer> CustomerAuth::delete_customer(std::string_view email, const Req
     std::erase_if(impl_->test_secrets,
                   [&](const auto& kv) { return kv.first.second == erased->id; });
   }
-  // The record of the erasure names the id only: no email, and no client IP (the request may
-  // come from the customer). The actor stays unless it names the email.
-  AuditRecord r;
-  r.at = now;
-  r.event = "customer.delete";
-  r.customer_id = erased->id;
-  if (!TextNamesEmail(ctx.actor, erased->email)) r.actor = ctx.actor;
-  (void)impl_->storage->append_audit(r);
   return erased;
 }
 

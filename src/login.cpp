@@ -59,7 +59,7 @@ struct CustomerAuth::Impl::LoginRun {
   std::string_view secret;
   const RequestContext& ctx;
   LoginAttempt attempt;
-  Customer customer;  // as read by the attempt's write
+  Customer customer;      // as read by the attempt's write
   bool verified = false;  // whether a password verification ran (else the dummy runs)
 
   // Whether the attempt counts anywhere (an unknown email with the throttle off does not).
@@ -71,20 +71,65 @@ struct CustomerAuth::Impl::LoginRun {
     return SignInIncorrect();
   }
 
-  // No verifier matched: the attempt becomes a failure (and may lock the account).
+  // No verifier matched: the attempt becomes a failure (and may lock the account), written with
+  // its records (login.failure, customer.lock) in one write.
   Status Failed(const char* why, const Customer* c) {
     Result<LockState> lock = LockState{};
-    if (Counted()) lock = impl.storage->record_attempt_failure(attempt, impl.now());
-    impl.AuditFailure(c, ctx, why, email);
-    if (c != nullptr && lock.ok() && lock->newly_locked) {
-      impl.audit("customer.lock", c, ctx,
-                 nlohmann::json({{"failures_num", lock->failures_num},
-                                 {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
-                     .dump());
+    const TimeMs now = impl.now();
+    if (Counted()) {
+      lock = impl.storage->record_attempt_failure(attempt, now, FailureAudit(why, c, now));
+    } else {
+      impl.AuditFailure(c, ctx, why, email);  // nothing counts: the record is all there is
     }
     if (!lock.ok() && lock.code() == Code::kStorage) impl.KeepForRelease(attempt);
     if (!lock.ok() && lock.code() != Code::kNotFound) return lock.status();
     return SignInIncorrect();
+  }
+
+  // The records of a failure, made inside its write from the lock state it leaves.
+  AuditOf<LockState> FailureAudit(const char* why, const Customer* c, TimeMs now) const {
+    std::vector<AuditRecord> records = {impl.FailureRecord(c, ctx, why, email, now)};
+    std::optional<AuditRecord> lock_record;
+    if (c != nullptr) lock_record = impl.MakeAudit("customer.lock", c, ctx);
+    return [records = std::move(records), lock_record = std::move(lock_record),
+            now](const LockState& state) {
+      std::vector<AuditRecord> out = records;
+      if (lock_record && state.newly_locked) {
+        AuditRecord r = *lock_record;
+        r.at = now;
+        r.detail = nlohmann::json({{"failures_num", state.failures_num},
+                                   {"lock_expires", internal::FormatTime(*state.lock_expires)}})
+                       .dump();
+        out.push_back(std::move(r));
+      }
+      return out;
+    };
+  }
+
+  // The records of a sign-in through `source` (otc.use for an admin code, login.success), made
+  // inside its write, at the time it reads.
+  AuditOf<SignInResult> SignInAudit(SecretSource source) const {
+    AuditRecord base = impl.MakeAudit("", &customer, ctx);
+    return [base = std::move(base), source](const SignInResult& r) {
+      std::vector<AuditRecord> out;
+      if (r.secret && r.secret->kind == SecretKind::kAdminOtc) {
+        AuditRecord used = base;
+        used.at = r.at;
+        used.event = "otc.use";
+        used.admin_id = r.secret->admin_id;
+        used.reason = r.secret->reason;
+        out.push_back(std::move(used));
+      }
+      nlohmann::json detail = {{"via", SourceName(source)}};
+      if (r.rehashed) detail["rehashed"] = true;
+      AuditRecord success = base;
+      success.at = r.at;
+      success.event = "login.success";
+      success.customer_id = r.customer.id;
+      success.detail = detail.dump();
+      out.push_back(std::move(success));
+      return out;
+    };
   }
 
   // The flow stopped before deciding (the hasher's limit, storage): the attempt is given back.
@@ -116,6 +161,7 @@ struct CustomerAuth::Impl::LoginRun {
         s.expect_password_hash = customer.password_hash;
       }
     }
+    s.audit = SignInAudit(SecretSource::kAccountPassword);
     out = Finish(SecretSource::kAccountPassword,
                  impl.storage->record_sign_in(attempt, s, WallClock()));
     return Outcome::kDone;
@@ -128,6 +174,7 @@ struct CustomerAuth::Impl::LoginRun {
     SignIn s;
     s.secret_kind = otc ? SecretKind::kAdminOtc : SecretKind::kPasswordReset;
     s.secret_hash = impl.SecretHash(*s.secret_kind, customer.id, secret);
+    s.audit = SignInAudit(source);
     auto signed_in = impl.storage->record_sign_in(attempt, s, WallClock());
     // Judged at the write: none such, or expired at the write's time, changed nothing.
     if (signed_in.code() == Code::kNotFound || signed_in.code() == Code::kExpired) {
@@ -158,26 +205,9 @@ struct CustomerAuth::Impl::LoginRun {
       }
     }
     const SignInResult& r = *signed_in;
-    if (r.secret && r.secret->kind == SecretKind::kAdminOtc) AuditOtcUse(*r.secret, r.at);
     // As of the time read inside the write: a revocation committed after it covers the token.
-    auto token = impl.tokens->issue(r.customer, r.at);
-    if (!token.ok()) return token.status();
-    nlohmann::json detail = {{"via", SourceName(source)}};
-    if (r.rehashed) detail["rehashed"] = true;
-    impl.audit("login.success", &r.customer, ctx, detail.dump());
-    return token;
-  }
-
-  void AuditOtcUse(const SecretRecord& used, TimeMs at) {
-    AuditRecord r;
-    r.at = at;
-    r.event = "otc.use";
-    r.customer_id = customer.id;
-    r.admin_id = used.admin_id;
-    r.reason = used.reason;
-    r.actor = ctx.actor;
-    r.client_ip = ctx.client_ip;
-    (void)impl.storage->append_audit(r);
+    // (The sign-in's records, login.success and otc.use, were written by that write.)
+    return impl.tokens->issue(r.customer, r.at);
   }
 
   Result<std::string> RunChain(const std::vector<SecretSource>& chain) {

@@ -26,6 +26,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "storage_internal.h"
 
 namespace custauth {
@@ -89,8 +90,8 @@ class MemoryStorage final : public Storage {
     return it->second;
   }
 
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
-                                   TimeMs now) override {
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                   std::span<const AuditRecord> audit) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = customers_.find(id);
     if (it == customers_.end()) return NoSuchCustomerId(id);
@@ -124,6 +125,7 @@ class MemoryStorage final : public Storage {
       c.lock_expires.reset();
     }
     c.updated_at = now;
+    AppendAuditLocked(audit);
     return c;
   }
 
@@ -188,7 +190,8 @@ class MemoryStorage final : public Storage {
     return outcomes;
   }
 
-  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/,
+                                   std::span<const AuditRecord> audit) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = customers_.find(id);
     if (it == customers_.end()) return NoSuchCustomerId(id);
@@ -221,6 +224,7 @@ class MemoryStorage final : public Storage {
     customers_.erase(it);
     // next_customer_id_ stays past the id: it is never assigned again.
     ++revocation_epoch_;
+    AppendAuditLocked(audit);
     return erased;
   }
 
@@ -252,10 +256,11 @@ class MemoryStorage final : public Storage {
     return internal::SignInAnswer(internal::RecordSignIn(tx, attempt, sign_in, clock));
   }
 
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
+                                           const AuditOf<LockState>& audit) override {
     std::lock_guard<std::mutex> lock(mu_);
     Txn tx(*this);
-    return internal::RecordAttemptFailure(tx, attempt, now);
+    return internal::RecordAttemptFailure(tx, attempt, now, audit);
   }
 
   Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
@@ -273,12 +278,13 @@ class MemoryStorage final : public Storage {
 
   // --- One-time secrets ---
 
-  Status put_secret(const SecretRecord& s) override {
+  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (customers_.find(s.customer_id) == customers_.end()) return NoSuchCustomerId(s.customer_id);
     SecretRecord stored = s;
     stored.used_at.reset();
     secrets_[{s.customer_id, s.kind}] = std::move(stored);
+    AppendAuditLocked(audit);
     return Status::Ok();
   }
 
@@ -292,12 +298,6 @@ class MemoryStorage final : public Storage {
     if (now >= it->second.expires_at) return Status(Code::kExpired, "The secret is expired");
     it->second.used_at = now;
     return it->second;
-  }
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    VoidLocked(kind, customer_id);
-    return Status::Ok();
   }
 
   // --- Rate limits ---
@@ -477,6 +477,11 @@ class MemoryStorage final : public Storage {
 
   Result<std::int64_t> append_audit(const AuditRecord& r) override {
     std::lock_guard<std::mutex> lock(mu_);
+    return AppendAuditLocked(r);
+  }
+
+  // REQUIRES: mu_ held. Appends `r` with the next id, and prunes as append_audit does.
+  std::int64_t AppendAuditLocked(const AuditRecord& r) {
     AuditRecord stored = r;
     stored.id = next_audit_id_++;
     const std::int64_t id = stored.id;
@@ -484,6 +489,9 @@ class MemoryStorage final : public Storage {
     const RetentionPolicy policy = retention_.get();
     PruneAuditLocked(internal::AuditCutoff(policy, r.at), policy.per_write);
     return id;
+  }
+  void AppendAuditLocked(std::span<const AuditRecord> records) {
+    for (const AuditRecord& r : records) AppendAuditLocked(r);
   }
 
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
@@ -639,6 +647,10 @@ class MemoryStorage final : public Storage {
     }
     Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) override {
       s_.secrets_.at({customer_id, kind}).used_at = at;
+      return Status::Ok();
+    }
+    Status append_audit(std::span<const AuditRecord> records) override {
+      s_.AppendAuditLocked(records);
       return Status::Ok();
     }
 

@@ -1,5 +1,6 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,8 @@ Result<std::vector<ImportOutcome>> Storage::import_customers(
                 fmt::format("The storage {} cannot import customers", describe()));
 }
 
-Result<Customer> Storage::delete_customer(std::int64_t /*id*/, TimeMs /*now*/) {
+Result<Customer> Storage::delete_customer(std::int64_t /*id*/, TimeMs /*now*/,
+                                          std::span<const AuditRecord> /*audit*/) {
   return Status(Code::kUnsupported,
                 fmt::format("The storage {} cannot delete customers", describe()));
 }
@@ -34,7 +36,8 @@ Result<SignInResult> Storage::record_sign_in(const LoginAttempt& /*attempt*/,
                 fmt::format("The storage {} cannot take login attempts", describe()));
 }
 
-Result<LockState> Storage::record_attempt_failure(const LoginAttempt& /*attempt*/, TimeMs /*now*/) {
+Result<LockState> Storage::record_attempt_failure(const LoginAttempt& /*attempt*/, TimeMs /*now*/,
+                                                  const AuditOf<LockState>& /*audit*/) {
   return Status(Code::kUnsupported,
                 fmt::format("The storage {} cannot take login attempts", describe()));
 }
@@ -345,10 +348,12 @@ Result<SignInCommit> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const Sig
     c.updated_at = now;
     CUSTAUTH_RETURN_IF_ERROR(tx.write_customer(c));
   }
+  if (s.audit) CUSTAUTH_RETURN_IF_ERROR(tx.append_audit(s.audit(out)));
   return commit;
 }
 
-Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now) {
+Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now,
+                                       const AuditOf<LockState>& audit) {
   std::optional<Customer> c;
   if (a.customer_id > 0) {
     Result<std::optional<Customer>> found = tx.customer(a.customer_id);
@@ -371,6 +376,7 @@ Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, Time
     c->updated_at = now;
     CUSTAUTH_RETURN_IF_ERROR(tx.write_customer(*c));
   }
+  if (audit) CUSTAUTH_RETURN_IF_ERROR(tx.append_audit(audit(state)));
   return state;
 }
 

@@ -10,12 +10,14 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 
 namespace custauth::internal {
 
@@ -85,6 +87,8 @@ class LoginTxn {
                                                             std::int64_t customer_id,
                                                             std::string_view hash) = 0;
   virtual Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) = 0;
+  // Appends the records (storage_records.h, "Audit in the write"), in order, in this transaction.
+  virtual Status append_audit(std::span<const AuditRecord> records) = 0;
 };
 
 // Storage::admit_login_attempt, record_sign_in (the clock is read once the customer is locked),
@@ -100,7 +104,8 @@ struct SignInCommit {
 Result<SignInCommit> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const SignIn& s,
                                   const Clock& clock);
 Result<SignInResult> SignInAnswer(Result<SignInCommit> committed);
-Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now);
+Result<LockState> RecordAttemptFailure(LoginTxn& tx, const LoginAttempt& a, TimeMs now,
+                                       const AuditOf<LockState>& audit);
 Status ReleaseLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs now);
 Result<ThrottleState> ReadThrottleState(LoginTxn& tx, std::int64_t website_id,
                                         std::string_view email_key, TimeMs now);

@@ -15,6 +15,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "storage_conformance.h"
 
 namespace custauth::conformance {

@@ -31,6 +31,7 @@
 #include "custauth/password.h"
 #include "custauth/sqlite_storage.h"
 #include "custauth/storage.h"
+#include "custauth/storage_wrapper.h"
 #include "test_util.h"
 
 using namespace custauth;
@@ -40,10 +41,10 @@ namespace {
 
 constexpr char kPassword[] = "Roni_Cost123";
 
-// Forwards every call to `base`; the hooks run around the ones a test watches.
-class HookedStorage final : public Storage {
+// Forwards every call to its target; the hooks run around the ones a test watches.
+class HookedStorage final : public StorageWrapper {
  public:
-  explicit HookedStorage(std::shared_ptr<Storage> base) : base_(std::move(base)) {}
+  using StorageWrapper::StorageWrapper;
   std::function<void()> before_sign_in;  // runs before record_sign_in
   std::function<void()> after_find;      // runs after find_customer_by_email
   // Serializes the two settling writes and logs their order: "S" a sign-in that committed, "L" a
@@ -52,108 +53,28 @@ class HookedStorage final : public Storage {
   std::mutex log_mu;
   std::string log;
 
-  std::string describe() const override { return base_->describe(); }
-  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override {
-    return base_->create_customer(c, now);
-  }
-  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override {
-    return base_->find_or_create_customer(c, now);
-  }
   Result<Customer> find_customer_by_email(std::int64_t w, std::string_view e) override {
-    auto r = base_->find_customer_by_email(w, e);
+    auto r = StorageWrapper::find_customer_by_email(w, e);
     if (after_find) after_find();
     return r;
-  }
-  Result<Customer> find_customer_by_id(std::int64_t id) override {
-    return base_->find_customer_by_id(id);
-  }
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& p, TimeMs now) override {
-    return base_->update_customer(id, p, now);
-  }
-  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
-                                                      ImportConflict c) override {
-    return base_->import_customers(rows, c);
-  }
-  Result<Customer> delete_customer(std::int64_t id, TimeMs now) override {
-    return base_->delete_customer(id, now);
-  }
-  Result<LockState> record_login_failure(std::int64_t id, TimeMs now,
-                                         const LockoutPolicy& p) override {
-    return base_->record_login_failure(id, now, p);
-  }
-  Result<Customer> admit_login_attempt(const LoginAttempt& a, TimeMs now) override {
-    return base_->admit_login_attempt(a, now);
   }
   Result<SignInResult> record_sign_in(const LoginAttempt& a, const SignIn& s,
                                       const Clock& clock) override {
     if (before_sign_in) before_sign_in();
-    if (!log_settles) return base_->record_sign_in(a, s, clock);
+    if (!log_settles) return StorageWrapper::record_sign_in(a, s, clock);
     std::lock_guard<std::mutex> lock(log_mu);
-    auto r = base_->record_sign_in(a, s, clock);
+    auto r = StorageWrapper::record_sign_in(a, s, clock);
     if (r.ok()) log += 'S';
     return r;
   }
-  Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now) override {
-    if (!log_settles) return base_->record_attempt_failure(a, now);
+  Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now,
+                                           const AuditOf<LockState>& audit) override {
+    if (!log_settles) return StorageWrapper::record_attempt_failure(a, now, audit);
     std::lock_guard<std::mutex> lock(log_mu);
-    auto r = base_->record_attempt_failure(a, now);
+    auto r = StorageWrapper::record_attempt_failure(a, now, audit);
     if (r.ok()) log += r->newly_locked ? 'L' : 'F';
     return r;
   }
-  Status release_login_attempt(const LoginAttempt& a, TimeMs now) override {
-    return base_->release_login_attempt(a, now);
-  }
-  Result<ThrottleState> throttle_state(std::int64_t w, std::string_view e, TimeMs now) override {
-    return base_->throttle_state(w, e, now);
-  }
-  Status put_secret(const SecretRecord& s) override { return base_->put_secret(s); }
-  Result<SecretRecord> consume_secret(SecretKind k, std::int64_t id, std::string_view h,
-                                      TimeMs now) override {
-    return base_->consume_secret(k, id, h, now);
-  }
-  Status void_secrets(SecretKind k, std::int64_t id) override { return base_->void_secrets(k, id); }
-  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {
-    return base_->take_rate_slots(rules, now);
-  }
-  Status insert_nonce(std::string_view k, std::string_view n, TimeMs exp, TimeMs now) override {
-    return base_->insert_nonce(k, n, exp, now);
-  }
-  Result<std::int64_t> prune_nonces(TimeMs now) override { return base_->prune_nonces(now); }
-  Result<std::uint64_t> revocation_epoch() override { return base_->revocation_epoch(); }
-  Status put_opaque_token(const OpaqueTokenRecord& t) override {
-    return base_->put_opaque_token(t);
-  }
-  Result<OpaqueTokenRecord> find_opaque_token(std::string_view h) override {
-    return base_->find_opaque_token(h);
-  }
-  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override {
-    return base_->prune_opaque_tokens(before);
-  }
-  Result<Integration> create_integration(const Integration& i) override {
-    return base_->create_integration(i);
-  }
-  Result<Integration> find_integration(std::string_view k) override {
-    return base_->find_integration(k);
-  }
-  Result<std::vector<Integration>> list_integrations() override {
-    return base_->list_integrations();
-  }
-  Status set_integration_permissions(std::string_view k,
-                                     const std::vector<std::string>& p) override {
-    return base_->set_integration_permissions(k, p);
-  }
-  Status revoke_integration(std::string_view k, TimeMs now) override {
-    return base_->revoke_integration(k, now);
-  }
-  Result<std::int64_t> append_audit(const AuditRecord& r) override {
-    return base_->append_audit(r);
-  }
-  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
-    return base_->list_audit(q);
-  }
-
- private:
-  std::shared_ptr<Storage> base_;
 };
 
 std::shared_ptr<Storage> OpenFile(const std::string& path) {

@@ -22,6 +22,8 @@
 #include "custauth/memory_storage.h"
 #include "custauth/sqlite_storage.h"
 #include "custauth/storage.h"
+#include "custauth/storage_wrapper.h"
+#include "custauth/testing/storage_conformance_basics.h"
 
 #if CUSTAUTH_WITH_POSTGRES
 #include <libpq-fe.h>
@@ -35,32 +37,17 @@
 
 namespace custauth::conformance {
 
-// A directory made with mkdtemp, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/custauth-conformance-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) FAIL("mkdtemp failed for " << pattern);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // MakeMemoryStorage().
 struct MemoryBackend {
   MemoryBackend() : storage(MakeMemoryStorage()) { REQUIRE(storage != nullptr); }
+  std::unique_ptr<Storage> storage;
+};
+
+// A StorageWrapper that overrides nothing, over MakeMemoryStorage(): every call must reach the
+// target as it is.
+struct WrappedMemoryBackend {
+  WrappedMemoryBackend()
+      : storage(std::make_unique<StorageWrapper>(std::shared_ptr<Storage>(MakeMemoryStorage()))) {}
   std::unique_ptr<Storage> storage;
 };
 
@@ -236,20 +223,6 @@ struct PostgresUnpreparedBackend : PostgresBackend {
 #else
 #define CUSTAUTH_CONFORMANCE_BACKENDS MemoryBackend, SqliteBackend
 #endif
-
-// A fixed start time; every test passes times explicitly.
-inline constexpr TimeMs kT0 = 1748499421000;
-
-// A customer to create on `website_id` with `email` and otherwise default fields.
-inline NewCustomer Person(std::string email, std::int64_t website_id = kDefaultWebsiteId) {
-  NewCustomer c;
-  c.website_id = website_id;
-  c.email = std::move(email);
-  c.firstname = "Veronica";
-  c.lastname = "Costello";
-  c.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaA";
-  return c;
-}
 
 }  // namespace custauth::conformance
 

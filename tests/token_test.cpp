@@ -19,136 +19,44 @@
 #include "crypto.h"
 #include "custauth/keys.h"
 #include "custauth/memory_storage.h"
+#include "custauth/storage_wrapper.h"
 #include "test_util.h"
 
 using namespace custauth;
 
 namespace {
 
-// A Storage that forwards to another and counts the calls: to prove which paths touch storage.
-class CountingStorage final : public Storage {
+// A Storage that forwards to another and counts the reads a token's verification could make: to
+// prove which paths touch storage.
+class CountingStorage final : public StorageWrapper {
  public:
-  explicit CountingStorage(std::unique_ptr<Storage> base) : base_(std::move(base)) {}
+  using StorageWrapper::StorageWrapper;
   std::atomic<int> calls{0};
 
-  std::string describe() const override { return "counting:" + base_->describe(); }
-  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override {
-    ++calls;
-    return base_->create_customer(c, now);
-  }
-  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override {
-    ++calls;
-    return base_->find_or_create_customer(c, now);
-  }
   Result<Customer> find_customer_by_email(std::int64_t w, std::string_view e) override {
     ++calls;
-    return base_->find_customer_by_email(w, e);
+    return StorageWrapper::find_customer_by_email(w, e);
   }
   Result<Customer> find_customer_by_id(std::int64_t id) override {
     ++calls;
-    auto c = base_->find_customer_by_id(id);
+    auto c = StorageWrapper::find_customer_by_id(id);
     if (after_find_by_id) std::exchange(after_find_by_id, nullptr)();  // runs once
     return c;
   }
   // Runs once, after the next find_customer_by_id has read and before it returns.
   std::function<void()> after_find_by_id;
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& p, TimeMs now) override {
-    ++calls;
-    return base_->update_customer(id, p, now);
-  }
-  Result<LockState> record_login_failure(std::int64_t id, TimeMs now,
-                                         const LockoutPolicy& p) override {
-    ++calls;
-    return base_->record_login_failure(id, now, p);
-  }
-  Result<Customer> admit_login_attempt(const LoginAttempt& a, TimeMs now) override {
-    ++calls;
-    return base_->admit_login_attempt(a, now);
-  }
-  Result<SignInResult> record_sign_in(const LoginAttempt& a, const SignIn& s,
-                                      const Clock& clock) override {
-    ++calls;
-    return base_->record_sign_in(a, s, clock);
-  }
-  Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now) override {
-    ++calls;
-    return base_->record_attempt_failure(a, now);
-  }
-  Status release_login_attempt(const LoginAttempt& a, TimeMs now) override {
-    ++calls;
-    return base_->release_login_attempt(a, now);
-  }
-  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
-                                       TimeMs now) override {
-    ++calls;
-    return base_->throttle_state(website_id, email_key, now);
-  }
-  Status put_secret(const SecretRecord& s) override {
-    ++calls;
-    return base_->put_secret(s);
-  }
-  Result<SecretRecord> consume_secret(SecretKind k, std::int64_t id, std::string_view h,
-                                      TimeMs now) override {
-    ++calls;
-    return base_->consume_secret(k, id, h, now);
-  }
-  Status void_secrets(SecretKind k, std::int64_t id) override {
-    ++calls;
-    return base_->void_secrets(k, id);
-  }
-  Status take_rate_slots(std::span<const RateRule> r, TimeMs now) override {
-    ++calls;
-    return base_->take_rate_slots(r, now);
-  }
-  Status insert_nonce(std::string_view k, std::string_view n, TimeMs e, TimeMs now) override {
-    ++calls;
-    return base_->insert_nonce(k, n, e, now);
-  }
-  Result<std::int64_t> prune_nonces(TimeMs now) override {
-    ++calls;
-    return base_->prune_nonces(now);
-  }
   Result<std::uint64_t> revocation_epoch() override {
     ++calls;
-    return base_->revocation_epoch();
-  }
-  Status put_opaque_token(const OpaqueTokenRecord& t) override {
-    ++calls;
-    return base_->put_opaque_token(t);
+    return StorageWrapper::revocation_epoch();
   }
   Result<OpaqueTokenRecord> find_opaque_token(std::string_view h) override {
     ++calls;
-    return base_->find_opaque_token(h);
+    return StorageWrapper::find_opaque_token(h);
   }
-  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override {
+  Status put_opaque_token(const OpaqueTokenRecord& t) override {
     ++calls;
-    return base_->prune_opaque_tokens(before);
+    return StorageWrapper::put_opaque_token(t);
   }
-  Result<Integration> create_integration(const Integration& i) override {
-    return base_->create_integration(i);
-  }
-  Result<Integration> find_integration(std::string_view k) override {
-    return base_->find_integration(k);
-  }
-  Result<std::vector<Integration>> list_integrations() override {
-    return base_->list_integrations();
-  }
-  Status set_integration_permissions(std::string_view k,
-                                     const std::vector<std::string>& p) override {
-    return base_->set_integration_permissions(k, p);
-  }
-  Status revoke_integration(std::string_view k, TimeMs now) override {
-    return base_->revoke_integration(k, now);
-  }
-  Result<std::int64_t> append_audit(const AuditRecord& r) override {
-    return base_->append_audit(r);
-  }
-  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
-    return base_->list_audit(q);
-  }
-
- private:
-  std::unique_ptr<Storage> base_;
 };
 
 constexpr char kSeedToken[] =
@@ -174,7 +82,7 @@ std::string Forge(std::string_view header, std::string_view payload, std::string
 struct Fixture {
   Fixture() {
     auto base = MakeMemoryStorage();
-    storage = std::make_unique<CountingStorage>(std::move(base));
+    storage = std::make_unique<CountingStorage>(std::shared_ptr<Storage>(std::move(base)));
     NewCustomer c;
     c.email = "bobloblaw@example.com";
     c.firstname = "Bob";

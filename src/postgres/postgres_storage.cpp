@@ -78,6 +78,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "internal.h"
 #include "postgres/postgres_internal.h"
 #include "storage_internal.h"
@@ -827,6 +828,46 @@ enum class Tx {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Audit records written by the write they record (storage_records.h, "Audit in the write"): one
+// statement inserts up to kAuditRowsPerStatement records and removes expired ones as append_audit
+// does, after `head` (other CTEs of the same statement, each ending with ", "; "" for none).
+// Parameters from $first: at, event, customer_id, admin_id, actor, reason, client_ip, detail per
+// record, then the audit cut-off and the prune limit. The texts are built once per (head, n) and
+// kept: prepared statements are keyed by their text.
+constexpr std::size_t kAuditRowsPerStatement = 4;
+
+std::string BuildAuditInsert(std::string_view head, int first, std::size_t n) {
+  const int cutoff = first + static_cast<int>(8 * n);
+  std::string sql = fmt::format(
+      "WITH {}audit_pruned AS (DELETE FROM audit WHERE id IN ("
+      "  SELECT id FROM audit WHERE at <= ${} ORDER BY at LIMIT ${} FOR UPDATE SKIP LOCKED)) "
+      "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, detail) "
+      "VALUES ",
+      head, cutoff, cutoff + 1);
+  for (std::size_t k = 0; k < n; ++k) {
+    const int p = first + static_cast<int>(8 * k);
+    sql += fmt::format("{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", k == 0 ? "" : ", ", p, p + 1,
+                       p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
+  }
+  return sql;
+}
+
+void AddAuditParams(Params& params, std::span<const AuditRecord> records,
+                    const RetentionPolicy& policy) {
+  for (const AuditRecord& r : records) {
+    params.Int(r.at)
+        .Text(r.event)
+        .OptInt(r.customer_id)
+        .OptInt(r.admin_id)
+        .Text(r.actor)
+        .Text(r.reason)
+        .Text(r.client_ip)
+        .Text(r.detail);
+  }
+  params.Int(internal::AuditCutoff(policy, records.empty() ? 0 : records.front().at))
+      .Int(std::max(policy.per_write, 0));
+}
+
 class PostgresStorage final : public Storage {
  public:
   PostgresStorage(std::string uri, const PostgresOptions& options)
@@ -1020,8 +1061,8 @@ class PostgresStorage final : public Storage {
                     [&](Connection& conn) { return FindById(conn, kSelectCustomerById, id); });
   }
 
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
-                                   TimeMs now) override {
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                   std::span<const AuditRecord> audit) override {
     return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Customer> {
       Result<Customer> found = FindById(conn, kLockCustomerById, id);
       if (!found.ok()) return found.status();
@@ -1058,13 +1099,15 @@ class PostgresStorage final : public Storage {
       }
       c.updated_at = now;
       CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
       return c;
     });
   }
 
   // Dead row versions stay in the table files until VACUUM reclaims them (autovacuum, or the
   // host's VACUUM after an erasure): PostgreSQL has no secure_delete.
-  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/,
+                                   std::span<const AuditRecord> audit) override {
     return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Customer> {
       // The row lock first: a concurrent update or failure count of the customer queues behind.
       Result<Customer> found = FindById(conn, kLockCustomerById, id);
@@ -1111,6 +1154,7 @@ class PostgresStorage final : public Storage {
         CUSTAUTH_RETURN_IF_ERROR(conn.Run(sql, Params().Int(id)));
       }
       CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
       return std::move(found).value();
     });
   }
@@ -1152,15 +1196,16 @@ class PostgresStorage final : public Storage {
                                       const Clock& clock) override {
     return internal::SignInAnswer(
         Transact(Tx::kTransaction, [&](Connection& conn) -> Result<internal::SignInCommit> {
-          Txn tx(conn, /*lock=*/true);
+          Txn tx(conn, /*lock=*/true, retention_.get());
           return internal::RecordSignIn(tx, attempt, sign_in, clock);
         }));
   }
 
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
+                                           const AuditOf<LockState>& audit) override {
     return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<LockState> {
-      Txn tx(conn, /*lock=*/true);
-      return internal::RecordAttemptFailure(tx, attempt, now);
+      Txn tx(conn, /*lock=*/true, retention_.get());
+      return internal::RecordAttemptFailure(tx, attempt, now, audit);
     });
   }
 
@@ -1181,21 +1226,34 @@ class PostgresStorage final : public Storage {
 
   // --- One-time secrets ---
 
-  Status put_secret(const SecretRecord& s) override {
-    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
-      const RetentionPolicy policy = retention_.get();
-      Status st = conn.Run(
-          "WITH pruned AS (DELETE FROM secrets WHERE (customer_id, kind) IN ("
-          "  SELECT customer_id, kind FROM secrets WHERE expires_at <= $8 AND "
-          "  NOT (customer_id = $1 AND kind = $2) ORDER BY expires_at LIMIT $9 "
-          "  FOR UPDATE SKIP LOCKED)) "
-          "INSERT INTO secrets (customer_id, kind, hash, created_at, expires_at, admin_id, "
-          "reason, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) "
-          "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
-          "created_at = excluded.created_at, expires_at = excluded.expires_at, "
-          "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL",
-          Params()
-              .Int(s.customer_id)
+  // One statement, its audit records included (up to kAuditRowsPerStatement; more, rarely: one
+  // transaction): a customer that does not exist fails it whole (the foreign key).
+  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override {
+    static constexpr std::string_view kPruneAndPut =
+        "pruned AS (DELETE FROM secrets WHERE (customer_id, kind) IN ("
+        "  SELECT customer_id, kind FROM secrets WHERE expires_at <= $8 AND "
+        "  NOT (customer_id = $1 AND kind = $2) ORDER BY expires_at LIMIT $9 "
+        "  FOR UPDATE SKIP LOCKED)), "
+        "put AS (INSERT INTO secrets (customer_id, kind, hash, created_at, expires_at, admin_id, "
+        "reason, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) "
+        "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
+        "created_at = excluded.created_at, expires_at = excluded.expires_at, "
+        "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL)";
+    static const std::string kPutOnly =
+        std::string("WITH ") + std::string(kPruneAndPut) + " SELECT 1";
+    static const std::vector<std::string> kPutAndAudit = [] {
+      std::vector<std::string> v;
+      for (std::size_t n = 1; n <= kAuditRowsPerStatement; ++n) {
+        v.push_back(BuildAuditInsert(std::string(kPruneAndPut) + ", ", 10, n));
+      }
+      return v;
+    }();
+    const bool one_statement = audit.size() <= kAuditRowsPerStatement;
+    return Transact(
+        one_statement ? Tx::kStatement : Tx::kTransaction, [&](Connection& conn) -> Status {
+          const RetentionPolicy policy = retention_.get();
+          Params params;
+          params.Int(s.customer_id)
               .Int(static_cast<int>(s.kind))
               .Bytes(s.hash)
               .Int(s.created_at)
@@ -1203,10 +1261,16 @@ class PostgresStorage final : public Storage {
               .OptInt(s.admin_id)
               .Text(s.reason)
               .Int(internal::GraceCutoff(policy, s.created_at))
-              .Int(std::max(policy.per_write, 0)));
-      if (conn.sqlstate() == "23503") return NoSuchCustomerId(s.customer_id);  // foreign key
-      return st;
-    });
+              .Int(std::max(policy.per_write, 0));
+          const bool with_audit = one_statement && !audit.empty();
+          if (with_audit) AddAuditParams(params, audit, policy);
+          Status st = conn.Run(
+              with_audit ? kPutAndAudit[audit.size() - 1].c_str() : kPutOnly.c_str(), params);
+          if (conn.sqlstate() == "23503") return NoSuchCustomerId(s.customer_id);
+          CUSTAUTH_RETURN_IF_ERROR(st);
+          if (!one_statement) return InsertAudit(conn, audit, policy);
+          return Status::Ok();
+        });
   }
 
   Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
@@ -1272,12 +1336,6 @@ class PostgresStorage final : public Storage {
           return r;
         },
         decode);
-  }
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
-    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
-      return conn.Run(kVoidSecret, Params().Int(customer_id).Int(static_cast<int>(kind)));
-    });
   }
 
   // --- Rate limits ---
@@ -1548,27 +1606,35 @@ class PostgresStorage final : public Storage {
   // --- Audit ---
 
   Result<std::int64_t> append_audit(const AuditRecord& r) override {
+    static const std::string kAppend = BuildAuditInsert("", 1, 1) + " RETURNING id";
     return Transact(Tx::kStatement, [&](Connection& conn) -> Result<std::int64_t> {
-      const RetentionPolicy policy = retention_.get();
-      Result<Rows> rows = conn.Exec(
-          "WITH pruned AS (DELETE FROM audit WHERE id IN ("
-          "  SELECT id FROM audit WHERE at <= $9 ORDER BY at LIMIT $10 FOR UPDATE SKIP LOCKED)) "
-          "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
-          "detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-          Params()
-              .Int(r.at)
-              .Text(r.event)
-              .OptInt(r.customer_id)
-              .OptInt(r.admin_id)
-              .Text(r.actor)
-              .Text(r.reason)
-              .Text(r.client_ip)
-              .Text(r.detail)
-              .Int(internal::AuditCutoff(policy, r.at))
-              .Int(std::max(policy.per_write, 0)));
+      Params params;
+      AddAuditParams(params, std::span<const AuditRecord>(&r, 1), retention_.get());
+      Result<Rows> rows = conn.Exec(kAppend.c_str(), params);
       if (!rows.ok()) return rows.status();
       return rows->Int(0, 0);
     });
+  }
+
+  // Inside a transaction: inserts the records, kAuditRowsPerStatement per statement (one round
+  // trip for the records of any one custauth operation).
+  static Status InsertAudit(Connection& conn, std::span<const AuditRecord> records,
+                            const RetentionPolicy& policy) {
+    static const std::vector<std::string> kInsert = [] {
+      std::vector<std::string> v;
+      for (std::size_t n = 1; n <= kAuditRowsPerStatement; ++n) {
+        v.push_back(BuildAuditInsert("", 1, n));
+      }
+      return v;
+    }();
+    while (!records.empty()) {
+      const std::size_t n = std::min(records.size(), kAuditRowsPerStatement);
+      Params params;
+      AddAuditParams(params, records.first(n), policy);
+      CUSTAUTH_RETURN_IF_ERROR(conn.Run(kInsert[n - 1].c_str(), params));
+      records = records.subspan(n);
+    }
+    return Status::Ok();
   }
 
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
@@ -2052,7 +2118,8 @@ class PostgresStorage final : public Storage {
   // per counter key (a counter row may not exist yet, or be deleted by the holder).
   class Txn final : public internal::LoginTxn {
    public:
-    Txn(Connection& conn, bool lock) : conn_(conn), lock_(lock) {}
+    Txn(Connection& conn, bool lock, RetentionPolicy retention = {})
+        : conn_(conn), lock_(lock), retention_(retention) {}
     Result<std::optional<Customer>> customer(std::int64_t id) override {
       Result<Rows> rows =
           conn_.Exec(lock_ ? kLockCustomerById : kSelectCustomerById, Params().Int(id));
@@ -2118,10 +2185,14 @@ class PostgresStorage final : public Storage {
       return conn_.Run("UPDATE secrets SET used_at = $1 WHERE customer_id = $2 AND kind = $3",
                        Params().Int(at).Int(customer_id).Int(static_cast<int>(kind)));
     }
+    Status append_audit(std::span<const AuditRecord> records) override {
+      return InsertAudit(conn_, records, retention_);
+    }
 
    private:
     Connection& conn_;
     bool lock_;
+    RetentionPolicy retention_;
   };
 
   static Status WriteCustomer(Connection& conn, const Customer& c) {

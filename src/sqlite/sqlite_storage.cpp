@@ -53,6 +53,7 @@
 #include "custauth/customer.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
+#include "custauth/sys/storage_backend.h"
 #include "sqlite/schema.h"
 #include "sqlite/sqlite_internal.h"
 #include "storage_internal.h"
@@ -414,6 +415,12 @@ Status StatusOf(const Result<T>& r) {
 enum class Tx {
   kAutocommit,  // one statement, no explicit transaction
   kWrite,       // BEGIN IMMEDIATE ... COMMIT
+  // BEGIN IMMEDIATE ... COMMIT without waiting for the disk (synchronous = NORMAL for this
+  // transaction; in WAL mode the commit is visible to every connection at once and made durable
+  // by the next FULL commit or checkpoint). Only for writes whose loss at a power failure is
+  // harmless: the login attempts in flight (admit_login_attempt, release_login_attempt) count
+  // attempts of processes on this machine, which a power failure ends too.
+  kWriteVolatile,
 };
 
 class SqliteStorage final : public Storage {
@@ -570,8 +577,8 @@ class SqliteStorage final : public Storage {
     return Transact(Tx::kAutocommit, [&](Connection& conn) { return FindById(conn, id); });
   }
 
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch,
-                                   TimeMs now) override {
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                   std::span<const AuditRecord> audit) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
       Result<Customer> found = FindById(conn, id);
       if (!found.ok()) return found.status();
@@ -609,6 +616,7 @@ class SqliteStorage final : public Storage {
       }
       c.updated_at = now;
       CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
       return c;
     });
   }
@@ -617,7 +625,8 @@ class SqliteStorage final : public Storage {
   // it, so that the erased bytes (zeroed in the database by secure_delete, see OpenConnection)
   // leave the log too. The checkpoint is best effort: a connection reading at that moment keeps
   // the log, which a later checkpoint empties.
-  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/) override {
+  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/,
+                                   std::span<const AuditRecord> audit) override {
     Result<Customer> erased = Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
       Result<Customer> found = FindById(conn, id);
       if (!found.ok()) return found.status();
@@ -682,6 +691,7 @@ class SqliteStorage final : public Storage {
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
       }
       CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
       return std::move(found).value();
     });
     if (erased.ok()) {
@@ -710,8 +720,10 @@ class SqliteStorage final : public Storage {
 
   // --- Login attempts: each one BEGIN IMMEDIATE transaction (storage_internal.h) ---
 
+  // The attempts in flight: volatile writes (Tx::kWriteVolatile); the failures and sign-ins that
+  // settle them wait for the disk.
   Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Customer> {
+    return Transact(Tx::kWriteVolatile, [&](Connection& conn) -> Result<Customer> {
       Txn tx(conn);
       return internal::AdmitLoginAttempt(tx, attempt, now);
     });
@@ -721,20 +733,21 @@ class SqliteStorage final : public Storage {
                                       const Clock& clock) override {
     return internal::SignInAnswer(
         Transact(Tx::kWrite, [&](Connection& conn) -> Result<internal::SignInCommit> {
-          Txn tx(conn);
+          Txn tx(conn, retention_.get());
           return internal::RecordSignIn(tx, attempt, sign_in, clock);
         }));
   }
 
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now) override {
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
+                                           const AuditOf<LockState>& audit) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<LockState> {
-      Txn tx(conn);
-      return internal::RecordAttemptFailure(tx, attempt, now);
+      Txn tx(conn, retention_.get());
+      return internal::RecordAttemptFailure(tx, attempt, now, audit);
     });
   }
 
   Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+    return Transact(Tx::kWriteVolatile, [&](Connection& conn) -> Status {
       Txn tx(conn);
       return internal::ReleaseLoginAttempt(tx, attempt, now);
     });
@@ -750,7 +763,7 @@ class SqliteStorage final : public Storage {
 
   // --- One-time secrets ---
 
-  Status put_secret(const SecretRecord& s) override {
+  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
       Result<bool> exists = CustomerExists(conn, s.customer_id);
       if (!exists.ok()) return exists.status();
@@ -770,6 +783,7 @@ class SqliteStorage final : public Storage {
           .Text(s.reason);
       CUSTAUTH_RETURN_IF_ERROR(st.Run());
       const RetentionPolicy policy = retention_.get();
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, policy));
       return StatusOf(PruneSome(conn, kPruneExpiredSecrets,
                                 internal::GraceCutoff(policy, s.created_at), policy.per_write));
     });
@@ -809,14 +823,6 @@ class SqliteStorage final : public Storage {
       if (!row.ok()) return row.status();
       if (*row) return Status(Code::kExpired, "The secret is expired");
       return Status(Code::kNotFound, "No such secret");
-    });
-  }
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
-    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
-      Stmt st(conn, kVoidSecret);
-      st.Int(customer_id).Int(static_cast<int>(kind));
-      return st.Run();
     });
   }
 
@@ -1078,25 +1084,40 @@ class SqliteStorage final : public Storage {
 
   Result<std::int64_t> append_audit(const AuditRecord& r) override {
     return Transact(Tx::kWrite, [&](Connection& conn) -> Result<std::int64_t> {
-      Stmt st(conn,
-              "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
-              "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-      st.Int(r.at)
-          .Text(r.event)
-          .OptInt(r.customer_id)
-          .OptInt(r.admin_id)
-          .Text(r.actor)
-          .Text(r.reason)
-          .Text(r.client_ip)
-          .Text(r.detail);
-      CUSTAUTH_RETURN_IF_ERROR(st.Run());
-      const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
-      const RetentionPolicy policy = retention_.get();
-      Result<std::int64_t> pruned =
-          PruneSome(conn, kPruneAudit, internal::AuditCutoff(policy, r.at), policy.per_write);
-      if (!pruned.ok()) return pruned.status();
+      Result<std::int64_t> id = InsertAudit(conn, r, retention_.get());
+      if (!id.ok()) return id.status();
       return id;
     });
+  }
+
+  // Inside a write: inserts `r`, removes up to policy.per_write expired records, and returns r's
+  // id.
+  static Result<std::int64_t> InsertAudit(Connection& conn, const AuditRecord& r,
+                                          const RetentionPolicy& policy) {
+    Stmt st(conn,
+            "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
+            "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    st.Int(r.at)
+        .Text(r.event)
+        .OptInt(r.customer_id)
+        .OptInt(r.admin_id)
+        .Text(r.actor)
+        .Text(r.reason)
+        .Text(r.client_ip)
+        .Text(r.detail);
+    CUSTAUTH_RETURN_IF_ERROR(st.Run());
+    const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
+    Result<std::int64_t> pruned =
+        PruneSome(conn, kPruneAudit, internal::AuditCutoff(policy, r.at), policy.per_write);
+    if (!pruned.ok()) return pruned.status();
+    return id;
+  }
+  static Status InsertAudit(Connection& conn, std::span<const AuditRecord> records,
+                            const RetentionPolicy& policy) {
+    for (const AuditRecord& r : records) {
+      CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, r, policy).status());
+    }
+    return Status::Ok();
   }
 
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
@@ -1244,15 +1265,27 @@ class SqliteStorage final : public Storage {
     CUSTAUTH_RETURN_IF_ERROR(pool_.Acquire(&conn));
     Connection& c = *conn;
     c.deadline = SteadyClock::now() + busy_timeout_;
+    // A volatile write lowers synchronous for its transaction only; the connection goes back to
+    // the pool at FULL, or not at all.
+    const bool volatile_commit = tx == Tx::kWriteVolatile && options_.synchronous_full;
+    auto restore = [&]() -> bool {
+      return !volatile_commit || c.Exec("PRAGMA synchronous = FULL").ok();
+    };
     for (int attempt = 0;; ++attempt) {
       c.busy = false;
       Status failure;
-      if (tx == Tx::kWrite) failure = c.Exec("BEGIN IMMEDIATE");
+      if (volatile_commit) failure = c.Exec("PRAGMA synchronous = NORMAL");
+      if (failure.ok() && tx != Tx::kAutocommit) failure = c.Exec("BEGIN IMMEDIATE");
       if (failure.ok()) {
         R r = fn(c);
         if (r.ok()) {
           if (tx != Tx::kAutocommit) failure = c.Exec("COMMIT");
           if (failure.ok()) {
+            if (!restore()) {
+              conn.reset();
+              pool_.Discard();
+              return r;  // committed
+            }
             pool_.Release(std::move(conn));
             return r;
           }
@@ -1261,7 +1294,7 @@ class SqliteStorage final : public Storage {
         }
       }
       const bool retry = c.busy && failure.code() == Code::kStorage;
-      if (!c.Rollback()) {
+      if (!c.Rollback() || !restore()) {
         conn.reset();
         pool_.Discard();
         return failure;
@@ -1467,7 +1500,8 @@ class SqliteStorage final : public Storage {
   // The login operations inside one BEGIN IMMEDIATE transaction (which already holds the lock).
   class Txn final : public internal::LoginTxn {
    public:
-    explicit Txn(Connection& conn) : conn_(conn) {}
+    explicit Txn(Connection& conn, RetentionPolicy retention = {})
+        : conn_(conn), retention_(retention) {}
     Result<std::optional<Customer>> customer(std::int64_t id) override {
       Stmt st(conn_, kSelectCustomerById);
       st.Int(id);
@@ -1531,9 +1565,13 @@ class SqliteStorage final : public Storage {
       st.Int(at).Int(customer_id).Int(static_cast<int>(kind));
       return st.Run();
     }
+    Status append_audit(std::span<const AuditRecord> records) override {
+      return InsertAudit(conn_, records, retention_);
+    }
 
    private:
     Connection& conn_;
+    RetentionPolicy retention_;
   };
 
   static Result<Customer> FindById(Connection& conn, std::int64_t id) {

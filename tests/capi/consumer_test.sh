@@ -44,6 +44,10 @@ echo "== find_package(custauth), C and C++ (shared and static libraries)"
 run "$work/cmake-cxx/consumer_c"
 echo "== run $work/cmake-cxx/consumer_cpp (static)"
 "$work/cmake-cxx/consumer_cpp"
+echo "== run $work/cmake-cxx/backend_conformance (the installed storage conformance suite)"
+test -f "$prefix/include/custauth/sys/storage_backend.h"
+test -x "$work/cmake-cxx/backend_conformance"
+"$work/cmake-cxx/backend_conformance"
 
 echo "== pkg-config"
 # The .pc file finds its prefix from its own place (${pcfiledir}), so the install under --prefix
