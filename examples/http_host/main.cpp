@@ -49,6 +49,7 @@ using custauth::Status;
 
 constexpr char kJson[] = "application/json";
 constexpr std::size_t kMaxBody = 1 << 20;
+constexpr std::size_t kThreads = 64;
 
 struct Options {
   std::string db;
@@ -256,6 +257,11 @@ int main(int argc, char** argv) {
   // Without it, Nagle's algorithm holds small responses back for ~40 ms on keep-alive connections.
   server.set_tcp_nodelay(true);
   server.set_payload_max_length(kMaxBody);
+  // cpp-httplib closes a keep-alive connection after 5 requests by default, and its pool has
+  // max(8, cores - 1) threads, each held by an open connection: a client on 8 connections would
+  // reconnect every 5 requests and wait for a free thread. 64 threads, 10,000 requests each.
+  server.set_keep_alive_max_count(10000);
+  server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
   server.Post("/graphql",
               [&](const httplib::Request& req, httplib::Response& res) { host.GraphQL(req, res); });
   server.Get("/me",
