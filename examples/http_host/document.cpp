@@ -34,11 +34,16 @@ struct Token {
 };
 
 // A value as written: a variable stays a reference until resolved.
+struct NamedValue;
 struct Value {
   enum Kind { kString, kInt, kBool, kNull, kObject, kVariable } kind = kNull;
   std::string text;  // string, integer digits, variable name
   bool boolean = false;
-  std::vector<std::pair<std::string, Value>> fields;
+  std::vector<NamedValue> fields;  // an input object's, in order
+};
+struct NamedValue {
+  std::string name;
+  Value value;
 };
 
 struct RawField {
@@ -187,7 +192,7 @@ class Parser {
           Refuse("There can be only one input field named \"" + name + "\".");
         }
         Expect(":");
-        v.fields.emplace_back(std::move(name), ParseValue(depth + 1));
+        v.fields.push_back(NamedValue{std::move(name), ParseValue(depth + 1)});
       }
       Next();
       return v;
