@@ -172,6 +172,15 @@ def run(base, tmp, creds):
     e = error_of(graphql(base, tmp, with_vars, {"email": "bobloblaw@example.com"}))
     check("$password" in e["message"], f"a missing variable is named: {e}")
 
+    # Comments, commas and escapes: "bob\u006coblaw" is bobloblaw.
+    escaped = ('# signs Bob in\nmutation Named { generateCustomerToken(email: '
+               '"bob\\u006coblaw@example.com", password: "b0bl0bl\\u0040w",) { token } }')
+    v = graphql(base, tmp, escaped)
+    check(v.get("data", {}).get("generateCustomerToken", {}).get("token", "").count(".") == 2,
+          f"escapes: {v}")
+    e = error_of(graphql(base, tmp, 'mutation { generateCustomerToken(email: "bob) { token } }'))
+    check(e["message"].startswith("Syntax Error"), f"an unterminated string: {e}")
+
     # Several mutations in one document, answered in order.
     several = """mutation {
       first: generateCustomerToken(email: "bobloblaw@example.com", password: "b0bl0bl@w") { token }
