@@ -793,6 +793,40 @@ else:
     w("Not measured in this run (php-fpm, cgi-fcgi or the PHP package did not run).")
 w("")
 
+w("## 12. The reference HTTP host: GET /me against a static body")
+w("")
+http = read_json("http_host.out")
+if http and "me" in http and "static" in http:
+    me, st = http["me"], http["static"]
+    w(f"bench/http_host_bench.py: custauth-http-host (examples/http_host, cpp-httplib, TCP_NODELAY, "
+      f"keep-alive) on a fresh SQLite file, loaded from the same machine by custauth_http_load "
+      f"(bench/http_load.cpp): {http['connections']} keep-alive connections sending requests "
+      f"back to back for {http['seconds']:g} s per path, every latency kept. `GET /me` verifies "
+      "the customer token and reads the customer (graphql::CurrentCustomer) on each request; "
+      "`GET /health` answers a static body from the same server. Load generator and host share "
+      "the machine's cores.")
+    w("")
+    w("| path | requests/s | p50 | p99 | max | requests | errors |")
+    w("|---|---|---|---|---|---|---|")
+    for row in (me, st):
+        w(f"| `{row['path']}` | {row['rps']:,.0f} | {row['p50_us']} µs | {row['p99_us']} µs | "
+          f"{row['max_us']} µs | {row['requests']:,} | {row['errors']} |")
+    w("")
+    w(f"`/me` / static: {me['rps'] / st['rps']:.2f}× the requests per second, "
+      f"p50 {me['p50_us'] / max(st['p50_us'], 1):.2f}×, p99 {me['p99_us'] / max(st['p99_us'], 1):.2f}×.")
+    abm, abs_ = http.get("ab_me"), http.get("ab_static")
+    if abm and abs_ and "rps" in abm and "rps" in abs_:
+        w("")
+        w(f"The same through `ab -k -c {http['connections']} -t {http['seconds']:g}` "
+          f"(apache2-utils; whole milliseconds): `/me` {abm['rps']:,.0f} requests/s (p50 "
+          f"{abm['p50_ms']} ms, p99 {abm['p99_ms']} ms, {abm['failed']} failed), static "
+          f"{abs_['rps']:,.0f} requests/s (p50 {abs_['p50_ms']} ms, p99 {abs_['p99_ms']} ms); "
+          f"ratio {abm['rps'] / abs_['rps']:.2f}×.")
+else:
+    w("Not measured in this run (custauth-http-host or custauth_http_load was not built: "
+      "cpp-httplib missing?).")
+w("")
+
 w("## Repeat")
 w("")
 w("```")

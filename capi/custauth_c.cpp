@@ -29,6 +29,7 @@
 
 #include "crypto.h"
 #include "custauth/auth.h"
+#include "custauth/graphql.h"
 #include "custauth/keys.h"
 #include "custauth/memory_storage.h"
 #include "custauth/postgres_storage.h"
@@ -738,26 +739,6 @@ json DispatchTest(CustomerAuth& auth, std::string_view op, Args& a, const Contex
   return {{"customers", std::move(list)}};
 }
 
-// The status of a GraphQL error response {"errors":[{"message","extensions":{"code"}}]}.
-Status StatusFromErrors(const json& response) {
-  std::string message = "the operation was refused";
-  Code code = Code::kInternal;
-  const json& errors = response.at("errors");
-  if (errors.is_array() && !errors.empty() && errors[0].is_object()) {
-    const json& e = errors[0];
-    if (e.contains("message") && e["message"].is_string())
-      message = e["message"].get<std::string>();
-    if (e.contains("extensions") && e["extensions"].is_object() &&
-        e["extensions"].contains("code") && e["extensions"]["code"].is_string()) {
-      const std::string name = e["extensions"]["code"].get<std::string>();
-      for (int c = kMinCode; c < 0; ++c) {
-        if (name == code_name(static_cast<Code>(c))) code = static_cast<Code>(c);
-      }
-    }
-  }
-  return Status(code, std::move(message));
-}
-
 // Runs one operation of custauth_call and returns its result; throws Refused or InvalidArgument.
 // A response shaped elsewhere (the GraphQL one of the exchange) comes back in *verbatim instead,
 // so that its members keep their order.
@@ -963,11 +944,12 @@ json Dispatch(custauth_t* db, std::string_view op, Args& a, Context ctx, std::st
     r.done();
     const std::string input = Dump(a.object("input"));
     a.done();
-    // CustomerAuth shapes the GraphQL response (fields in the platform's order); a refusal comes
-    // back as {"errors":[...]} and is turned back into its status here.
-    std::string response = auth.exchange_external_customer_token_graphql(req, input, rc, website);
-    const json parsed = json::parse(response, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object() && parsed.contains("errors")) throw Refused{StatusFromErrors(parsed)};
+    // custauth/graphql.h shapes the GraphQL response (fields in the platform's order); a refusal
+    // is reported by its status, which ErrorResponse shapes there too.
+    graphql::Answer answer =
+        graphql::ExchangeExternalCustomerToken(auth, req, input, {}, rc, website);
+    if (!answer.ok) throw Refused{std::move(answer.status)};
+    std::string response = std::move(answer.body);
     *verbatim = std::move(response);
     return nullptr;
   }

@@ -31,6 +31,7 @@
 
 #include "auth_impl.h"
 #include "crypto.h"
+#include "custauth/graphql.h"
 #include "custauth/oauth1.h"
 #include "internal.h"
 #include "json.h"
@@ -489,20 +490,9 @@ std::string CustomerAuth::exchange_external_customer_token_graphql(const HttpReq
                                                                    std::string_view input_json,
                                                                    const RequestContext& ctx,
                                                                    std::int64_t website_id) {
-  auto r = exchange_external_customer_token(request, input_json, ctx, website_id);
-  // Messages and stored names are valid UTF-8; `replace` keeps a bug there from throwing.
-  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-  if (!r.ok()) return internal::ErrorToJson(r.status()).dump(-1, ' ', false, kReplace);
-  // The fields in the platform's order (ordered_json keeps insertion order).
-  nlohmann::ordered_json customer;
-  customer["email"] = r->customer.email;
-  customer["firstname"] = r->customer.firstname;
-  customer["lastname"] = r->customer.lastname;
-  customer["is_subscribed"] = r->customer.is_subscribed;
-  nlohmann::ordered_json out;
-  out["data"]["exchangeExternalCustomerToken"]["customer"] = std::move(customer);
-  out["data"]["exchangeExternalCustomerToken"]["token"] = r->token;
-  return out.dump(-1, ' ', false, kReplace);
+  // Shaped by custauth/graphql.h, the one place that shapes GraphQL.
+  return graphql::ExchangeExternalCustomerToken(*this, request, input_json, {}, ctx, website_id)
+      .body;
 }
 
 }  // namespace custauth

@@ -124,12 +124,7 @@ nlohmann::json CustomerToJson(const Customer& c, bool admin) {
   return j;
 }
 
-nlohmann::json ErrorToJson(const Status& s) {
-  return {{"errors", nlohmann::json::array({{{"message", s.message()},
-                                             {"extensions",
-                                              {{"category", code_category(s.code())},
-                                               {"code", code_name(s.code())}}}}})}};
-}
+// ErrorToJson is in graphql.cpp: one place shapes GraphQL.
 
 nlohmann::json AuditToJson(const AuditRecord& r) {
   nlohmann::json j = {{"id", r.id},       {"at", FormatTime(r.at)}, {"event", r.event},

@@ -36,7 +36,8 @@ std::string FormatTime(TimeMs t);
 // A customer as a host shows it. `admin` adds the lock state and revocation time.
 nlohmann::json CustomerToJson(const Customer& c, bool admin = false);
 
-// {"errors":[{"message":"…","extensions":{"category":"…","code":"…"}}]}
+// {"errors":[{"message":"…","extensions":{"category":"…","code":"…"}}]}: graphql::ErrorResponse
+// without a path (defined in graphql.cpp).
 nlohmann::json ErrorToJson(const Status& s);
 
 nlohmann::json AuditToJson(const AuditRecord& r);

@@ -301,7 +301,9 @@ class CUSTAUTH_EXPORT CustomerAuth {
       std::int64_t website_id = kDefaultWebsiteId);
 
   // The same, shaped for a GraphQL host: {"data":{"exchangeExternalCustomerToken":{"customer":
-  // {email, firstname, lastname, is_subscribed}, "token": "…"}}} or {"errors":[…]}.
+  // {email, firstname, lastname, is_subscribed}, "token": "…"}}} or {"errors":[…]} (with
+  // "path"). graphql::ExchangeExternalCustomerToken (custauth/graphql.h) is the same answer with
+  // an alias, a selection set and the status.
   std::string exchange_external_customer_token_graphql(const HttpRequest& request,
                                                        std::string_view input_json,
                                                        const RequestContext& ctx = {},
