@@ -331,6 +331,11 @@ CUSTAUTH_C_EXPORT int custauth_open_with_verifiers(custauth_t** out, const char*
                                                    const custauth_options* options,
                                                    const custauth_verifier* verifiers,
                                                    size_t count);
+/* The same with the options as JSON (custauth_open_json), for FFI hosts. */
+CUSTAUTH_C_EXPORT int custauth_open_json_with_verifiers(custauth_t** out, const char* storage,
+                                                        const char* options_json,
+                                                        const custauth_verifier* verifiers,
+                                                        size_t count);
 
 /* Closes a handle. NULL: nothing happens. REQUIRES: no other call on it is running. */
 CUSTAUTH_C_EXPORT void custauth_close(custauth_t* db);

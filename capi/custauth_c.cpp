@@ -1156,6 +1156,12 @@ int custauth_open_with_verifiers(custauth_t** out, const char* storage,
 }
 
 int custauth_open_json(custauth_t** out, const char* storage, const char* options_json) {
+  return custauth_open_json_with_verifiers(out, storage, options_json, nullptr, 0);
+}
+
+int custauth_open_json_with_verifiers(custauth_t** out, const char* storage,
+                                      const char* options_json, const custauth_verifier* verifiers,
+                                      size_t count) {
   return Guard([&] {
     if (out == nullptr) ca::Invalid("out is NULL");
     *out = nullptr;
@@ -1244,7 +1250,7 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
       int32("audit_retention_days", o.audit_retention_days);
     }
     a.done();
-    const int rc = ca::Open(out, storage, &o);
+    const int rc = ca::Open(out, storage, &o, ca::Verifiers(verifiers, count));
     if (keys_json) sodium_memzero(keys_json->data(), keys_json->size());
     return rc;
   });
