@@ -217,8 +217,10 @@ class CUSTAUTH_EXPORT CustomerAuth {
   Result<Customer> delete_customer(std::string_view email, const RequestContext& ctx = {},
                                    std::int64_t website_id = kDefaultWebsiteId);
 
-  // generateCustomerToken: the `password` is tried against the verifier chain (account password,
-  // then a reset token, then an admin one-time code); the first match wins and yields a token.
+  // generateCustomerToken: the `password` is tried against the verifier chain (by default the
+  // account password, then a reset token, then an admin one-time code; AuthOptions::verifiers);
+  // the first match wins and yields a token. kInternal / kBusy when a verifier failed
+  // (custauth/verifier.h).
   // kInvalidInput (empty email or password, DOMAIN.md's messages); kAuthenticationFailed (unknown
   // email, wrong secret, locked or inactive account: one message for all); kNotConfirmed (right
   // secret, unconfirmed account); kBusy; kStorage.
