@@ -259,6 +259,84 @@ CUSTAUTH_C_EXPORT int custauth_open(custauth_t** out, const char* storage,
 CUSTAUTH_C_EXPORT int custauth_open_json(custauth_t** out, const char* storage,
                                          const char* options_json);
 
+/* ---------------------------------------------------------------------------------------------
+ * Verifiers: generateCustomerToken's chain (README, "Password verifiers"). The `password` a
+ * customer sends is offered to each verifier of the chain in turn; the first that matches
+ * decides. A host adds its own verifier as a struct of callbacks, registered when the handle
+ * opens (custauth_open_with_verifiers). Every rule of the login flow holds for it as for the
+ * built-ins: the attempt is admitted (throttle, account lock) before any verifier runs, a run in
+ * which none matched counts one failure, a match of an unconfirmed customer is refused
+ * (CUSTAUTH_ENOTCONFIRMED), the audit records name it ("via"), and when no verifier of a run
+ * reported costly work the library runs one dummy Argon2id verification (timing).
+ *
+ * A verify callback answers CUSTAUTH_VERIFY_MATCHED, CUSTAUTH_VERIFY_NOT_MINE or
+ * CUSTAUTH_VERIFY_ERROR (with a message in answer->message). An error, any other value, or a
+ * callback running longer than the time limit (10 s) never yields a token: the login fails with
+ * CUSTAUTH_EINTERNAL (the message names the verifier and carries the callback's) or CUSTAUTH_EBUSY
+ * (the time limit). The attempt is counted as a failure when an earlier verifier of the run
+ * answered "not mine", else given back. Callbacks run on the threads that call custauth, many at
+ * once: they must be thread-safe, must not call custauth on the same handle, and must not unwind
+ * (longjmp, exceptions) through the library. */
+#define CUSTAUTH_VERIFIER_VERSION 1
+
+#define CUSTAUTH_VERIFY_NOT_MINE 0 /* not this verifier's secret: the next one is asked */
+#define CUSTAUTH_VERIFY_MATCHED 1  /* the secret is right: the customer signs in */
+#define CUSTAUTH_VERIFY_ERROR (-1) /* the verifier failed (answer->message says why) */
+
+/* What a verify callback is asked. Everything is valid during the call only. */
+typedef struct custauth_verify_request {
+  unsigned int version; /* CUSTAUTH_VERIFIER_VERSION */
+  int64_t customer_id;
+  int64_t website_id;
+  const char* email;         /* as stored */
+  const char* password_hash; /* the stored password hash; "" when the customer has none */
+  const char* secret;        /* what the customer sent; NUL-terminated, may hold NUL bytes */
+  size_t secret_len;
+  const char* client_ip; /* "" when unknown */
+} custauth_verify_request;
+
+/* What a verify callback answers besides its return value; zeroed before the call. */
+typedef struct custauth_verify_answer {
+  int rehash; /* on a match: nonzero stores an Argon2id hash of the secret as the customer's
+                 password (e.g. to upgrade a hash only the host could read) */
+  int costly; /* nonzero: this verification cost what an Argon2id verification costs (else the
+                 library runs a dummy one when no verifier of the run did) */
+  char message[256]; /* with CUSTAUTH_VERIFY_ERROR: what failed, NUL-terminated */
+} custauth_verify_answer;
+
+typedef int (*custauth_verify_fn)(void* user_data, const custauth_verify_request* request,
+                                  custauth_verify_answer* answer);
+
+/* One link of the chain. `name` (1 to 64 of [a-z0-9_.:-], unique in the chain) appears in the
+ * audit trail. With verify NULL, `name` names a built-in: "password" (the account password:
+ * Argon2id and the legacy and foreign formats, rehashed on success), "reset_token" (a
+ * password-reset token) or "otc" (an admin's Login-as-Customer code). user_data is passed to
+ * verify as is and must outlive the handle. */
+typedef struct custauth_verifier {
+  unsigned int version; /* CUSTAUTH_VERIFIER_VERSION */
+  const char* name;
+  void* user_data;
+  custauth_verify_fn verify; /* NULL: the built-in named `name` */
+} custauth_verifier;
+
+#define CUSTAUTH_VERIFIER_INIT(name, verify, user_data) \
+  { CUSTAUTH_VERIFIER_VERSION, (name), (user_data), (verify) }
+
+/* custauth_open with generateCustomerToken's chain set: `verifiers[0..count)` in that order (the
+ * structs are copied; names too). count 0: the platform's chain ("password", "reset_token",
+ * "otc"). custauth_exchange_otc always uses the built-in "otc" alone. CUSTAUTH_EINVALID for a
+ * bad name or version, a name given twice, an unknown built-in, more than 16 verifiers, or
+ * verifiers NULL with count > 0; otherwise as custauth_open. */
+CUSTAUTH_C_EXPORT int custauth_open_with_verifiers(custauth_t** out, const char* storage,
+                                                   const custauth_options* options,
+                                                   const custauth_verifier* verifiers,
+                                                   size_t count);
+/* The same with the options as JSON (custauth_open_json), for FFI hosts. */
+CUSTAUTH_C_EXPORT int custauth_open_json_with_verifiers(custauth_t** out, const char* storage,
+                                                        const char* options_json,
+                                                        const custauth_verifier* verifiers,
+                                                        size_t count);
+
 /* Closes a handle. NULL: nothing happens. REQUIRES: no other call on it is running. */
 CUSTAUTH_C_EXPORT void custauth_close(custauth_t* db);
 

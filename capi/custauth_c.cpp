@@ -405,7 +405,86 @@ TimeMs Seconds(std::int64_t s, TimeMs def, const char* name) {
   return s * kSecond;
 }
 
-int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
+// A host's verifier (custauth_verifier) as a PasswordVerifier.
+class CVerifier final : public PasswordVerifier {
+ public:
+  CVerifier(std::string name, custauth_verify_fn fn, void* user_data)
+      : name_(std::move(name)), fn_(fn), user_data_(user_data) {}
+  std::string name() const override { return name_; }
+  Result<Verdict> verify(const VerifyRequest& r) override {
+    const std::string secret(r.secret);
+    custauth_verify_request req;
+    req.version = CUSTAUTH_VERIFIER_VERSION;
+    req.customer_id = r.customer.id;
+    req.website_id = r.customer.website_id;
+    req.email = r.customer.email.c_str();
+    req.password_hash = r.customer.password_hash.c_str();
+    req.secret = secret.c_str();
+    req.secret_len = secret.size();
+    req.client_ip = r.context.client_ip.c_str();
+    custauth_verify_answer answer;
+    std::memset(&answer, 0, sizeof answer);
+    const int rc = fn_(user_data_, &req, &answer);
+    answer.message[sizeof answer.message - 1] = '\0';
+    switch (rc) {
+      case CUSTAUTH_VERIFY_NOT_MINE:
+        return Verdict::NotMine(answer.costly != 0);
+      case CUSTAUTH_VERIFY_MATCHED: {
+        Verdict v = Verdict::Match(answer.costly != 0);
+        if (answer.rehash != 0) {
+          auto h = r.services.hasher().hash(r.secret);
+          // A busy hasher does not refuse the sign-in: the upgrade waits for the next login.
+          if (h.ok()) v.new_password_hash = std::move(h).value();
+        }
+        return v;
+      }
+      case CUSTAUTH_VERIFY_ERROR:
+        return Status(Code::kInternal, answer.message[0] != '\0' ? std::string(answer.message)
+                                                                 : std::string("an error"));
+      default:
+        return Status(Code::kInternal, "it returned " + std::to_string(rc) +
+                                           ", not CUSTAUTH_VERIFY_MATCHED, _NOT_MINE or _ERROR");
+    }
+  }
+
+ private:
+  std::string name_;
+  custauth_verify_fn fn_;
+  void* user_data_;
+};
+
+// The chain custauth_open_with_verifiers was given, as PasswordVerifiers.
+std::vector<std::shared_ptr<PasswordVerifier>> Verifiers(const custauth_verifier* v,
+                                                         std::size_t count) {
+  std::vector<std::shared_ptr<PasswordVerifier>> out;
+  if (count == 0) return out;
+  if (v == nullptr) Invalid("verifiers is NULL");
+  if (count > 16) Invalid("at most 16 verifiers");
+  for (std::size_t k = 0; k < count; ++k) {
+    if (v[k].version != CUSTAUTH_VERIFIER_VERSION) {
+      Invalid("custauth_verifier version " + std::to_string(v[k].version) +
+              " is not supported; use CUSTAUTH_VERIFIER_INIT");
+    }
+    if (v[k].name == nullptr) Invalid("a verifier has no name");
+    const std::string name(v[k].name);
+    if (v[k].verify != nullptr) {
+      out.push_back(std::make_shared<CVerifier>(name, v[k].verify, v[k].user_data));
+    } else if (name == "password") {
+      out.push_back(AccountPasswordVerifier());
+    } else if (name == "reset_token") {
+      out.push_back(ResetTokenVerifier());
+    } else if (name == "otc") {
+      out.push_back(AdminOtcVerifier());
+    } else {
+      Invalid("no built-in verifier is named \"" + name +
+              "\" (password, reset_token, otc); give a verify callback");
+    }
+  }
+  return out;
+}
+
+int Open(custauth_t** out, const char* storage_arg, const custauth_options* o,
+         std::vector<std::shared_ptr<PasswordVerifier>> verifiers = {}) {
   if (out == nullptr) Invalid("out is NULL");
   *out = nullptr;
   if (storage_arg == nullptr || *storage_arg == '\0') {
@@ -547,6 +626,7 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o) {
     if (!s.ok()) return Fail(s.status());
     storage = std::move(s).value();
   }
+  a.verifiers = std::move(verifiers);
   auto auth = CustomerAuth::Open(std::move(storage), std::move(a));
   if (!auth.ok()) return Fail(auth.status());
   auto handle = std::make_unique<custauth_handle>();
@@ -1048,7 +1128,22 @@ int custauth_open(custauth_t** out, const char* storage, const custauth_options*
   return Guard([&] { return ca::Open(out, storage, options); });
 }
 
+int custauth_open_with_verifiers(custauth_t** out, const char* storage,
+                                 const custauth_options* options,
+                                 const custauth_verifier* verifiers, size_t count) {
+  return Guard([&] {
+    if (out != nullptr) *out = nullptr;
+    return ca::Open(out, storage, options, ca::Verifiers(verifiers, count));
+  });
+}
+
 int custauth_open_json(custauth_t** out, const char* storage, const char* options_json) {
+  return custauth_open_json_with_verifiers(out, storage, options_json, nullptr, 0);
+}
+
+int custauth_open_json_with_verifiers(custauth_t** out, const char* storage,
+                                      const char* options_json, const custauth_verifier* verifiers,
+                                      size_t count) {
   return Guard([&] {
     if (out == nullptr) ca::Invalid("out is NULL");
     *out = nullptr;
@@ -1137,7 +1232,7 @@ int custauth_open_json(custauth_t** out, const char* storage, const char* option
       int32("audit_retention_days", o.audit_retention_days);
     }
     a.done();
-    const int rc = ca::Open(out, storage, &o);
+    const int rc = ca::Open(out, storage, &o, ca::Verifiers(verifiers, count));
     if (keys_json) sodium_memzero(keys_json->data(), keys_json->size());
     return rc;
   });

@@ -89,6 +89,9 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
                   fmt::format("audit_retention_days must be between 0 and {} (got {})",
                               kMaxRetentionDays, options.audit_retention_days));
   }
+  if (options.verifier_time_limit <= 0) {
+    return Status(Code::kInvalidInput, "verifier_time_limit must be positive");
+  }
   if (options.reset_token_lifetime <= 0 || options.otc_lifetime <= 0) {
     return Status(Code::kInvalidInput, "one-time secret lifetimes must be positive");
   }
@@ -106,7 +109,8 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
       {"reset_min_interval", options.reset_min_interval},
       {"otc_lifetime", options.otc_lifetime},
       {"oauth_timestamp_window", options.oauth_timestamp_window},
-      {"argon2.wait_timeout", options.argon2.wait_timeout}};
+      {"argon2.wait_timeout", options.argon2.wait_timeout},
+      {"verifier_time_limit", options.verifier_time_limit}};
   for (const auto& [name, value] : durations) {
     if (value < 0 || value > kMaxDuration) {
       return Status(Code::kInvalidInput,
@@ -133,9 +137,67 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   impl->tokens =
       std::make_unique<TokenIssuer>(*impl->storage, impl->options.keys, impl->options.tokens,
                                     *impl->options.clock, *impl->options.random);
+  OtcStoreOptions otc;
+  otc.secret_key = impl->options.keys.secret_key;
+  otc.reset_token_lifetime = impl->options.reset_token_lifetime;
+  otc.otc_lifetime = impl->options.otc_lifetime;
+  otc.random = impl->options.random;
+  auto otc_store = OtcStore::Open(impl->storage, std::move(otc));
+  if (!otc_store.ok()) return otc_store.status();
+  impl->secrets = std::move(otc_store).value();
+  CUSTAUTH_RETURN_IF_ERROR(impl->BuildChains());
   impl->storage->set_retention(impl->Retention());
   return std::unique_ptr<CustomerAuth>(new CustomerAuth(std::move(impl)));
 }
+
+Status CustomerAuth::Impl::BuildChains() {
+  constexpr std::size_t kMaxVerifiers = 16;
+  std::vector<std::shared_ptr<PasswordVerifier>> verifiers = options.verifiers;
+  if (verifiers.empty()) {
+    for (SecretSource source : options.verifier_chain) {
+      switch (source) {
+        case SecretSource::kAccountPassword:
+          verifiers.push_back(AccountPasswordVerifier());
+          break;
+        case SecretSource::kResetToken:
+          verifiers.push_back(ResetTokenVerifier());
+          break;
+        case SecretSource::kAdminOtc:
+          verifiers.push_back(AdminOtcVerifier());
+          break;
+        default:
+          return Status(Code::kInvalidInput, "verifier_chain names an unknown source");
+      }
+    }
+  }
+  if (verifiers.size() > kMaxVerifiers) {
+    return Status(Code::kInvalidInput,
+                  fmt::format("at most {} verifiers (got {})", kMaxVerifiers, verifiers.size()));
+  }
+  for (auto& v : verifiers) {
+    if (v == nullptr) return Status(Code::kInvalidInput, "a verifier is null");
+    std::string name;
+    try {
+      name = v->name();
+    } catch (...) {
+      return Status(Code::kInvalidInput, "a verifier's name() threw");
+    }
+    if (!IsValidVerifierName(name)) {
+      return Status(Code::kInvalidInput,
+                    fmt::format("invalid verifier name \"{}\" (1 to 64 of [a-z0-9_.:-])", name));
+    }
+    for (const ChainLink& l : login_chain) {
+      if (l.name == name) {
+        return Status(Code::kInvalidInput, fmt::format("two verifiers are named \"{}\"", name));
+      }
+    }
+    login_chain.push_back(ChainLink{std::move(v), std::move(name)});
+  }
+  exchange_chain.push_back(ChainLink{AdminOtcVerifier(), "otc"});
+  return Status::Ok();
+}
+
+OtcStore& CustomerAuth::otc_store() { return *impl_->secrets; }
 
 Result<PruneCounts> CustomerAuth::prune() {
   return impl_->storage->prune(impl_->now(), impl_->Retention());
@@ -229,14 +291,13 @@ Result<std::string> CustomerAuth::generate_customer_token(std::string_view email
                                                           const RequestContext& ctx,
                                                           std::int64_t website_id) {
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
-  return impl_->Authenticate(email, password, impl_->options.verifier_chain, ctx, website_id);
+  return impl_->Authenticate(email, password, impl_->login_chain, ctx, website_id);
 }
 
 Result<std::string> CustomerAuth::exchange_otc(std::string_view email, std::string_view code,
                                                const RequestContext& ctx, std::int64_t website_id) {
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
-  static const std::vector<SecretSource> kOtcOnly = {SecretSource::kAdminOtc};
-  return impl_->Authenticate(email, code, kOtcOnly, ctx, website_id);
+  return impl_->Authenticate(email, code, impl_->exchange_chain, ctx, website_id);
 }
 
 Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::string_view email,
@@ -274,19 +335,11 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
     if (found.code() == Code::kNotFound) return std::optional<std::string>();
     return found.status();
   }
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string token = impl_->RandomString(kAlphabet, kResetTokenLength);
-  SecretRecord s;
-  s.kind = SecretKind::kPasswordReset;
-  s.customer_id = found->id;
-  s.hash = impl_->SecretHash(s.kind, s.customer_id, token);
-  s.created_at = now;
-  s.expires_at = now + impl_->options.reset_token_lifetime;
-  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s));
-  impl_->NoteTestSecret(s.kind, s.customer_id, token);
+  auto token = impl_->secrets->issue(SecretKind::kPasswordReset, found->id, now);
+  if (!token.ok()) return token.status();
+  impl_->NoteTestSecret(SecretKind::kPasswordReset, found->id, *token);
   impl_->audit("reset.request", &found.value(), ctx);
-  return std::optional<std::string>(std::move(token));
+  return std::optional<std::string>(std::move(token).value());
 }
 
 Status CustomerAuth::reset_password(std::string_view email, std::string_view token,
@@ -402,21 +455,7 @@ Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t
   if (!found->allow_remote_shopping_assistance) {
     return Status(Code::kForbidden, msg::kAssistanceDisabled);
   }
-  std::uint8_t raw[16];
-  impl_->options.random->fill(raw);
-  std::string code =
-      internal::HexEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-  sodium_memzero(raw, sizeof raw);
   const TimeMs now = impl_->now();
-  SecretRecord s;
-  s.kind = SecretKind::kAdminOtc;
-  s.customer_id = found->id;
-  s.hash = impl_->SecretHash(s.kind, s.customer_id, code);
-  s.created_at = now;
-  s.expires_at = now + impl_->options.otc_lifetime;
-  s.admin_id = admin_id;
-  s.reason = std::string(reason);
-  // The code and its record (otc.issue) in one write.
   AuditRecord r;
   r.at = now;
   r.event = "otc.issue";
@@ -425,9 +464,17 @@ Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t
   r.reason = std::string(reason);
   r.actor = ctx.actor.empty() ? fmt::format("admin:{}", admin_id) : ctx.actor;
   r.client_ip = ctx.client_ip;
-  r.detail = nlohmann::json({{"expires_at", internal::FormatTime(s.expires_at)}}).dump();
-  CUSTAUTH_RETURN_IF_ERROR(impl_->storage->put_secret(s, std::span<const AuditRecord>(&r, 1)));
-  impl_->NoteTestSecret(s.kind, s.customer_id, code);
+  r.detail = nlohmann::json(
+                 {{"expires_at",
+                   internal::FormatTime(now + impl_->secrets->lifetime(SecretKind::kAdminOtc))}})
+                 .dump();
+  // The code and its record (otc.issue) in one write.
+  SecretRecord s;
+  auto code = impl_->secrets->issue(SecretKind::kAdminOtc, found->id, now,
+                                    SecretIssuer{admin_id, std::string(reason)}, &s,
+                                    std::span<const AuditRecord>(&r, 1));
+  if (!code.ok()) return code.status();
+  impl_->NoteTestSecret(s.kind, s.customer_id, *code);
   return code;
 }
 

@@ -97,6 +97,28 @@ struct CustomerAuth::Impl {
   AuthOptions options;
   std::unique_ptr<PasswordHasher> hasher;
   std::unique_ptr<TokenIssuer> tokens;
+  std::unique_ptr<OtcStore> secrets;  // one-time secrets
+
+  // What the verifiers of this handle may use (custauth/verifier.h).
+  struct Services final : VerifierServices {
+    explicit Services(Impl& i) : impl(i) {}
+    PasswordHasher& hasher() override { return *impl.hasher; }
+    OtcStore& otc_store() override { return *impl.secrets; }
+    Impl& impl;
+  };
+  Services services{*this};
+
+  // One verifier of a chain, with its name read once at open.
+  struct ChainLink {
+    std::shared_ptr<PasswordVerifier> verifier;
+    std::string name;
+  };
+  using Chain = std::vector<ChainLink>;
+  Chain login_chain;     // generate_customer_token's (options.verifiers or verifier_chain)
+  Chain exchange_chain;  // exchange_otc's: the built-in admin-code verifier alone
+  // Builds login_chain and exchange_chain from options; kInvalidInput for a null verifier, a bad or
+  // repeated name, more than 16.
+  Status BuildChains();
   std::atomic<std::uint64_t> exchanges{0};  // exchange_external_customer_token calls, for pruning
 
   // Test handles only (options.test_mode): the clock test_set_time moves (also options.clock),
@@ -194,8 +216,8 @@ struct CustomerAuth::Impl {
   // The login flow shared by generate_customer_token and exchange_otc (login.cpp): every
   // decision is taken by a storage write (DOMAIN.md, "Under concurrency the lock bounds guesses").
   Result<std::string> Authenticate(std::string_view email, std::string_view secret,
-                                   const std::vector<SecretSource>& chain,
-                                   const RequestContext& ctx, std::int64_t website_id);
+                                   const Chain& chain, const RequestContext& ctx,
+                                   std::int64_t website_id);
 
   // The attempt a login for `email` on `website_id` takes (customer_id 0: an unknown email).
   LoginAttempt Attempt(std::int64_t website_id, std::string_view email,

@@ -6,12 +6,16 @@
 //   2. take an attempt: one storage write that refuses when the token-request throttle or the
 //      account lock is closed, counting the attempts in flight as failures, so that at most
 //      max_failures guesses are ever evaluated at once, on any number of servers;
-//   3. run the chain: the account password (Argon2 and the other formats), then the one-time
-//      secrets, which are judged and consumed by the write of step 4;
+//   3. run the chain (custauth/verifier.h): by default the account password (Argon2 and the
+//      other formats), then the one-time secrets, which are judged and consumed by the write of
+//      step 4; a host's verifiers run under the same rules, at a seam that turns whatever they
+//      do wrong into an error, never a token;
 //   4. settle the attempt in one write: a sign-in (re-checks active and not locked, gives the
 //      attempt back, reads the time the token's iat is taken from) or a failure (counts it, locks).
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,8 +63,7 @@ struct CustomerAuth::Impl::LoginRun {
   std::string_view secret;
   const RequestContext& ctx;
   LoginAttempt attempt;
-  Customer customer;      // as read by the attempt's write
-  bool verified = false;  // whether a password verification ran (else the dummy runs)
+  Customer customer;  // as read by the attempt's write
 
   // Whether the attempt counts anywhere (an unknown email with the throttle off does not).
   bool Counted() const { return attempt.customer_id > 0 || attempt.throttle.max_failures > 0; }
@@ -106,11 +109,11 @@ struct CustomerAuth::Impl::LoginRun {
     };
   }
 
-  // The records of a sign-in through `source` (otc.use for an admin code, login.success), made
-  // inside its write, at the time it reads.
-  AuditOf<SignInResult> SignInAudit(SecretSource source) const {
+  // The records of a sign-in through the verifier named `via` (otc.use for an admin code,
+  // login.success), made inside its write, at the time it reads.
+  AuditOf<SignInResult> SignInAudit(const std::string& via) const {
     AuditRecord base = impl.MakeAudit("", &customer, ctx);
-    return [base = std::move(base), source](const SignInResult& r) {
+    return [base = std::move(base), via](const SignInResult& r) {
       std::vector<AuditRecord> out;
       if (r.secret && r.secret->kind == SecretKind::kAdminOtc) {
         AuditRecord used = base;
@@ -120,7 +123,7 @@ struct CustomerAuth::Impl::LoginRun {
         used.reason = r.secret->reason;
         out.push_back(std::move(used));
       }
-      nlohmann::json detail = {{"via", SourceName(source)}};
+      nlohmann::json detail = {{"via", via}};
       if (r.rehashed) detail["rehashed"] = true;
       AuditRecord success = base;
       success.at = r.at;
@@ -143,56 +146,85 @@ struct CustomerAuth::Impl::LoginRun {
   // What one verifier of the chain found.
   enum class Outcome { kNoMatch, kDone };
 
-  Outcome TryPassword(Result<std::string>& out) {
-    if (!customer.has_password()) return Outcome::kNoMatch;
-    auto ok = impl.hasher->verify(secret, customer.password_hash);
-    if (!ok.ok()) {
-      if (ok.code() == Code::kInvalidInput) return Outcome::kNoMatch;  // unreadable: never matches
-      out = Abandoned(ok.status());
-      return Outcome::kDone;
-    }
-    verified = true;
-    if (!*ok) return Outcome::kNoMatch;
-    SignIn s;
-    if (impl.hasher->needs_rehash(customer.password_hash)) {
-      auto rehashed = impl.hasher->hash(secret);
-      if (rehashed.ok()) {
-        s.password_hash = std::move(rehashed).value();
-        s.expect_password_hash = customer.password_hash;
+  // Asks one verifier, at the seam: whatever it does (an error, an exception, a wrong answer,
+  // running past the time limit) becomes a Status naming it, never a match.
+  Result<Verdict> Ask(const ChainLink& link) {
+    const auto started = std::chrono::steady_clock::now();
+    Result<Verdict> verdict = Status(Code::kInternal, "");
+    try {
+      verdict = link.verifier->verify(VerifyRequest{customer, secret, ctx, impl.services});
+      // kBusy and kStorage are the machinery's (the hasher's limit, an outage); anything else
+      // is the verifier's failure, named.
+      if (!verdict.ok() && verdict.code() != Code::kBusy && verdict.code() != Code::kStorage) {
+        verdict = Status(Code::kInternal, fmt::format("the verifier \"{}\" failed: {}", link.name,
+                                                      verdict.status().message()));
       }
+    } catch (const std::exception& e) {
+      verdict = Status(Code::kInternal,
+                       fmt::format("the verifier \"{}\" threw: {}", link.name, e.what()));
+    } catch (...) {
+      verdict = Status(Code::kInternal, fmt::format("the verifier \"{}\" threw", link.name));
     }
-    s.audit = SignInAudit(SecretSource::kAccountPassword);
-    out = Finish(SecretSource::kAccountPassword,
-                 impl.storage->record_sign_in(attempt, s, WallClock()));
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (elapsed.count() > impl.options.verifier_time_limit) {
+      return Status(Code::kBusy, fmt::format("the verifier \"{}\" took longer than {} ms",
+                                             link.name, impl.options.verifier_time_limit));
+    }
+    if (!verdict.ok()) return verdict;
+    if (verdict->matched && verdict->consume_kind.has_value() && verdict->consume_hash.empty()) {
+      return Status(
+          Code::kInternal,
+          fmt::format("the verifier \"{}\" matched a one-time secret without its hash", link.name));
+    }
+    if (verdict->new_password_hash.has_value() && verdict->new_password_hash->empty()) {
+      return Status(Code::kInternal,
+                    fmt::format("the verifier \"{}\" gave an empty password hash", link.name));
+    }
+    return verdict;
+  }
+
+  // A verifier matched: the sign-in write does what its match does, and decides.
+  Outcome SignInWith(const ChainLink& link, Verdict& v, Result<std::string>& out) {
+    SignIn s;
+    if (v.consume_kind.has_value()) {
+      s.secret_kind = v.consume_kind;
+      s.secret_hash = std::move(v.consume_hash);
+    }
+    if (v.new_password_hash.has_value()) {
+      s.password_hash = std::move(v.new_password_hash);
+      s.expect_password_hash = customer.password_hash;
+    }
+    s.audit = SignInAudit(link.name);
+    auto signed_in = impl.storage->record_sign_in(attempt, s, WallClock());
+    // A one-time secret is judged at the write: none such, or expired at the write's time,
+    // changed nothing, and is "not mine".
+    if (s.secret_kind.has_value() &&
+        (signed_in.code() == Code::kNotFound || signed_in.code() == Code::kExpired)) {
+      return Outcome::kNoMatch;
+    }
+    out = Finish(link.name, std::move(signed_in));
     return Outcome::kDone;
   }
 
-  Outcome TryOneTimeSecret(SecretSource source, Result<std::string>& out) {
-    const bool otc = source == SecretSource::kAdminOtc;
-    if (otc ? !IsOtcShape(secret) : !IsResetTokenShape(secret)) return Outcome::kNoMatch;
-    if (otc && !customer.allow_remote_shopping_assistance) return Outcome::kNoMatch;
-    SignIn s;
-    s.secret_kind = otc ? SecretKind::kAdminOtc : SecretKind::kPasswordReset;
-    s.secret_hash = impl.SecretHash(*s.secret_kind, customer.id, secret);
-    s.audit = SignInAudit(source);
-    auto signed_in = impl.storage->record_sign_in(attempt, s, WallClock());
-    // Judged at the write: none such, or expired at the write's time, changed nothing.
-    if (signed_in.code() == Code::kNotFound || signed_in.code() == Code::kExpired) {
-      return Outcome::kNoMatch;
-    }
-    out = Finish(source, std::move(signed_in));
-    return Outcome::kDone;
+  // A verifier failed: never a token. The attempt counts as a failure when an earlier verifier
+  // already answered "not mine" (a failing verifier after the password must not give unbounded
+  // password guesses); otherwise it is given back.
+  Status VerifierFailed(Status s, bool answered) {
+    if (!answered) return Abandoned(std::move(s));
+    const Status failed = Failed("verifier_error", &customer);
+    if (failed.code() == Code::kStorage) return failed;
+    return s;
   }
 
   const Clock& WallClock() const { return *impl.options.clock; }
 
   // The sign-in write's answer, into the caller's.
-  Result<std::string> Finish(SecretSource source, Result<SignInResult> signed_in) {
+  Result<std::string> Finish(const std::string& via, Result<SignInResult> signed_in) {
     if (!signed_in.ok()) {
       switch (signed_in.code()) {
         case Code::kNotConfirmed:
-          impl.audit("login.not_confirmed", &customer, ctx,
-                     nlohmann::json({{"via", SourceName(source)}}).dump());
+          impl.audit("login.not_confirmed", &customer, ctx, nlohmann::json({{"via", via}}).dump());
           return Status(Code::kNotConfirmed, msg::kNotConfirmed);
         case Code::kAuthenticationFailed:
           impl.AuditFailure(&customer, ctx, "inactive", email);
@@ -210,17 +242,23 @@ struct CustomerAuth::Impl::LoginRun {
     return impl.tokens->issue(r.customer, r.at);
   }
 
-  Result<std::string> RunChain(const std::vector<SecretSource>& chain) {
-    Result<std::string> out = SignInIncorrect();
-    for (SecretSource source : chain) {
-      const Outcome o = source == SecretSource::kAccountPassword ? TryPassword(out)
-                                                                 : TryOneTimeSecret(source, out);
-      if (o == Outcome::kDone) return out;
+  Result<std::string> RunChain(const Chain& chain) {
+    bool costly = false;    // whether a verifier did Argon2-class work (else the dummy runs)
+    bool answered = false;  // whether a verifier answered "not mine"
+    for (const ChainLink& link : chain) {
+      Result<Verdict> verdict = Ask(link);
+      if (!verdict.ok()) return VerifierFailed(verdict.status(), answered);
+      costly = costly || verdict->costly;
+      if (verdict->matched) {
+        Result<std::string> out = SignInIncorrect();
+        if (SignInWith(link, *verdict, out) == Outcome::kDone) return out;
+      }
+      answered = true;
     }
     // A known customer with no match costs what an unknown email costs (one Argon2
-    // verification), also when the chain verified no password (exchange_otc) or the customer
-    // has none; kBusy alike at the hasher's limit.
-    if (!verified) {
+    // verification), also when the chain verified no password (exchange_otc), the customer
+    // has none, or the host's verifiers did no costly work; kBusy alike at the hasher's limit.
+    if (!costly) {
       const Status s = impl.hasher->dummy_verify(secret);
       if (!s.ok()) return Abandoned(s);
     }
@@ -229,8 +267,7 @@ struct CustomerAuth::Impl::LoginRun {
 };
 
 Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
-                                                     std::string_view secret,
-                                                     const std::vector<SecretSource>& chain,
+                                                     std::string_view secret, const Chain& chain,
                                                      const RequestContext& ctx,
                                                      std::int64_t website_id) {
   if (email.empty()) return Status(Code::kInvalidInput, msg::kSpecifyEmail);

@@ -300,6 +300,12 @@ class MemoryStorage final : public Storage {
     return it->second;
   }
 
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    VoidLocked(kind, customer_id);
+    return Status::Ok();
+  }
+
   // --- Rate limits ---
 
   Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {

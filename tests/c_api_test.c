@@ -856,6 +856,114 @@ static void test_delete(custauth_t* db) {
   custauth_free(out);
 }
 
+/* A host's verifier: accepts "host-secret-<id>" for a customer, counts its calls; with
+ * `fail` set it answers an error. */
+struct host_table {
+  int calls;
+  int fail;
+};
+
+static int host_verify(void* user_data, const custauth_verify_request* req,
+                       custauth_verify_answer* answer) {
+  struct host_table* t = (struct host_table*)user_data;
+  char expected[64];
+  t->calls++;
+  if (t->fail) {
+    snprintf(answer->message, sizeof answer->message, "directory down");
+    return CUSTAUTH_VERIFY_ERROR;
+  }
+  snprintf(expected, sizeof expected, "host-secret-%lld", (long long)req->customer_id);
+  if (req->secret_len == strlen(expected) && memcmp(req->secret, expected, req->secret_len) == 0) {
+    return CUSTAUTH_VERIFY_MATCHED;
+  }
+  return CUSTAUTH_VERIFY_NOT_MINE;
+}
+
+static custauth_t* open_with(const custauth_verifier* chain, size_t count) {
+  custauth_options o = CUSTAUTH_OPTIONS_INIT;
+  custauth_t* db = NULL;
+  o.argon2_opslimit = 1;
+  o.argon2_memlimit = 8192;
+  o.login_throttle_max_failures = -1; /* the account lock is what bounds here */
+  CHECK_RC(custauth_open_with_verifiers(&db, "memory:", &o, chain, count), CUSTAUTH_OK);
+  return db;
+}
+
+static void test_verifiers(void) {
+  struct host_table table = {0, 0};
+  custauth_verifier chain[2];
+  custauth_verifier init = CUSTAUTH_VERIFIER_INIT("host_table", host_verify, NULL);
+  custauth_verifier builtin = CUSTAUTH_VERIFIER_INIT("password", NULL, NULL);
+  custauth_t* db;
+  char* out = NULL;
+  char* audit = NULL;
+  int k;
+  chain[0] = init;
+  chain[0].user_data = &table;
+  chain[1] = builtin;
+  db = open_with(chain, 2);
+  if (db == NULL) return;
+  create(db, "host@example.com", "Roni_Cost123", 0);
+  /* In the chain order set: the host's verifier first, then the password. */
+  CHECK_RC(custauth_generate_customer_token(&out, db, "host@example.com", "host-secret-1", NULL),
+           CUSTAUTH_OK);
+  CHECK(out != NULL);
+  custauth_free(out);
+  CHECK(table.calls == 1);
+  CHECK_RC(custauth_generate_customer_token(&out, db, "host@example.com", "Roni_Cost123", NULL),
+           CUSTAUTH_OK);
+  custauth_free(out);
+  CHECK(table.calls == 2); /* asked first, said "not mine" */
+  CHECK_RC(custauth_audit_list(&audit, db, "host@example.com", 0, 0, NULL), CUSTAUTH_OK);
+  CHECK_HAS(audit, "\"via\":\"host_table\"");
+  CHECK_HAS(audit, "\"via\":\"password\"");
+  custauth_free(audit);
+  /* The lock bounds its guesses: 10 wrong, then even the right one is refused unasked. */
+  for (k = 0; k < 10; ++k) {
+    CHECK_RC(custauth_generate_customer_token(&out, db, "host@example.com", "wrong", NULL),
+             CUSTAUTH_EAUTH);
+    CHECK(out == NULL);
+  }
+  CHECK(table.calls == 12);
+  CHECK_RC(custauth_generate_customer_token(&out, db, "host@example.com", "host-secret-1", NULL),
+           CUSTAUTH_EAUTH);
+  CHECK_MSG(kSignIn);
+  CHECK(out == NULL);
+  CHECK(table.calls == 12);
+  custauth_close(db);
+
+  /* A failing verifier: an error naming it, never a token; first in the chain, the attempt is
+   * given back (12 of them do not lock). */
+  table.calls = 0;
+  table.fail = 1;
+  db = open_with(chain, 2);
+  if (db == NULL) return;
+  create(db, "host@example.com", "Roni_Cost123", 0);
+  for (k = 0; k < 12; ++k) {
+    out = (char*)"sentinel";
+    CHECK_RC(custauth_generate_customer_token(&out, db, "host@example.com", "Roni_Cost123", NULL),
+             CUSTAUTH_EINTERNAL);
+    CHECK_MSG("the verifier \"host_table\" failed: directory down");
+    CHECK(out == NULL);
+  }
+  CHECK(table.calls == 12);
+  table.fail = 0;
+  CHECK_RC(custauth_generate_customer_token(&out, db, "host@example.com", "Roni_Cost123", NULL),
+           CUSTAUTH_OK);
+  custauth_free(out);
+  custauth_close(db);
+
+  /* Refused chains. */
+  db = NULL;
+  chain[1].name = "nonesuch";
+  CHECK_RC(custauth_open_with_verifiers(&db, "memory:", NULL, chain, 2), CUSTAUTH_EINVALID);
+  chain[1].name = "host_table";
+  chain[1].verify = host_verify;
+  CHECK_RC(custauth_open_with_verifiers(&db, "memory:", NULL, chain, 2), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_open_with_verifiers(&db, "memory:", NULL, NULL, 1), CUSTAUTH_EINVALID);
+  CHECK(db == NULL);
+}
+
 int main(int argc, char** argv) {
   const char* dir = argc > 1 ? argv[1] : ".";
   custauth_t* db;
@@ -863,6 +971,7 @@ int main(int argc, char** argv) {
   test_basics();
   test_open(dir);
   test_prune();
+  test_verifiers();
   db = open_memory();
   if (db != NULL) {
     test_customers(db);

@@ -19,6 +19,32 @@ typedef struct custauth_claims {
   char kid[65];
 } custauth_claims;
 int custauth_open_json(custauth_t** out, const char* storage, const char* options_json);
+typedef struct custauth_verify_request {
+  unsigned int version;
+  int64_t customer_id;
+  int64_t website_id;
+  const char* email;
+  const char* password_hash;
+  const char* secret;
+  size_t secret_len;
+  const char* client_ip;
+} custauth_verify_request;
+typedef struct custauth_verify_answer {
+  int rehash;
+  int costly;
+  char message[256];
+} custauth_verify_answer;
+typedef int (*custauth_verify_fn)(void* user_data, const custauth_verify_request* request,
+                                  custauth_verify_answer* answer);
+typedef struct custauth_verifier {
+  unsigned int version;
+  const char* name;
+  void* user_data;
+  custauth_verify_fn verify;
+} custauth_verifier;
+int custauth_open_json_with_verifiers(custauth_t** out, const char* storage,
+                                      const char* options_json, const custauth_verifier* verifiers,
+                                      size_t count);
 void custauth_close(custauth_t* db);
 int custauth_call(custauth_t* db, const char* operation, const char* args_json,
                   const char* context_json, char** out_json);

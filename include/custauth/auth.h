@@ -24,10 +24,12 @@
 #include "custauth/export.h"
 #include "custauth/import.h"
 #include "custauth/keys.h"
+#include "custauth/otc_store.h"
 #include "custauth/password.h"
 #include "custauth/status.h"
 #include "custauth/storage.h"
 #include "custauth/token.h"
+#include "custauth/verifier.h"
 
 namespace custauth {
 
@@ -69,9 +71,18 @@ struct AuthOptions {
   // How long a login attempt taken and never settled (its process crashed) keeps counting
   // against the throttle and the lock. Default: 1 minute.
   TimeMs login_attempt_lifetime = kMinute;
-  // The order and membership of generateCustomerToken's chain. Default: the platform's.
+  // generateCustomerToken's chain (custauth/verifier.h): the verifiers the `password` is offered
+  // to, in order; the first that matches decides. A host may reorder or drop the built-ins
+  // (AccountPasswordVerifier, ResetTokenVerifier, AdminOtcVerifier) and add its own. Names must
+  // be valid and unique; at most 16 verifiers. Empty (the default): the built-ins verifier_chain
+  // names, in its order.
+  std::vector<std::shared_ptr<PasswordVerifier>> verifiers;
+  // The chain as built-ins only, used when `verifiers` is empty. Default: the platform's.
   std::vector<SecretSource> verifier_chain = {SecretSource::kAccountPassword,
                                               SecretSource::kResetToken, SecretSource::kAdminOtc};
+  // A verifier that runs longer than this yields kBusy and never a token (it cannot be
+  // interrupted: the bound is judged when it returns). Default: 10 s.
+  TimeMs verifier_time_limit = 10 * kSecond;
   // Default: 2 hours.
   TimeMs reset_token_lifetime = 2 * kHour;
   // Password-reset requests: at most this many per hour per email and per client IP, and at
@@ -206,8 +217,10 @@ class CUSTAUTH_EXPORT CustomerAuth {
   Result<Customer> delete_customer(std::string_view email, const RequestContext& ctx = {},
                                    std::int64_t website_id = kDefaultWebsiteId);
 
-  // generateCustomerToken: the `password` is tried against the verifier chain (account password,
-  // then a reset token, then an admin one-time code); the first match wins and yields a token.
+  // generateCustomerToken: the `password` is tried against the verifier chain (by default the
+  // account password, then a reset token, then an admin one-time code; AuthOptions::verifiers);
+  // the first match wins and yields a token. kInternal / kBusy when a verifier failed
+  // (custauth/verifier.h).
   // kInvalidInput (empty email or password, DOMAIN.md's messages); kAuthenticationFailed (unknown
   // email, wrong secret, locked or inactive account: one message for all); kNotConfirmed (right
   // secret, unconfirmed account); kBusy; kStorage.
@@ -355,6 +368,8 @@ class CUSTAUTH_EXPORT CustomerAuth {
 
   const AuthOptions& options() const;
   TokenIssuer& tokens();
+  // The handle's one-time secrets (admin codes, reset tokens).
+  OtcStore& otc_store();
   Storage& storage();
   PasswordHasher& hasher();
   Clock& clock();

@@ -186,6 +186,10 @@ class CUSTAUTH_EXPORT Storage {
   virtual Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
                                               std::string_view hash, TimeMs now) = 0;
 
+  // Voids the customer's unused secret of `kind`, if any (OtcStore::void_secret). OK when there
+  // is none.
+  virtual Status void_secrets(SecretKind kind, std::int64_t customer_id) = 0;
+
   // --- Rate limits ---
 
   // Takes one slot in every distinct bucket the rules name, or none: kRateLimited when any rule

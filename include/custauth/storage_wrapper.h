@@ -101,6 +101,9 @@ class StorageWrapper : public Storage {
                                       std::string_view hash, TimeMs now) override {
     return target_->consume_secret(kind, customer_id, hash, now);
   }
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    return target_->void_secrets(kind, customer_id);
+  }
 
   Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {
     return target_->take_rate_slots(rules, now);

@@ -1338,6 +1338,12 @@ class PostgresStorage final : public Storage {
         decode);
   }
 
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    return Transact(Tx::kStatement, [&](Connection& conn) -> Status {
+      return conn.Run(kVoidSecret, Params().Int(customer_id).Int(static_cast<int>(kind)));
+    });
+  }
+
   // --- Rate limits ---
 
   Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {

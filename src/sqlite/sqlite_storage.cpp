@@ -826,6 +826,14 @@ class SqliteStorage final : public Storage {
     });
   }
 
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override {
+    return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
+      Stmt st(conn, kVoidSecret);
+      st.Int(customer_id).Int(static_cast<int>(kind));
+      return st.Run();
+    });
+  }
+
   // --- Rate limits ---
 
   Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override {

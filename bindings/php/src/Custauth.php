@@ -118,13 +118,70 @@ final class Custauth
      * $storage: 'memory:' or a SQLite path. $options: custauth.h's custauth_options fields
      * (keys, keys_json or key_file, token_format 'jwt'|'opaque', argon2_opslimit, ...).
      */
-    public function __construct(string $storage = 'memory:', array $options = [], ?array $context = null)
+    /** The verifiers' C structs and closures: they live as long as the handle. */
+    private array $verifierRefs = [];
+
+    /**
+     * $verifiers: generateCustomerToken's chain in order (null: the platform's). A string names a
+     * built-in ('password', 'reset_token', 'otc'); ['name' => ..., 'verify' => callable] is the
+     * host's: verify(array $request) gets customer_id, website_id, email, password_hash, secret and
+     * client_ip and returns true (matched), false (not mine) or ['matched' => bool, 'rehash' =>
+     * bool, 'costly' => bool]; a Throwable is the verifier's failure (InternalError, no token).
+     * The lock, the not-confirmed refusal and the audit's "via" apply as for the built-ins.
+     */
+    public function __construct(string $storage = 'memory:', array $options = [], ?array $context = null,
+                                ?array $verifiers = null)
     {
         $ffi = self::ffi();
         self::refuseNul($storage, 'storage');
         $json = $options === [] ? '{}' : self::encode($options, 'an option');
         $handle = $ffi->new('custauth_t*');
-        $rc = $ffi->custauth_open_json(\FFI::addr($handle), $storage, $json);
+        $count = count($verifiers ?? []);
+        $chain = $ffi->new('custauth_verifier[' . max(1, $count) . ']');
+        foreach (array_values($verifiers ?? []) as $k => $v) {
+            $name = is_string($v) ? $v : (is_array($v) ? (string) ($v['name'] ?? '') : null);
+            if ($name === null || (!is_string($v) && !is_callable($v['verify'] ?? null))) {
+                throw new InvalidInput("a verifier is a built-in's name or ['name' => ..., 'verify' => callable]");
+            }
+            self::refuseNul($name, "a verifier's name");
+            // Copied by custauth_open_json_with_verifiers: kept until it returned.
+            $cname = $ffi->new('char[' . (strlen($name) + 1) . ']');
+            \FFI::memcpy($cname, $name . "\0", strlen($name) + 1);
+            $this->verifierRefs[] = $cname;
+            $chain[$k]->version = 1;
+            $chain[$k]->name = $ffi->cast('const char*', $cname);
+            if (!is_string($v)) {
+                $fn = $v['verify'];
+                $closure = static function ($user, $req, $answer) use ($fn): int {
+                    try {
+                        $request = [
+                            'customer_id' => (int) $req->customer_id,
+                            'website_id' => (int) $req->website_id,
+                            'email' => \FFI::string($req->email),
+                            'password_hash' => \FFI::string($req->password_hash),
+                            'secret' => $req->secret_len > 0 ? \FFI::string($req->secret, $req->secret_len) : '',
+                            'client_ip' => \FFI::string($req->client_ip),
+                        ];
+                        $r = $fn($request);
+                        if (is_array($r)) {
+                            $answer->rehash = empty($r['rehash']) ? 0 : 1;
+                            $answer->costly = empty($r['costly']) ? 0 : 1;
+                            return empty($r['matched']) ? 0 : 1;
+                        }
+                        return $r === true ? 1 : 0;
+                    } catch (\Throwable $e) {
+                        $m = substr(get_class($e) . ': ' . $e->getMessage(), 0, 255);
+                        \FFI::memcpy($answer->message, $m . "\0", strlen($m) + 1);
+                        return -1;
+                    }
+                };
+                $this->verifierRefs[] = $closure;
+                $chain[$k]->verify = $closure;
+            }
+        }
+        $this->verifierRefs[] = $chain;
+        $rc = $ffi->custauth_open_json_with_verifiers(\FFI::addr($handle), $storage, $json,
+                                                     $chain, $count);
         if ($rc !== 0) {
             self::fail($rc, []);
         }

@@ -227,6 +227,45 @@ try {
            fn() => Custauth::forTests(null, 'memory:', ['audit_retention_days' => 36601]),
            'audit_retention_days checked');
 
+    // A host verifier written in PHP (an FFI closure over custauth_verifier), in the chain order
+    // set; the lock bounds its guesses; one that throws gives InternalError, never a token.
+    $calls = 0;
+    $host = ['name' => 'host_table', 'verify' => function (array $r) use (&$calls): bool {
+        $calls++;
+        return $r['email'] === 'pin@example.com' && $r['secret'] === 'pin-4711';
+    }];
+    $vopts = ['argon2_opslimit' => 1, 'argon2_memlimit' => 8192, 'login_throttle_max_failures' => -1];
+    $hv = new Custauth('memory:', $vopts, null, ['password', $host]);
+    $hv->createCustomer('pin@example.com', 'Veronica', 'Costello', 'Password123');
+    $hv->generateCustomerToken('pin@example.com', 'pin-4711');
+    $hv->generateCustomerToken('pin@example.com', 'Password123');
+    check($calls === 1, 'host verifier: asked after the password only when it said no');
+    $vias = [];
+    foreach ($hv->audit('pin@example.com') as $rec) {
+        if ($rec['event'] === 'login.success') {
+            $vias[] = $rec['detail']['via'] ?? null;
+        }
+    }
+    check($vias === ['host_table', 'password'], 'host verifier: audit via');
+    for ($k = 0; $k < 10; $k++) {
+        expect(\Custauth\AuthenticationFailed::class, null,
+               fn() => $hv->generateCustomerToken('pin@example.com', "wrong-$k"), 'host verifier: wrong');
+    }
+    $before = $calls;
+    expect(\Custauth\AuthenticationFailed::class, null,
+           fn() => $hv->generateCustomerToken('pin@example.com', 'pin-4711'), 'host verifier: locked');
+    check($calls === $before, 'host verifier: a locked account does not ask it');
+    $hv->close();
+    $bad = ['name' => 'host_bad', 'verify' => function (array $r): bool {
+        throw new RuntimeException('directory down');
+    }];
+    $hb = new Custauth('memory:', $vopts, null, [$bad]);
+    $hb->createCustomer('pin@example.com', 'Veronica', 'Costello', 'Password123');
+    expect(\Custauth\InternalError::class,
+           'the verifier "host_bad" failed: RuntimeException: directory down',
+           fn() => $hb->generateCustomerToken('pin@example.com', 'pin-4711'), 'host verifier: throws');
+    $hb->close();
+
     $auth->close();
 } catch (Throwable $e) {
     $failures++;

@@ -984,7 +984,7 @@ TEMPLATE_TEST_CASE("put_secret and consume_secret: one use", "[storage][secret]"
   }
 }
 
-TEMPLATE_TEST_CASE("put_secret replaces, kinds are independent", "[storage][secret]",
+TEMPLATE_TEST_CASE("put_secret replaces, void_secrets voids, kinds are independent", "[storage][secret]",
                    CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
   TestType backend;
   Storage& s = *backend.storage;
@@ -1001,6 +1001,16 @@ TEMPLATE_TEST_CASE("put_secret replaces, kinds are independent", "[storage][secr
     REQUIRE(got.ok());
     CHECK(got->created_at == kT0 + 1);
     CHECK(got->expires_at == kT0 + 1 + 2 * kHour);
+  }
+  SECTION("void_secrets voids the unused secret of that kind only") {
+    REQUIRE(s.put_secret(Secret(SecretKind::kAdminOtc, c.id, "otc")).ok());
+    REQUIRE(s.put_secret(Secret(SecretKind::kPasswordReset, c.id, "reset")).ok());
+    REQUIRE(s.void_secrets(SecretKind::kAdminOtc, c.id).ok());
+    CHECK(s.consume_secret(SecretKind::kAdminOtc, c.id, "otc", kT0 + 1).code() == Code::kNotFound);
+    CHECK(s.consume_secret(SecretKind::kPasswordReset, c.id, "reset", kT0 + 1).ok());
+    // Nothing left to void: still OK.
+    CHECK(s.void_secrets(SecretKind::kAdminOtc, c.id).ok());
+    CHECK(s.void_secrets(SecretKind::kPasswordReset, c.id).ok());
   }
   SECTION("replacing a used secret issues a fresh usable one, even with the same hash") {
     REQUIRE(s.put_secret(Secret(SecretKind::kAdminOtc, c.id, "same")).ok());

@@ -48,10 +48,12 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Dict, Iterable, List, Mapping, NoReturn, Optional, Union
+import types
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, NoReturn, Optional, Sequence,
+                    Union)
 
 __all__ = [
-    "Custauth", "CustauthError", "InvalidInput", "NotFound", "AlreadyExists",
+    "Custauth", "Verifier", "CustauthError", "InvalidInput", "NotFound", "AlreadyExists",
     "AuthenticationFailed", "NotConfirmed", "Locked", "Expired", "Forbidden", "RateLimited",
     "Unsupported", "StorageError", "Busy", "Conflict", "InternalError", "InvalidToken",
     "generate_keys", "library_version", "load_library", "library_candidates",
@@ -186,6 +188,10 @@ def _load_library(path: Optional[str]) -> Any:
     lib.custauth_open_json.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
                                        ctypes.c_char_p]
     lib.custauth_open_json.restype = ctypes.c_int
+    lib.custauth_open_json_with_verifiers.argtypes = [
+        ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_char_p,
+        ctypes.POINTER(_CVerifier), ctypes.c_size_t]
+    lib.custauth_open_json_with_verifiers.restype = ctypes.c_int
     lib.custauth_close.argtypes = [ctypes.c_void_p]
     lib.custauth_close.restype = None
     lib.custauth_call.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
@@ -301,6 +307,88 @@ def generate_keys() -> Json:
     return dict(_call(None, "keys_generate", {}, None)["keys"])
 
 
+# --- Verifiers (custauth.h, "Verifiers") ---------------------------------------------------------
+
+class _CVerifyRequest(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("customer_id", ctypes.c_int64),
+                ("website_id", ctypes.c_int64), ("email", ctypes.c_char_p),
+                ("password_hash", ctypes.c_char_p), ("secret", ctypes.c_void_p),
+                ("secret_len", ctypes.c_size_t), ("client_ip", ctypes.c_char_p)]
+
+
+class _CVerifyAnswer(ctypes.Structure):
+    _fields_ = [("rehash", ctypes.c_int), ("costly", ctypes.c_int),
+                ("message", ctypes.c_char * 256)]
+
+
+_VERIFY_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_CVerifyRequest),
+                              ctypes.POINTER(_CVerifyAnswer))
+
+
+class _CVerifier(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("name", ctypes.c_char_p),
+                ("user_data", ctypes.c_void_p), ("verify", _VERIFY_FN)]
+
+
+_VERIFIER_VERSION = 1
+_VERIFY_NOT_MINE, _VERIFY_MATCHED, _VERIFY_ERROR = 0, 1, -1
+
+
+class Verifier:
+    """A host's verifier in generateCustomerToken's chain (Custauth(verifiers=[...])).
+
+    Subclass it (or pass name and verify): verify(request) gets a request with customer_id,
+    website_id, email, password_hash ("" for none), secret (str; secret_bytes: the bytes) and
+    client_ip, and returns True (matched), False or None (not mine), or a dict
+    {"matched": bool, "rehash": bool, "costly": bool}: rehash stores an Argon2id hash of the
+    secret as the customer's password; costly says the check cost what an Argon2id verification
+    costs (else custauth runs a dummy one). An exception is the verifier's failure: the login
+    raises InternalError naming it, never a token. The lock, the not-confirmed refusal and the
+    audit's "via" (the name) apply as for the built-ins. Called from the threads that log in."""
+
+    def __init__(self, name: Optional[str] = None,
+                 verify: Optional[Callable[[Any], Any]] = None) -> None:
+        if name is not None:
+            self.name = name
+        if verify is not None:
+            self.verify = verify  # type: ignore[method-assign]
+
+    name = ""
+
+    def verify(self, request: Any) -> Any:
+        raise NotImplementedError("give verify or override it")
+
+
+def _c_verify_callback(verifier: Verifier) -> Any:
+    def callback(_user: Any, req_p: Any, answer_p: Any) -> int:
+        try:
+            req = req_p.contents
+            raw = ctypes.string_at(req.secret, req.secret_len) if req.secret_len else b""
+            request = types.SimpleNamespace(
+                customer_id=req.customer_id, website_id=req.website_id,
+                email=(req.email or b"").decode("utf-8", "replace"),
+                password_hash=(req.password_hash or b"").decode("utf-8", "replace"),
+                secret=raw.decode("utf-8", "replace"), secret_bytes=raw,
+                client_ip=(req.client_ip or b"").decode("utf-8", "replace"))
+            result = verifier.verify(request)
+            answer = answer_p.contents
+            if isinstance(result, dict):
+                answer.rehash = 1 if result.get("rehash") else 0
+                answer.costly = 1 if result.get("costly") else 0
+                matched = bool(result.get("matched"))
+            else:
+                matched = result is True
+            return _VERIFY_MATCHED if matched else _VERIFY_NOT_MINE
+        except BaseException as e:  # nothing may unwind through C; the login reports it
+            try:
+                message = ("%s: %s" % (type(e).__name__, e)).encode("utf-8", "replace")[:255]
+                answer_p.contents.message = message
+            except BaseException:
+                pass
+            return _VERIFY_ERROR
+    return _VERIFY_FN(callback)
+
+
 class Custauth:
     """An open custauth: storage is "memory:" or a SQLite path. Options are custauth.h's
     custauth_options fields: keys (dict) or keys_json or key_file, token_format ("jwt" or
@@ -321,7 +409,11 @@ class Custauth:
         return cls(storage, context=context, **options)
 
     def __init__(self, storage: Union[str, "os.PathLike[str]"] = "memory:",
-                 context: Optional[Mapping[str, Any]] = None, **options: Any) -> None:
+                 context: Optional[Mapping[str, Any]] = None,
+                 verifiers: Optional[Sequence[Union[str, Verifier]]] = None,
+                 **options: Any) -> None:
+        """verifiers: generateCustomerToken's chain in order; a str names a built-in
+        ("password", "reset_token", "otc"), a Verifier is the host's. None: the platform's."""
         # The calls in flight: each appends before it reads the handle and pops when the C call
         # returned. list.append/pop are atomic under the GIL; a call appends first and then
         # checks _closing, close() sets _closing first and then waits for the list to empty, so
@@ -335,7 +427,22 @@ class Custauth:
             storage = os.fspath(storage)
         path = _c_string(storage, "storage")
         handle = ctypes.c_void_p()
-        rc = lib.custauth_open_json(ctypes.byref(handle), path, _json_arg(options, "an option"))
+        # The callbacks must live as long as the handle: kept on it.
+        self._verifier_refs: List[Any] = []
+        chain = (_CVerifier * max(1, len(verifiers or [])))()
+        for k, v in enumerate(verifiers or []):
+            if isinstance(v, str):
+                name, fn = v, _VERIFY_FN()
+            elif isinstance(v, Verifier):
+                name, fn = v.name, _c_verify_callback(v)
+            else:
+                raise InvalidInput("a verifier must be a built-in's name or a custauth.Verifier")
+            name_c = _c_string(name, "a verifier's name")
+            self._verifier_refs += [name_c, fn]
+            chain[k] = _CVerifier(_VERIFIER_VERSION, name_c, None, fn)
+        rc = lib.custauth_open_json_with_verifiers(
+            ctypes.byref(handle), path, _json_arg(options, "an option"), chain,
+            len(verifiers or []))
         if rc != 0:
             _raise(rc, {})
         self._handle = handle.value
