@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
        change(imported.email), change(unknown)},
       {"change_password, locked account", true, Code::kLocked, kAuth, change(locked.email),
        change(unknown)},
-      // The login's refusal of a locked account (src/login.cpp): no bar set here.
-      {"generateCustomerToken, locked account", false, kAuth, kAuth, login(locked.email),
+      // The login's refusal of a locked account (src/login.cpp) runs the dummy.
+      {"generateCustomerToken, locked account", true, kAuth, kAuth, login(locked.email),
        login(unknown)},
   };
 

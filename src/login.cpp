@@ -68,8 +68,11 @@ struct CustomerAuth::Impl::LoginRun {
   // Whether the attempt counts anywhere (an unknown email with the throttle off does not).
   bool Counted() const { return attempt.customer_id > 0 || attempt.throttle.max_failures > 0; }
 
-  // The attempt was refused (throttle or lock): nothing was verified, nothing changed.
+  // The attempt was refused (throttle or lock): no verifier ran, nothing changed. The throttle
+  // refuses known and unknown emails alike, at once; a locked account runs the dummy Argon2id, so
+  // that it answers as late as an unknown email's wrong guess (and is kBusy alike at the limit).
   Status Refused(const Status& s, const Customer* c) {
+    if (s.code() == Code::kLocked) CUSTAUTH_RETURN_IF_ERROR(impl.hasher->dummy_verify(secret));
     impl.AuditFailure(c, ctx, s.code() == Code::kRateLimited ? "throttled" : "locked", email);
     return SignInIncorrect();
   }

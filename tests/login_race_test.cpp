@@ -176,7 +176,12 @@ TEST_CASE("64 wrong guesses from 4 processes x 16 threads: at most 10 evaluated"
       auto auth = CustomerAuth::Open(std::shared_ptr<Storage>(std::move(storage).value()), o);
       if (!auth.ok()) _exit(201);
       CustomerAuth& a = **auth;
-      const std::uint64_t before = a.hasher().computations();
+      // Secrets evaluated: computations other than the dummy verifications (which a refusal as
+      // locked runs, so that it answers as late as an unknown email).
+      const auto evaluated = [&a] {
+        return a.hasher().computations() - a.hasher().work_counts().dummies;
+      };
+      const std::uint64_t before = evaluated();
       std::atomic<int> tokens{0};
       char c;
       if (read(go[0], &c, 1) != 0) _exit(202);  // EOF: go
@@ -190,7 +195,7 @@ TEST_CASE("64 wrong guesses from 4 processes x 16 threads: at most 10 evaluated"
       }
       for (auto& t : threads) t.join();
       if (tokens != 0) _exit(203);
-      _exit(static_cast<int>(a.hasher().computations() - before));
+      _exit(static_cast<int>(evaluated() - before));
     }
     pids.push_back(pid);
   }

@@ -31,10 +31,12 @@ constexpr char kWrongReset[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";  // reset tok
 constexpr char kWrongOtc[] = "0123456789abcdef0123456789abcdef";    // admin code shape
 
 struct Fixture {
-  explicit Fixture(const std::string& backend, Argon2Options argon2 = CheapArgon2ForTests())
+  explicit Fixture(const std::string& backend, Argon2Options argon2 = CheapArgon2ForTests(),
+                   bool throttle = true)
       : storage(testing::MakeStorage(backend, dir)) {
     AuthOptions o;
     o.argon2 = argon2;
+    if (!throttle) o.login_throttle.max_failures = 0;  // the account lock is what refuses
     o.clock = clock;
     o.keys = GenerateKeys(*SystemRandom::Shared());
     auto a = CustomerAuth::Open(storage, o);
@@ -168,6 +170,32 @@ TEST_CASE("generateCustomerToken: a wrong password and an unknown email run one 
   CHECK(Count(a, Code::kAuthenticationFailed, [&] {
           return a.generate_customer_token(nopw.email, "wrong-password").status();
         }) == one);
+}
+
+TEST_CASE("generateCustomerToken: a locked account runs the dummy as an unknown email does") {
+  const std::string backend = GENERATE("memory", "sqlite");
+  INFO(backend);
+  Fixture f(backend, CheapArgon2ForTests(), /*throttle=*/false);
+  auto& a = *f.auth;
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(a.generate_customer_token(f.bob.email, "wrong-" + std::to_string(i)).code() ==
+            Code::kAuthenticationFailed);
+  }
+  REQUIRE(f.storage->find_customer_by_id(f.bob.id)->locked_at(f.clock->now()));
+  const Work one{1, 0};
+  const auto dummies = a.hasher().work_counts().dummies;
+  // Refused at the attempt's write, the secret never evaluated (the right one neither): only the
+  // dummy runs, as for an unknown email; the admin code's exchange alike.
+  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
+          return a.generate_customer_token(f.bob.email, "b0bl0bl@w").status();
+        }) == one);
+  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
+          return a.generate_customer_token(kUnknown, "b0bl0bl@w").status();
+        }) == one);
+  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
+          return a.exchange_otc(f.bob.email, kWrongOtc).status();
+        }) == one);
+  CHECK(a.hasher().work_counts().dummies == dummies + 3);
 }
 
 TEST_CASE("exchange_otc: a known and an unknown email run one verification") {

@@ -90,6 +90,7 @@ class CUSTAUTH_EXPORT PasswordHasher {
   struct WorkCounts {
     std::uint64_t argon2_verifications = 0;
     std::uint64_t hashes = 0;
+    std::uint64_t dummies = 0;  // of argon2_verifications: the dummy_verify() runs
   };
   WorkCounts work_counts() const;
 
@@ -106,6 +107,7 @@ class CUSTAUTH_EXPORT PasswordHasher {
   std::uint64_t computations_ = 0;
   std::atomic<std::uint64_t> argon2_verifications_{0};
   std::atomic<std::uint64_t> hashes_{0};
+  std::atomic<std::uint64_t> dummies_{0};
 };
 
 // The platform's legacy format, exposed for tests and for the import tool.
