@@ -186,15 +186,12 @@ TEST_CASE("generateCustomerToken: a locked account runs the dummy as an unknown 
   const auto dummies = a.hasher().work_counts().dummies;
   // Refused at the attempt's write, the secret never evaluated (the right one neither): only the
   // dummy runs, as for an unknown email; the admin code's exchange alike.
-  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
-          return a.generate_customer_token(f.bob.email, "b0bl0bl@w").status();
-        }) == one);
-  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
-          return a.generate_customer_token(kUnknown, "b0bl0bl@w").status();
-        }) == one);
-  CHECK(Count(a, Code::kAuthenticationFailed, [&] {
-          return a.exchange_otc(f.bob.email, kWrongOtc).status();
-        }) == one);
+  CHECK(Count(a, Code::kAuthenticationFailed,
+              [&] { return a.generate_customer_token(f.bob.email, "b0bl0bl@w").status(); }) == one);
+  CHECK(Count(a, Code::kAuthenticationFailed,
+              [&] { return a.generate_customer_token(kUnknown, "b0bl0bl@w").status(); }) == one);
+  CHECK(Count(a, Code::kAuthenticationFailed,
+              [&] { return a.exchange_otc(f.bob.email, kWrongOtc).status(); }) == one);
   CHECK(a.hasher().work_counts().dummies == dummies + 3);
 }
 

@@ -984,8 +984,8 @@ TEMPLATE_TEST_CASE("put_secret and consume_secret: one use", "[storage][secret]"
   }
 }
 
-TEMPLATE_TEST_CASE("put_secret replaces, void_secrets voids, kinds are independent", "[storage][secret]",
-                   CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+TEMPLATE_TEST_CASE("put_secret replaces, void_secrets voids, kinds are independent",
+                   "[storage][secret]", CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
   TestType backend;
   Storage& s = *backend.storage;
   const Customer c = MustCreate(s, Person("roni@example.com"));
