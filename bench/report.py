@@ -93,9 +93,9 @@ def timing_section(timing, note=None):
         "that its refusals go as far as an attacker's would. The bar applies to the ratio of the "
         "medians; the median of the rounds' ratios (each round's two calls back to back) is "
         "shown beside it, as it is less moved by a change of the machine's load between rounds. "
-        "The last row is the login's refusal of a locked account, which runs no hash (README, "
-        "\"Lock state while locked\"; SECURITY.md, \"Timing side channels\"): no bar is set for "
-        "it.")
+        "The last row is the login's refusal of a locked account, which runs the dummy "
+        "verification an unknown email runs (README, \"Lock state while locked\"; SECURITY.md, "
+        "\"Timing side channels\").")
     if note:
         lines.append("")
         lines.append(note)
