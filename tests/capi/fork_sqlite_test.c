@@ -266,7 +266,7 @@ static void* opener_thread(void* arg) {
   return NULL;
 }
 
-static void test_fork_while_threads_open(const char* dir) {
+__attribute__((unused)) static void test_fork_while_threads_open(const char* dir) {
   char path[4096], key[4096];
   custauth_t* held;
   pthread_t threads[kOpenerThreads];
@@ -313,7 +313,16 @@ int main(int argc, char** argv) {
   if (custauth_keys_generate(&g_keys) != CUSTAUTH_OK) return 1;
   test_refused_after_fork(dir);
   test_rule_under_load(dir);
+#if defined(__SANITIZE_ADDRESS__)
+  /* GCC 12's AddressSanitizer does not hold its allocator's locks across fork(): a child forked
+   * while another thread is inside malloc can block forever in ASan's own allocator before it
+   * reaches custauth (seen in CI: the child waits in SizeClassAllocator64::GetFromAllocator).
+   * glibc's malloc and ThreadSanitizer take their locks across fork(), so part 3 runs in the
+   * dev and thread-sanitizer builds (scripts/test), where a deadlock would be custauth's. */
+  printf("fork_sqlite_test: part 3 runs in the dev and thread-sanitizer builds only\n");
+#else
   test_fork_while_threads_open(dir);
+#endif
   custauth_free(g_keys);
   if (g_failures != 0) {
     fprintf(stderr, "fork_sqlite_test: %d failures\n", g_failures);
