@@ -31,9 +31,7 @@
 #include "custauth/auth.h"
 #include "custauth/graphql.h"
 #include "custauth/keys.h"
-#include "custauth/memory_storage.h"
-#include "custauth/postgres_storage.h"
-#include "custauth/sqlite_storage.h"
+#include "custauth/open_storage.h"
 #include "custauth/status.h"
 #include "custauth/testing.h"
 #include "custauth/version.h"
@@ -394,9 +392,6 @@ void CheckOptionsVersion(unsigned int version, const char* what) {
   }
 }
 
-constexpr std::string_view kMemory = "memory:";
-constexpr std::string_view kSqlitePrefix = "sqlite:";
-
 // Seconds (0: `def`) as TimeMs, refusing what would overflow.
 TimeMs Seconds(std::int64_t s, TimeMs def, const char* name) {
   if (s == 0) return def;
@@ -502,11 +497,11 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o,
     Invalid("unknown test_flags " + std::to_string(o->test_flags & ~kTestFlags));
   }
   const bool test = (o->test_flags & CUSTAUTH_TEST_HANDLE) != 0;
-  std::string path(storage_arg);
-  const bool memory = path == kMemory;
-  const bool postgres = path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
-  if (!memory && path.rfind(kSqlitePrefix, 0) == 0) path.erase(0, kSqlitePrefix.size());
-  if (!memory && path.empty()) Invalid("storage names no SQLite database path");
+  auto name = ParseStorageName(storage_arg);
+  if (!name.ok()) return Fail(name.status());
+  const std::string path = name.value().location;
+  const bool memory = name.value().kind == StorageKind::kMemory;
+  const bool postgres = name.value().kind == StorageKind::kPostgres;
   if (postgres && !test && o->key_file == nullptr && o->keys_json == nullptr) {
     Invalid("a PostgreSQL storage needs key_file or keys_json");
   }
@@ -610,24 +605,14 @@ int Open(custauth_t** out, const char* storage_arg, const custauth_options* o,
     a.audit_retention_days = o->audit_retention_days;
   }
 
-  std::shared_ptr<Storage> storage;
-  if (memory) {
-    storage = MakeMemoryStorage();
-  } else if (postgres) {
-    auto s = OpenPostgresStorage(path);
-    if (!s.ok()) return Fail(s.status());
-    storage = std::move(s).value();
-  } else {
-    RefuseInheritedSqliteFile(path);
-    SqliteOptions so;
-    so.synchronous_full = o->sqlite_synchronous == CUSTAUTH_SYNCHRONOUS_FULL;
-    if (o->sqlite_busy_timeout_ms > 0) so.busy_timeout_ms = o->sqlite_busy_timeout_ms;
-    auto s = OpenSqliteStorage(path, so);
-    if (!s.ok()) return Fail(s.status());
-    storage = std::move(s).value();
-  }
+  if (!memory && !postgres) RefuseInheritedSqliteFile(path);
+  OpenStorageOptions so;
+  so.sqlite.synchronous_full = o->sqlite_synchronous == CUSTAUTH_SYNCHRONOUS_FULL;
+  if (o->sqlite_busy_timeout_ms > 0) so.sqlite.busy_timeout_ms = o->sqlite_busy_timeout_ms;
+  auto storage = OpenStorage(storage_arg, so);
+  if (!storage.ok()) return Fail(storage.status());
   a.verifiers = std::move(verifiers);
-  auto auth = CustomerAuth::Open(std::move(storage), std::move(a));
+  auto auth = CustomerAuth::Open(std::move(storage).value(), std::move(a));
   if (!auth.ok()) return Fail(auth.status());
   auto handle = std::make_unique<custauth_handle>();
   handle->auth = std::move(auth).value();

@@ -10,9 +10,8 @@
 #include <set>
 #include <utility>
 
-#include "custauth/memory_storage.h"
+#include "custauth/open_storage.h"
 #include "custauth/password.h"
-#include "custauth/sqlite_storage.h"
 #include "internal.h"
 #include "json.h"
 
@@ -68,18 +67,9 @@ Result<std::unique_ptr<CustomerAuth>> OpenTestAuth(AuthOptions options,
   if (!options.test_mode) {
     return Status(Code::kInvalidInput, "OpenTestAuth needs options with test_mode (TestOptions())");
   }
-  std::shared_ptr<Storage> s;
-  if (storage == "memory:") {
-    s = MakeMemoryStorage();
-  } else {
-    std::string path = storage;
-    if (path.rfind("sqlite:", 0) == 0) path.erase(0, 7);
-    if (path.empty()) return Status(Code::kInvalidInput, "storage names no SQLite database path");
-    auto opened = OpenSqliteStorage(path);
-    if (!opened.ok()) return opened.status();
-    s = std::move(opened).value();
-  }
-  return CustomerAuth::Open(std::move(s), std::move(options));
+  auto s = OpenStorage(storage);
+  if (!s.ok()) return s.status();
+  return CustomerAuth::Open(std::move(s).value(), std::move(options));
 }
 
 Result<std::vector<Customer>> CreateCustomers(CustomerAuth& auth,
