@@ -6,10 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-// The backends: custauth's own (storage_conformance.h), and a StorageWrapper forwarding to the
-// memory backend (every call of the interface reaches its target).
+// The backends of this file: memory, and a StorageWrapper forwarding to the memory backend (every
+// call of the interface reaches its target). SQLite and PostgreSQL run the same suite from
+// storage_conformance_sqlite.cpp and storage_conformance_postgres*.cpp, linked into this test:
+// one backend per translation unit, so that the suite's cases compile in parallel.
 #include "storage_conformance.h"
-#define CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS CUSTAUTH_CONFORMANCE_BACKENDS, WrappedMemoryBackend
+#define CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS MemoryBackend, WrappedMemoryBackend
 #include "custauth/testing/storage_conformance.h"
 
 #include <algorithm>
