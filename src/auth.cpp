@@ -30,10 +30,11 @@ Status ValidateName(std::string_view name, std::string_view field) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage> storage,
-                                                         AuthOptions options) {
-  if (!storage) return Status(Code::kInvalidInput, "CustomerAuth needs a storage");
-  EnsureSodium();
+namespace {
+
+// A test handle gets a ManualClock (its own unless one was given), a seeded random source and
+// keys derived from the seed; any other handle refuses a seed.
+Result<std::shared_ptr<ManualClock>> PrepareTestMode(AuthOptions& options) {
   std::shared_ptr<ManualClock> test_clock;
   if (options.test_mode) {
     if (options.clock) {
@@ -56,8 +57,11 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   } else if (options.test_seed) {
     return Status(Code::kForbidden, testing::kSeedNeedsTestHandle);
   }
-  if (!options.clock) options.clock = SystemClock::Shared();
-  if (!options.random) options.random = SystemRandom::Shared();
+  return test_clock;
+}
+
+// The policies and lifetimes: consistent and positive where they must be.
+Status ValidatePolicies(const AuthOptions& options) {
   if (options.password_policy.min_length > options.password_policy.max_length ||
       options.password_policy.required_classes < 0 ||
       options.password_policy.required_classes > 4) {
@@ -95,6 +99,11 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
   if (options.reset_token_lifetime <= 0 || options.otc_lifetime <= 0) {
     return Status(Code::kInvalidInput, "one-time secret lifetimes must be positive");
   }
+  return Status::Ok();
+}
+
+// Every bound that keeps later arithmetic and hashing from failing.
+Status ValidateLimits(const AuthOptions& options) {
   // Every duration is bounded, so that no `now + duration` (lock expiry, token expiry plus leeway,
   // secret expiry) can overflow; the Argon2 limits are libsodium's, so that no hash fails later.
   const std::pair<const char*, TimeMs> durations[] = {
@@ -129,9 +138,24 @@ Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage
                   fmt::format("argon2.memlimit must be between {} and {} bytes (libsodium's range)",
                               crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_MEMLIMIT_MAX));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CustomerAuth>> CustomerAuth::Open(std::shared_ptr<Storage> storage,
+                                                         AuthOptions options) {
+  if (!storage) return Status(Code::kInvalidInput, "CustomerAuth needs a storage");
+  EnsureSodium();
+  auto test_clock = PrepareTestMode(options);
+  if (!test_clock.ok()) return test_clock.status();
+  if (!options.clock) options.clock = SystemClock::Shared();
+  if (!options.random) options.random = SystemRandom::Shared();
+  CUSTAUTH_RETURN_IF_ERROR(ValidatePolicies(options));
+  CUSTAUTH_RETURN_IF_ERROR(ValidateLimits(options));
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
-  impl->test_clock = std::move(test_clock);
+  impl->test_clock = std::move(test_clock).value();
   impl->hasher = std::make_unique<PasswordHasher>(options.argon2);
   impl->options = std::move(options);
   impl->tokens =

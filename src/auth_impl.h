@@ -224,6 +224,7 @@ struct CustomerAuth::Impl {
                        std::int64_t customer_id) const;
 
   struct LoginRun;  // one run of Authenticate (login.cpp)
+  struct ExchangeRun;  // one exchangeExternalCustomerToken request (exchange.cpp)
 
   // Attempts this process took and could not give back (storage failed at that moment: a
   // restart, a lost connection). Given back before the next login of this handle, so that an

@@ -335,6 +335,142 @@ Status CustomerAuth::set_integration_permissions(std::string_view consumer_key,
 // --- exchangeExternalCustomerToken
 // ----------------------------------------------------------------
 
+// One exchangeExternalCustomerToken request, step by step. From the moment the integration is
+// named, refusals are audited under its name; once the signature passed, they also name the email
+// the input targets (a customer's id instead, when the refusal is about that customer).
+struct CustomerAuth::Impl::ExchangeRun {
+  Impl& impl;
+  std::string_view input_json;
+  OAuth1Verifier& verifier;
+  OAuthRequest oauth;
+  Status window;  // the timestamp's verdict, judged once the signature is known
+  RequestContext as_integration;
+  bool signed_by_integration = false;
+
+  Status Refuse(Status s, std::string_view why, const Customer* customer = nullptr) {
+    // A message may quote the input (an unknown field's name): bounded like the email.
+    nlohmann::json detail = {{"why", why}, {"message", CutUtf8(s.message(), 512)}};
+    if (signed_by_integration && customer == nullptr) {
+      if (auto email = TargetEmail(input_json)) detail["email"] = *email;
+    }
+    impl.audit("exchange.refused", customer, as_integration,
+               detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return s;
+  }
+
+  // 2. The integration, the signature and the timestamp: reads only.
+  Result<Integration> Authenticate() {
+    auto integration = impl.storage->find_integration(oauth.consumer_key);
+    if (!integration.ok()) {
+      if (integration.code() != Code::kNotFound) return integration.status();
+      // An unknown consumer key is not audited: anyone can send one.
+      return window.ok() ? NoPermission() : window;
+    }
+    if (!integration->active) return window.ok() ? Refuse(NoPermission(), "revoked") : window;
+    if (!internal::ConstantTimeEquals(integration->access_token, oauth.token)) {
+      return window.ok() ? Refuse(NoPermission(), "unknown_token") : window;
+    }
+    auto consumer_secret = Unseal(impl.options.keys.seal_key, integration->consumer_secret_sealed);
+    if (!consumer_secret.ok()) return consumer_secret.status();
+    SecretString cs(std::move(consumer_secret).value());
+    auto token_secret = Unseal(impl.options.keys.seal_key, integration->token_secret_sealed);
+    if (!token_secret.ok()) return token_secret.status();
+    SecretString ts(std::move(token_secret).value());
+    Status signature = verifier.check_signature(oauth, cs.get(), ts.get());
+    // A stale request with a bad signature is anyone's: its timestamp is the answer, unaudited.
+    if (!signature.ok() && !window.ok()) return window;
+    if (!signature.ok()) {
+      return Refuse(signature, verifier.check_body(oauth).ok() ? "signature" : "body_hash");
+    }
+    signed_by_integration = true;
+    // A stale or future timestamp under a valid signature: the integration's own request (or a
+    // replay of it after the window), audited; its nonce is not recorded (it could not live).
+    if (!window.ok()) return Refuse(window, "timestamp");
+    return integration;
+  }
+
+  // 3. The request is the integration's: its nonce is spent now, before any other check, so that
+  // a request refused below cannot be sent again (with another input, say).
+  Status SpendNonce() {
+    Status nonce = verifier.record_nonce(oauth);
+    if (!nonce.ok()) return nonce.code() == Code::kForbidden ? Refuse(nonce, "replay") : nonce;
+    // Expired nonces are pruned now and then, by whichever exchange comes along.
+    if (impl.options.oauth_nonce_prune_every > 0 &&
+        impl.exchanges.fetch_add(1, std::memory_order_relaxed) %
+                static_cast<std::uint64_t>(impl.options.oauth_nonce_prune_every) ==
+            0) {
+      (void)impl.storage->prune_nonces(impl.now());
+    }
+    return Status::Ok();
+  }
+
+  // An existing customer must be able to sign in (read only).
+  Status CheckState(const Customer& c) {
+    if (!c.is_active) return Refuse(SignInIncorrect(), "inactive", &c);
+    if (!c.confirmed) {
+      return Refuse(Status(Code::kNotConfirmed, msg::kNotConfirmed), "unconfirmed", &c);
+    }
+    return Status::Ok();
+  }
+
+  // 6. The customer the input names: found (and checked), or created confirmed.
+  Result<FindOrCreateResult> FindOrCreate(const ExternalCustomer& input, std::int64_t website_id) {
+    auto existing = impl.storage->find_customer_by_email(website_id, input.email);
+    FindOrCreateResult out;
+    if (existing.ok()) {
+      CUSTAUTH_RETURN_IF_ERROR(CheckState(*existing));
+      // Re-checked by the sign-in write.
+      out.customer = std::move(existing).value();
+      return out;
+    }
+    if (existing.code() != Code::kNotFound) return existing.status();
+    NewCustomer nc;
+    nc.website_id = website_id;
+    nc.email = input.email;
+    nc.firstname = input.firstname;
+    nc.lastname = input.lastname;
+    nc.is_subscribed = input.is_subscribed;
+    nc.confirmed = true;
+    auto created = impl.storage->find_or_create_customer(nc, impl.now());
+    if (!created.ok()) return created.status();
+    out = std::move(created).value();
+    // Another request may have created it meanwhile: its state is checked like any other's.
+    if (!out.created) CUSTAUTH_RETURN_IF_ERROR(CheckState(out.customer));
+    if (out.created) impl.audit("customer.create", &out.customer, as_integration);
+    return out;
+  }
+
+  // 7. The sign-in write: the customer is re-read under its lock, so that a deactivation (or an
+  // erasure) committed since the read above wins; the token's iat is the time read inside it.
+  Result<ExternalLoginResult> SignInAndIssue(FindOrCreateResult found, std::int64_t website_id,
+                                             std::string_view email) {
+    SignIn sign_in;
+    sign_in.holds_attempt = false;
+    sign_in.check_lock = false;  // the lock stops password-type verifiers only
+    auto signed_in = impl.storage->record_sign_in(
+        impl.Attempt(website_id, email, found.customer.id), sign_in, *impl.options.clock);
+    if (!signed_in.ok()) {
+      if (signed_in.code() == Code::kAuthenticationFailed) {
+        return Refuse(SignInIncorrect(), "inactive", &found.customer);
+      }
+      if (signed_in.code() == Code::kNotConfirmed) {
+        return Refuse(signed_in.status(), "unconfirmed", &found.customer);
+      }
+      return signed_in.status();
+    }
+    found.customer = std::move(signed_in->customer);
+    auto token = impl.tokens->issue(found.customer, signed_in->at);
+    if (!token.ok()) return token.status();
+    impl.audit("exchange.success", &found.customer, as_integration,
+               nlohmann::json({{"created", found.created}}).dump());
+    ExternalLoginResult out;
+    out.customer = std::move(found.customer);
+    out.token = std::move(token).value();
+    out.created = found.created;
+    return out;
+  }
+};
+
 Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
     const HttpRequest& request, std::string_view input_json, const RequestContext& ctx,
     std::int64_t website_id) {
@@ -349,141 +485,25 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
   // 1. The request's shape: no I/O. The timestamp is judged once the signature is known.
   auto oauth = verifier.read(request);
   if (!oauth.ok()) return oauth.status();
-  const Status window = verifier.check_timestamp(*oauth);
+  Impl::ExchangeRun run{impl, input_json, verifier, std::move(oauth).value(), Status::Ok(), ctx, false};
+  run.window = verifier.check_timestamp(run.oauth);
+  run.as_integration.actor = "integration:" + run.oauth.consumer_key;
 
-  // From here on the integration is named; refusals are audited under its name. Once the
-  // signature passed, they also name the email the input targets (a customer's id instead, when
-  // the refusal is about that customer).
-  RequestContext as_integration = ctx;
-  as_integration.actor = "integration:" + oauth->consumer_key;
-  bool signed_by_integration = false;
-  auto refuse = [&](Status s, std::string_view why, const Customer* customer = nullptr) -> Status {
-    // A message may quote the input (an unknown field's name): bounded like the email.
-    nlohmann::json detail = {{"why", why}, {"message", CutUtf8(s.message(), 512)}};
-    if (signed_by_integration && customer == nullptr) {
-      if (auto email = TargetEmail(input_json)) detail["email"] = *email;
-    }
-    impl.audit("exchange.refused", customer, as_integration,
-               detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    return s;
-  };
-
-  // 2. The integration, the signature and the timestamp: reads only.
-  auto integration = impl.storage->find_integration(oauth->consumer_key);
-  if (!integration.ok()) {
-    if (integration.code() != Code::kNotFound) return integration.status();
-    // An unknown consumer key is not audited: anyone can send one.
-    return window.ok() ? NoPermission() : window;
-  }
-  if (!integration->active) return window.ok() ? refuse(NoPermission(), "revoked") : window;
-  if (!internal::ConstantTimeEquals(integration->access_token, oauth->token)) {
-    return window.ok() ? refuse(NoPermission(), "unknown_token") : window;
-  }
-  {
-    auto consumer_secret = Unseal(impl.options.keys.seal_key, integration->consumer_secret_sealed);
-    if (!consumer_secret.ok()) return consumer_secret.status();
-    SecretString cs(std::move(consumer_secret).value());
-    auto token_secret = Unseal(impl.options.keys.seal_key, integration->token_secret_sealed);
-    if (!token_secret.ok()) return token_secret.status();
-    SecretString ts(std::move(token_secret).value());
-    Status signature = verifier.check_signature(*oauth, cs.get(), ts.get());
-    // A stale request with a bad signature is anyone's: its timestamp is the answer, unaudited.
-    if (!signature.ok() && !window.ok()) return window;
-    if (!signature.ok()) {
-      return refuse(signature, verifier.check_body(*oauth).ok() ? "signature" : "body_hash");
-    }
-  }
-  signed_by_integration = true;
-  // A stale or future timestamp under a valid signature: the integration's own request (or a
-  // replay of it after the window), audited; its nonce is not recorded (it could not live).
-  if (!window.ok()) return refuse(window, "timestamp");
-
-  // 3. The request is the integration's: its nonce is spent now, before any other check, so that
-  // a request refused below cannot be sent again (with another input, say).
-  Status nonce = verifier.record_nonce(*oauth);
-  if (!nonce.ok()) {
-    return nonce.code() == Code::kForbidden ? refuse(nonce, "replay") : nonce;
-  }
-  // Expired nonces are pruned now and then, by whichever exchange comes along.
-  if (impl.options.oauth_nonce_prune_every > 0 &&
-      impl.exchanges.fetch_add(1, std::memory_order_relaxed) %
-              static_cast<std::uint64_t>(impl.options.oauth_nonce_prune_every) ==
-          0) {
-    (void)impl.storage->prune_nonces(impl.now());
-  }
-
+  auto integration = run.Authenticate();
+  if (!integration.ok()) return integration.status();
+  CUSTAUTH_RETURN_IF_ERROR(run.SpendNonce());
   // 4. The permission.
   const auto& perms = integration->permissions;
   if (std::find(perms.begin(), perms.end(), kPermissionExchangeExternalCustomerToken) ==
       perms.end()) {
-    return refuse(NoPermission(), "permission");
+    return run.Refuse(NoPermission(), "permission");
   }
-
   // 5. The input.
   auto input = ParseInput(input_json);
-  if (!input.ok()) return refuse(input.status(), "input");
-
-  // 6. An existing customer must be able to sign in (read only).
-  auto check_state = [&](const Customer& c) -> Status {
-    if (!c.is_active) return refuse(SignInIncorrect(), "inactive", &c);
-    if (!c.confirmed) {
-      return refuse(Status(Code::kNotConfirmed, msg::kNotConfirmed), "unconfirmed", &c);
-    }
-    return Status::Ok();
-  };
-  auto existing = impl.storage->find_customer_by_email(website_id, input->email);
-  if (existing.ok()) {
-    CUSTAUTH_RETURN_IF_ERROR(check_state(*existing));
-  } else if (existing.code() != Code::kNotFound) {
-    return existing.status();
-  }
-
-  FindOrCreateResult found_or_created;
-  if (existing.ok()) {
-    // Found (and checked) above; re-checked by the sign-in write below.
-    found_or_created.customer = std::move(existing).value();
-  } else {
-    NewCustomer nc;
-    nc.website_id = website_id;
-    nc.email = input->email;
-    nc.firstname = input->firstname;
-    nc.lastname = input->lastname;
-    nc.is_subscribed = input->is_subscribed;
-    nc.confirmed = true;
-    auto created = impl.storage->find_or_create_customer(nc, impl.now());
-    if (!created.ok()) return created.status();
-    found_or_created = std::move(created).value();
-    // Another request may have created it meanwhile: its state is checked like any other's.
-    if (!found_or_created.created) CUSTAUTH_RETURN_IF_ERROR(check_state(found_or_created.customer));
-  }
-  auto* found = &found_or_created;
-  if (found->created) impl.audit("customer.create", &found->customer, as_integration);
-  // 7. The sign-in write: the customer is re-read under its lock, so that a deactivation (or an
-  // erasure) committed since the read above wins; the token's iat is the time read inside it.
-  SignIn sign_in;
-  sign_in.holds_attempt = false;
-  sign_in.check_lock = false;  // the lock stops password-type verifiers only
-  auto signed_in = impl.storage->record_sign_in(
-      impl.Attempt(website_id, input->email, found->customer.id), sign_in, *impl.options.clock);
-  if (!signed_in.ok()) {
-    if (signed_in.code() == Code::kAuthenticationFailed) {
-      return refuse(SignInIncorrect(), "inactive", &found->customer);
-    }
-    if (signed_in.code() == Code::kNotConfirmed) {
-      return refuse(signed_in.status(), "unconfirmed", &found->customer);
-    }
-    return signed_in.status();
-  }
-  found->customer = std::move(signed_in->customer);
-  auto token = impl.tokens->issue(found->customer, signed_in->at);
-  if (!token.ok()) return token.status();
-  impl.audit("exchange.success", &found->customer, as_integration,
-             nlohmann::json({{"created", found->created}}).dump());
-  ExternalLoginResult out;
-  out.customer = std::move(found->customer);
-  out.token = std::move(token).value();
-  out.created = found->created;
-  return out;
+  if (!input.ok()) return run.Refuse(input.status(), "input");
+  auto found = run.FindOrCreate(*input, website_id);
+  if (!found.ok()) return found.status();
+  return run.SignInAndIssue(std::move(found).value(), website_id, input->email);
 }
 
 std::string CustomerAuth::exchange_external_customer_token_graphql(const HttpRequest& request,

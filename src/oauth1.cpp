@@ -464,6 +464,47 @@ std::string OAuthBodyHash(std::string_view body) { return internal::Base64Encode
 OAuth1Verifier::OAuth1Verifier(Storage& storage, const Clock& clock, OAuth1Options options)
     : storage_(storage), clock_(clock), options_(options) {}
 
+namespace {
+
+// The protocol parameters by name: each may appear once, wherever it is sent, and the required
+// ones are there and not empty.
+using ProtocolParams = std::unordered_map<std::string_view, const std::string*>;
+Result<ProtocolParams> IndexProtocol(const OAuthParams& params) {
+  ProtocolParams protocol;
+  for (const auto& p : params) {
+    if (p.name.rfind("oauth_", 0) != 0) continue;
+    if (!protocol.emplace(p.name, &p.value).second) {
+      return Malformed(
+          fmt::format("The OAuth parameter \"{}\" is given more than once", Shown(p.name)));
+    }
+  }
+  static constexpr std::string_view kRequired[] = {
+      "oauth_consumer_key", "oauth_token", "oauth_signature_method",
+      "oauth_timestamp",    "oauth_nonce", "oauth_signature"};
+  for (std::string_view name : kRequired) {
+    auto it = protocol.find(name);
+    if (it == protocol.end() || it->second->empty()) {
+      return Malformed(fmt::format("\"{}\" is required. Enter and try again.", std::string(name)));
+    }
+  }
+  return protocol;
+}
+
+// The body: covered by the signature when it is a form or empty, or when oauth_body_hash matches
+// it. A given hash is compared whatever the body (the draft forbids clients to send one with a
+// form body; one that is sent must still be true).
+OAuthRequest::Body BodyCoverage(const std::string* body_hash, std::string_view body, bool form) {
+  if (body_hash != nullptr) {
+    auto given = internal::Base64Decode(*body_hash);
+    const bool match = given.has_value() && internal::ConstantTimeEquals(*given, Sha1(body));
+    return match ? OAuthRequest::Body::kCovered : OAuthRequest::Body::kMismatch;
+  }
+  if (!form && !body.empty()) return OAuthRequest::Body::kUncovered;
+  return OAuthRequest{}.body;
+}
+
+}  // namespace
+
 Result<OAuthRequest> OAuth1Verifier::read(const HttpRequest& request) const {
   // The caps first, before a byte is parsed.
   const bool form = IsFormContentType(request.content_type);
@@ -483,28 +524,12 @@ Result<OAuthRequest> OAuth1Verifier::read(const HttpRequest& request) const {
   if (!base.ok()) return base.status();
   out.base_string = std::move(base).value();
 
-  // Every protocol parameter may appear once, wherever it is sent.
-  std::unordered_map<std::string_view, const std::string*> protocol;
-  for (const auto& p : params) {
-    if (p.name.rfind("oauth_", 0) != 0) continue;
-    if (!protocol.emplace(p.name, &p.value).second) {
-      return Malformed(
-          fmt::format("The OAuth parameter \"{}\" is given more than once", Shown(p.name)));
-    }
-  }
+  auto protocol = IndexProtocol(params);
+  if (!protocol.ok()) return protocol.status();
   auto find = [&](std::string_view name) -> const std::string* {
-    auto it = protocol.find(name);
-    return it == protocol.end() ? nullptr : it->second;
+    auto it = protocol->find(name);
+    return it == protocol->end() ? nullptr : it->second;
   };
-  static constexpr std::string_view kRequired[] = {
-      "oauth_consumer_key", "oauth_token", "oauth_signature_method",
-      "oauth_timestamp",    "oauth_nonce", "oauth_signature"};
-  for (std::string_view name : kRequired) {
-    const std::string* v = find(name);
-    if (v == nullptr || v->empty()) {
-      return Malformed(fmt::format("\"{}\" is required. Enter and try again.", std::string(name)));
-    }
-  }
   if (const std::string* version = find("oauth_version"); version != nullptr && *version != "1.0") {
     return Status(Code::kUnsupported,
                   fmt::format("OAuth version \"{}\" is not supported", Shown(*version)));
@@ -533,17 +558,7 @@ Result<OAuthRequest> OAuth1Verifier::read(const HttpRequest& request) const {
   }
   out.timestamp = *timestamp;
   out.signature = *find("oauth_signature");
-  // The body: covered by the signature when it is a form or empty, or when oauth_body_hash
-  // matches it. A given hash is compared whatever the body (the draft forbids clients to send one
-  // with a form body; one that is sent must still be true).
-  if (const std::string* body_hash = find("oauth_body_hash"); body_hash != nullptr) {
-    auto given = internal::Base64Decode(*body_hash);
-    const bool match =
-        given.has_value() && internal::ConstantTimeEquals(*given, Sha1(request.body));
-    out.body = match ? OAuthRequest::Body::kCovered : OAuthRequest::Body::kMismatch;
-  } else if (!form && !request.body.empty()) {
-    out.body = OAuthRequest::Body::kUncovered;
-  }
+  out.body = BodyCoverage(find("oauth_body_hash"), request.body, form);
   return out;
 }
 

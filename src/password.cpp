@@ -452,67 +452,73 @@ Result<std::string> PasswordHasher::hash(std::string_view password) {
   return std::string(out);
 }
 
+int PasswordHasher::weight_for(std::uint64_t mem) const {
+  const std::size_t unit = std::max<std::size_t>(options_.memlimit, crypto_pwhash_MEMLIMIT_MIN);
+  return static_cast<int>(std::min<std::uint64_t>((mem + unit - 1) / unit, 1u << 20));
+}
+
+bool PasswordHasher::full_cost(std::uint64_t mem, std::uint64_t ops) const {
+  return mem >= options_.memlimit && ops >= options_.opslimit;
+}
+
+// A mismatch that ran no full-cost Argon2id (a fast legacy digest, bcrypt, phpass, weaker
+// parameters) also runs the dummy verification, so that a wrong password against such a hash
+// costs what an unknown email costs (DOMAIN.md, generateCustomerToken), and is kBusy alike.
+Result<bool> PasswordHasher::mismatch(std::string_view password, bool ran_full_cost) {
+  if (!ran_full_cost) CUSTAUTH_RETURN_IF_ERROR(dummy_verify(password));
+  return false;
+}
+
 Result<bool> PasswordHasher::verify(std::string_view password, std::string_view stored) {
   if (stored.empty()) return Status(Code::kInvalidInput, "The stored password hash is empty.");
-  const std::size_t unit = std::max<std::size_t>(options_.memlimit, crypto_pwhash_MEMLIMIT_MIN);
-  auto weight_for = [&](std::uint64_t mem) {
-    return static_cast<int>(std::min<std::uint64_t>((mem + unit - 1) / unit, 1u << 20));
-  };
-  // Whether an Argon2id run with these parameters costs at least a current-format verification.
-  auto full_cost = [&](std::uint64_t mem, std::uint64_t ops) {
-    return mem >= options_.memlimit && ops >= options_.opslimit;
-  };
-  // A mismatch that ran no full-cost Argon2id (a fast legacy digest, bcrypt, phpass, weaker
-  // parameters) also runs the dummy verification, so that a wrong password against such a hash
-  // costs what an unknown email costs (DOMAIN.md, generateCustomerToken), and is kBusy alike.
-  auto mismatch = [&](bool ran_full_cost) -> Result<bool> {
-    if (!ran_full_cost) CUSTAUTH_RETURN_IF_ERROR(dummy_verify(password));
-    return false;
-  };
+  if (HasForeignPrefix(stored)) return verify_foreign(password, stored);
+  if (stored.front() == '$') return verify_argon2(password, stored);
+  return verify_legacy(password, stored);
+}
 
-  if (HasForeignPrefix(stored)) {
-    // Another platform's bcrypt or phpass hash: checked (syntax and cost caps) before it waits,
-    // then computed in one slot.
-    CUSTAUTH_RETURN_IF_ERROR(CheckForeignHash(stored));
-    Result<bool> matched = false;
-    {
-      Slot slot(this, 1);
-      if (!slot.status().ok()) return slot.status();
-      matched = VerifyForeignHash(password, stored);
-    }
-    if (!matched.ok() || *matched) return matched;
-    return mismatch(false);
+// Another platform's bcrypt or phpass hash: checked (syntax and cost caps) before it waits, then
+// computed in one slot.
+Result<bool> PasswordHasher::verify_foreign(std::string_view password, std::string_view stored) {
+  CUSTAUTH_RETURN_IF_ERROR(CheckForeignHash(stored));
+  Result<bool> matched = false;
+  {
+    Slot slot(this, 1);
+    if (!slot.status().ok()) return slot.status();
+    matched = VerifyForeignHash(password, stored);
   }
-  if (stored.front() == '$') {
-    std::string_view prefix = stored.substr(0, kArgon2idPrefix.size()) == kArgon2idPrefix
-                                  ? kArgon2idPrefix
-                                  : kArgon2iPrefix;
-    std::optional<Argon2Params> params = ParseArgon2String(stored, prefix);
-    if (!params) return Status(Code::kInvalidInput, kUnsupportedFormat);
-    // The current options may be costlier than the general guard; hashes made with them verify.
-    const std::uint64_t max_mem = std::max<std::uint64_t>(kMaxArgonMemBytes, options_.memlimit);
-    const std::uint64_t max_work = std::max<std::uint64_t>(
-        kMaxArgonWork, static_cast<std::uint64_t>(options_.memlimit) * options_.opslimit);
-    if (params->mem_bytes > max_mem || params->ops > max_work / params->mem_bytes) {
-      return Status(Code::kInvalidInput,
-                    "The stored password hash asks for more Argon2 work than custauth allows.");
-    }
-    const std::string str(stored);  // libsodium wants a NUL-terminated string
-    int rc = 0;
-    {
-      Slot slot(this, weight_for(params->mem_bytes));
-      if (!slot.status().ok()) return slot.status();
-      errno = 0;
-      argon2_verifications_.fetch_add(1);
-      rc = crypto_pwhash_str_verify(str.c_str(), password.data(), password.size());
-      if (rc != 0 && errno == ENOMEM) {
-        return Status(Code::kInternal, "Argon2 failed (out of memory).");
-      }
-    }
-    if (rc == 0) return true;
-    return mismatch(full_cost(params->mem_bytes, params->ops));
-  }
+  if (!matched.ok() || *matched) return matched;
+  return mismatch(password, false);
+}
 
+Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::string_view stored) {
+  std::string_view prefix = stored.substr(0, kArgon2idPrefix.size()) == kArgon2idPrefix
+                                ? kArgon2idPrefix
+                                : kArgon2iPrefix;
+  std::optional<Argon2Params> params = ParseArgon2String(stored, prefix);
+  if (!params) return Status(Code::kInvalidInput, kUnsupportedFormat);
+  // The current options may be costlier than the general guard; hashes made with them verify.
+  const std::uint64_t max_mem = std::max<std::uint64_t>(kMaxArgonMemBytes, options_.memlimit);
+  const std::uint64_t max_work = std::max<std::uint64_t>(
+      kMaxArgonWork, static_cast<std::uint64_t>(options_.memlimit) * options_.opslimit);
+  if (params->mem_bytes > max_mem || params->ops > max_work / params->mem_bytes) {
+    return Status(Code::kInvalidInput,
+                  "The stored password hash asks for more Argon2 work than custauth allows.");
+  }
+  const std::string str(stored);  // libsodium wants a NUL-terminated string
+  int rc = 0;
+  {
+    Slot slot(this, weight_for(params->mem_bytes));
+    if (!slot.status().ok()) return slot.status();
+    errno = 0;
+    argon2_verifications_.fetch_add(1);
+    rc = crypto_pwhash_str_verify(str.c_str(), password.data(), password.size());
+    if (rc != 0 && errno == ENOMEM) return Status(Code::kInternal, "Argon2 failed (out of memory).");
+  }
+  if (rc == 0) return true;
+  return mismatch(password, full_cost(params->mem_bytes, params->ops));
+}
+
+Result<bool> PasswordHasher::verify_legacy(std::string_view password, std::string_view stored) {
   auto parsed = ParseLegacy(stored);
   if (!parsed.ok()) return parsed.status();
   const LegacyHash& legacy = parsed.value();
@@ -544,7 +550,7 @@ Result<bool> PasswordHasher::verify(std::string_view password, std::string_view 
       sodium_memcmp(r.get().data(), expected.get().data(), r.get().size()) == 0) {
     return true;
   }
-  return mismatch(ran_full_cost);
+  return mismatch(password, ran_full_cost);
 }
 
 Status PasswordHasher::dummy_verify(std::string_view password) {

@@ -246,6 +246,49 @@ bool MatchIssuedPayload(std::string_view json, std::int64_t& uid, std::int64_t& 
          Literal(p, end, R"("exp":)") && PlainNumber(p, end, '}', exp) && p == end;
 }
 
+// A JWT's payload (base64url) as claims: uid, utypid (the customer type), iat and exp as
+// integers within what milliseconds can hold; anything else is malformed.
+Status DecodeJwtClaims(std::string_view payload_b64, TokenClaims& claims) {
+  // The payload decodes on the stack unless it is unusually large.
+  constexpr std::size_t kStackPayload = 512;
+  std::array<std::uint8_t, kStackPayload> stack_buf;
+  std::unique_ptr<std::uint8_t[]> heap_buf;
+  std::span<std::uint8_t> buf(stack_buf);
+  const std::size_t max_size = payload_b64.size() / 4 * 3 + 2;
+  if (max_size > kStackPayload) {
+    heap_buf = std::make_unique<std::uint8_t[]>(max_size);
+    buf = {heap_buf.get(), max_size};
+  }
+  const auto payload_size = internal::Base64UrlDecodeTo(payload_b64, buf);
+  if (!payload_size) return Invalid(kMalformed);
+  const std::string_view payload_json(reinterpret_cast<const char*>(buf.data()), *payload_size);
+  std::int64_t utypid = 0;
+  if (!MatchIssuedPayload(payload_json, claims.customer_id, utypid, claims.issued_at,
+                          claims.expires_at)) {
+    internal::FlatObject payload;
+    if (!payload.Parse(payload_json)) return Invalid(kMalformed);
+    auto integer = [&](std::string_view name, std::int64_t& out) {
+      const internal::FlatValue* v = payload.Find(name);
+      if (v == nullptr || v->type != internal::FlatValue::Type::kInteger) return false;
+      out = v->integer;
+      return true;
+    };
+    if (!integer("uid", claims.customer_id) || !integer("utypid", utypid) ||
+        !integer("iat", claims.issued_at) || !integer("exp", claims.expires_at)) {
+      return Invalid(kMalformed);
+    }
+  }
+  if (claims.customer_id <= 0 || utypid != kUserTypeCustomer) return Invalid(kMalformed);
+  // Seconds beyond what milliseconds can hold are refused before any arithmetic.
+  constexpr std::int64_t kMaxSeconds = std::int64_t{1} << 40;
+  if (claims.issued_at < 0 || claims.issued_at > kMaxSeconds || claims.expires_at < 0 ||
+      claims.expires_at > kMaxSeconds) {
+    return Invalid(kMalformed);
+  }
+  claims.user_type = static_cast<int>(utypid);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string EncodeCustomerJwt(const JwtKey& key, std::int64_t uid, std::int64_t iat,
@@ -449,44 +492,8 @@ struct TokenIssuer::Impl {
       return Invalid(kBadSignature);
     }
 
-    // The payload decodes on the stack unless it is unusually large.
-    constexpr std::size_t kStackPayload = 512;
-    std::array<std::uint8_t, kStackPayload> stack_buf;
-    std::unique_ptr<std::uint8_t[]> heap_buf;
-    std::span<std::uint8_t> buf(stack_buf);
-    const std::size_t max_size = payload_b64.size() / 4 * 3 + 2;
-    if (max_size > kStackPayload) {
-      heap_buf = std::make_unique<std::uint8_t[]>(max_size);
-      buf = {heap_buf.get(), max_size};
-    }
-    const auto payload_size = internal::Base64UrlDecodeTo(payload_b64, buf);
-    if (!payload_size) return Invalid(kMalformed);
-    const std::string_view payload_json(reinterpret_cast<const char*>(buf.data()), *payload_size);
     TokenClaims claims;
-    std::int64_t utypid = 0;
-    if (!MatchIssuedPayload(payload_json, claims.customer_id, utypid, claims.issued_at,
-                            claims.expires_at)) {
-      internal::FlatObject payload;
-      if (!payload.Parse(payload_json)) return Invalid(kMalformed);
-      auto integer = [&](std::string_view name, std::int64_t& out) {
-        const internal::FlatValue* v = payload.Find(name);
-        if (v == nullptr || v->type != internal::FlatValue::Type::kInteger) return false;
-        out = v->integer;
-        return true;
-      };
-      if (!integer("uid", claims.customer_id) || !integer("utypid", utypid) ||
-          !integer("iat", claims.issued_at) || !integer("exp", claims.expires_at)) {
-        return Invalid(kMalformed);
-      }
-    }
-    if (claims.customer_id <= 0 || utypid != kUserTypeCustomer) return Invalid(kMalformed);
-    // Seconds beyond what milliseconds can hold are refused before any arithmetic.
-    constexpr std::int64_t kMaxSeconds = std::int64_t{1} << 40;
-    if (claims.issued_at < 0 || claims.issued_at > kMaxSeconds || claims.expires_at < 0 ||
-        claims.expires_at > kMaxSeconds) {
-      return Invalid(kMalformed);
-    }
-    claims.user_type = static_cast<int>(utypid);
+    CUSTAUTH_RETURN_IF_ERROR(DecodeJwtClaims(payload_b64, claims));
     claims.format = TokenFormat::kJwt;
     claims.kid = key->kid;
     // A token may legitimately carry an iat up to two seconds ahead (see issue()).

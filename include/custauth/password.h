@@ -96,6 +96,16 @@ class CUSTAUTH_EXPORT PasswordHasher {
 
  private:
   class Slot;
+  // verify() by the stored hash's format.
+  Result<bool> verify_foreign(std::string_view password, std::string_view stored);
+  Result<bool> verify_argon2(std::string_view password, std::string_view stored);
+  Result<bool> verify_legacy(std::string_view password, std::string_view stored);
+  // A mismatch: runs the dummy verification unless a full-cost Argon2id already ran.
+  Result<bool> mismatch(std::string_view password, bool ran_full_cost);
+  // The slot weight of an Argon2 run over `mem` bytes; whether a run with these parameters costs
+  // at least a current-format verification.
+  int weight_for(std::uint64_t mem) const;
+  bool full_cost(std::uint64_t mem, std::uint64_t ops) const;
   Status acquire();
   void release();
 
