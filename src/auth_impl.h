@@ -223,7 +223,7 @@ struct CustomerAuth::Impl {
   LoginAttempt Attempt(std::int64_t website_id, std::string_view email,
                        std::int64_t customer_id) const;
 
-  struct LoginRun;  // one run of Authenticate (login.cpp)
+  struct LoginRun;     // one run of Authenticate (login.cpp)
   struct ExchangeRun;  // one exchangeExternalCustomerToken request (exchange.cpp)
 
   // Attempts this process took and could not give back (storage failed at that moment: a

@@ -485,7 +485,8 @@ Result<ExternalLoginResult> CustomerAuth::exchange_external_customer_token(
   // 1. The request's shape: no I/O. The timestamp is judged once the signature is known.
   auto oauth = verifier.read(request);
   if (!oauth.ok()) return oauth.status();
-  Impl::ExchangeRun run{impl, input_json, verifier, std::move(oauth).value(), Status::Ok(), ctx, false};
+  Impl::ExchangeRun run{impl,         input_json, verifier, std::move(oauth).value(),
+                        Status::Ok(), ctx,        false};
   run.window = verifier.check_timestamp(run.oauth);
   run.as_integration.actor = "integration:" + run.oauth.consumer_key;
 

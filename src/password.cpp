@@ -512,7 +512,8 @@ Result<bool> PasswordHasher::verify_argon2(std::string_view password, std::strin
     errno = 0;
     argon2_verifications_.fetch_add(1);
     rc = crypto_pwhash_str_verify(str.c_str(), password.data(), password.size());
-    if (rc != 0 && errno == ENOMEM) return Status(Code::kInternal, "Argon2 failed (out of memory).");
+    if (rc != 0 && errno == ENOMEM)
+      return Status(Code::kInternal, "Argon2 failed (out of memory).");
   }
   if (rc == 0) return true;
   return mismatch(password, full_cost(params->mem_bytes, params->ops));
