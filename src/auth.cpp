@@ -421,48 +421,7 @@ Status CustomerAuth::change_password(std::string_view email, std::string_view cu
   CUSTAUTH_RETURN_IF_ERROR(ValidateEmail(email));
   CUSTAUTH_RETURN_IF_ERROR(
       CheckPasswordPolicy(new_password, impl_->options.password_policy, email));
-  const Status invalid_login(Code::kAuthenticationFailed, msg::kInvalidLoginOrPassword);
-  const Status locked(Code::kLocked, msg::kAccountLocked);
-  const TimeMs now = impl_->now();
-  auto found = impl_->storage->find_customer_by_email(website_id, email);
-  if (!found.ok()) {
-    if (found.code() != Code::kNotFound) return found.status();
-    CUSTAUTH_RETURN_IF_ERROR(impl_->hasher->dummy_verify(current_password));
-    impl_->AuditFailure(nullptr, ctx, "change_password_unknown_email", email);
-    return invalid_login;
-  }
-  if (found->locked_at(now) || !found->is_active) {
-    CUSTAUTH_RETURN_IF_ERROR(impl_->hasher->dummy_verify(current_password));
-    impl_->AuditFailure(&found.value(), ctx, found->is_active ? "locked" : "inactive", email);
-    return found->is_active ? locked : invalid_login;
-  }
-  static const std::vector<SecretSource> kPasswordOnly = {SecretSource::kAccountPassword};
-  auto match = impl_->RunChain(*found, current_password, kPasswordOnly, now);
-  if (!match.ok()) return match.status();
-  if (!match->has_value()) {
-    // Counts towards the lock; the failure that locks the account answers as a locked one
-    // (as the platform's Authentication::authenticate does).
-    auto lock = impl_->storage->record_login_failure(found->id, now, impl_->options.lockout);
-    impl_->AuditFailure(&found.value(), ctx, "wrong_current_password", email);
-    if (lock.ok() && lock->newly_locked) {
-      impl_->audit("customer.lock", &found.value(), ctx,
-                   nlohmann::json({{"failures_num", lock->failures_num},
-                                   {"lock_expires", internal::FormatTime(*lock->lock_expires)}})
-                       .dump());
-    }
-    if (!lock.ok() && lock.code() != Code::kNotFound) return lock.status();
-    return lock.ok() && lock->locked ? locked : invalid_login;
-  }
-  auto hash = impl_->hasher->hash(new_password);
-  if (!hash.ok()) return hash.status();
-  CustomerPatch patch;
-  patch.password_hash = std::move(hash).value();
-  patch.expect_password_hash = found->password_hash;
-  patch.clear_lock = true;
-  auto updated = impl_->UpdateCustomer(*found, std::move(patch), /*revoke=*/true, now,
-                                       impl_->MakeAudit("password.change", &*found, ctx));
-  if (!updated.ok()) return updated.status();
-  return Status::Ok();
+  return impl_->ChangePassword(email, current_password, new_password, ctx, website_id);
 }
 
 Result<std::string> CustomerAuth::issue_otc(std::string_view email, std::int64_t admin_id,

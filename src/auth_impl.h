@@ -219,6 +219,18 @@ struct CustomerAuth::Impl {
                                    const Chain& chain, const RequestContext& ctx,
                                    std::int64_t website_id);
 
+  // change_password after its input checks (login.cpp): the current password is a guess, counted
+  // before it is verified as a login's is (an attempt taken by one write that refuses when the
+  // account is locked or the failures recorded plus the guesses in flight reach the limit).
+  Status ChangePassword(std::string_view email, std::string_view current_password,
+                        std::string_view new_password, const RequestContext& ctx,
+                        std::int64_t website_id);
+
+  // The records of a counted failure (login.failure with `why`; customer.lock when it locked the
+  // account), made inside its write from the lock state it leaves.
+  AuditOf<LockState> FailureAudit(const Customer* c, const RequestContext& ctx,
+                                  std::string_view why, std::string_view email, TimeMs now) const;
+
   // The attempt a login for `email` on `website_id` takes (customer_id 0: an unknown email).
   LoginAttempt Attempt(std::int64_t website_id, std::string_view email,
                        std::int64_t customer_id) const;

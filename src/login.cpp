@@ -12,6 +12,8 @@
 //      do wrong into an error, never a token;
 //   4. settle the attempt in one write: a sign-in (re-checks active and not locked, gives the
 //      attempt back, reads the time the token's iat is taken from) or a failure (counts it, locks).
+// change_password's current password is a guess under the same account lock: its attempt is taken
+// before the Argon2 work and settled after it (ChangePassword, at the end).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -36,6 +38,27 @@ LoginAttempt CustomerAuth::Impl::Attempt(std::int64_t website_id, std::string_vi
   a.throttle = options.login_throttle;
   a.slot_lifetime = options.login_attempt_lifetime;
   return a;
+}
+
+AuditOf<LockState> CustomerAuth::Impl::FailureAudit(const Customer* c, const RequestContext& ctx,
+                                                    std::string_view why, std::string_view email,
+                                                    TimeMs now) const {
+  std::vector<AuditRecord> records = {FailureRecord(c, ctx, why, email, now)};
+  std::optional<AuditRecord> lock_record;
+  if (c != nullptr) lock_record = MakeAudit("customer.lock", c, ctx);
+  return [records = std::move(records), lock_record = std::move(lock_record),
+          now](const LockState& state) {
+    std::vector<AuditRecord> out = records;
+    if (lock_record && state.newly_locked) {
+      AuditRecord r = *lock_record;
+      r.at = now;
+      r.detail = nlohmann::json({{"failures_num", state.failures_num},
+                                 {"lock_expires", internal::FormatTime(*state.lock_expires)}})
+                     .dump();
+      out.push_back(std::move(r));
+    }
+    return out;
+  };
 }
 
 void CustomerAuth::Impl::KeepForRelease(const LoginAttempt& a) {
@@ -92,24 +115,8 @@ struct CustomerAuth::Impl::LoginRun {
     return SignInIncorrect();
   }
 
-  // The records of a failure, made inside its write from the lock state it leaves.
   AuditOf<LockState> FailureAudit(const char* why, const Customer* c, TimeMs now) const {
-    std::vector<AuditRecord> records = {impl.FailureRecord(c, ctx, why, email, now)};
-    std::optional<AuditRecord> lock_record;
-    if (c != nullptr) lock_record = impl.MakeAudit("customer.lock", c, ctx);
-    return [records = std::move(records), lock_record = std::move(lock_record),
-            now](const LockState& state) {
-      std::vector<AuditRecord> out = records;
-      if (lock_record && state.newly_locked) {
-        AuditRecord r = *lock_record;
-        r.at = now;
-        r.detail = nlohmann::json({{"failures_num", state.failures_num},
-                                   {"lock_expires", internal::FormatTime(*state.lock_expires)}})
-                       .dump();
-        out.push_back(std::move(r));
-      }
-      return out;
-    };
+    return impl.FailureAudit(c, ctx, why, email, now);
   }
 
   // The records of a sign-in through the verifier named `via` (otc.use for an admin code,
@@ -314,6 +321,71 @@ Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
     return SignInIncorrect();
   }
   return run.RunChain(chain);
+}
+
+Status CustomerAuth::Impl::ChangePassword(std::string_view email, std::string_view current_password,
+                                          std::string_view new_password, const RequestContext& ctx,
+                                          std::int64_t website_id) {
+  const Status invalid_login(Code::kAuthenticationFailed, msg::kInvalidLoginOrPassword);
+  const Status locked(Code::kLocked, msg::kAccountLocked);
+  ReleasePending();
+  auto found = storage->find_customer_by_email(website_id, email);
+  if (!found.ok() && found.code() != Code::kNotFound) return found.status();
+  // The token-request throttle is generateCustomerToken's alone; the account lock bounds these
+  // guesses, also when they arrive together.
+  LoginAttempt attempt = Attempt(website_id, email, found.ok() ? found->id : 0);
+  attempt.throttle.max_failures = 0;
+  Result<Customer> admitted = Status(Code::kNotFound, "unknown email");
+  if (found.ok()) admitted = storage->admit_login_attempt(attempt, now());
+  const auto give_back = [&](Status s) {
+    if (storage->release_login_attempt(attempt, now()).code() == Code::kStorage) {
+      KeepForRelease(attempt);
+    }
+    return s;
+  };
+  if (!admitted.ok()) {
+    if (admitted.code() != Code::kNotFound && admitted.code() != Code::kLocked) {
+      return admitted.status();
+    }
+    // An unknown email, an account erased since the read and a locked one cost what a wrong
+    // password costs (one Argon2 verification, the dummy), and are kBusy alike at the limit.
+    CUSTAUTH_RETURN_IF_ERROR(hasher->dummy_verify(current_password));
+    if (admitted.code() == Code::kNotFound) {
+      AuditFailure(nullptr, ctx, "change_password_unknown_email", email);
+      return invalid_login;
+    }
+    AuditFailure(&*found, ctx, found->is_active ? "locked" : "inactive", email);
+    return found->is_active ? locked : invalid_login;
+  }
+  const Customer c = std::move(admitted).value();
+  if (!c.is_active) {
+    const Status s = give_back(hasher->dummy_verify(current_password));
+    if (!s.ok()) return s;
+    AuditFailure(&c, ctx, "inactive", email);
+    return invalid_login;
+  }
+  static const std::vector<SecretSource> kPasswordOnly = {SecretSource::kAccountPassword};
+  auto match = RunChain(c, current_password, kPasswordOnly, now());
+  if (!match.ok()) return give_back(match.status());
+  if (!match->has_value()) {
+    // Counts towards the lock, with its records, in one write; the failure that locks the
+    // account answers as a locked one (as the platform's Authentication::authenticate does).
+    const TimeMs at = now();
+    auto lock = storage->record_attempt_failure(
+        attempt, at, FailureAudit(&c, ctx, "wrong_current_password", email, at));
+    if (!lock.ok() && lock.code() == Code::kStorage) KeepForRelease(attempt);
+    if (!lock.ok() && lock.code() != Code::kNotFound) return lock.status();
+    return lock.ok() && lock->locked ? locked : invalid_login;
+  }
+  auto hash = hasher->hash(new_password);
+  if (!hash.ok()) return give_back(hash.status());
+  CustomerPatch patch;
+  patch.password_hash = std::move(hash).value();
+  patch.expect_password_hash = c.password_hash;
+  patch.clear_lock = true;
+  auto updated = UpdateCustomer(c, std::move(patch), /*revoke=*/true, now(),
+                                MakeAudit("password.change", &c, ctx));
+  return give_back(updated.ok() ? Status::Ok() : updated.status());
 }
 
 }  // namespace custauth

@@ -6,6 +6,8 @@
 //   - 64 wrong guesses from 4 processes x 16 threads on one SQLite file: at most 10 evaluated
 //     (Argon2 computations counted by each process's hasher, wrong_secret audit rows), the rest
 //     refused as locked without one;
+//   - 32 wrong current passwords to change_password at once: at most 10 evaluated, the rest
+//     refused as locked;
 //   - 30 wrong guesses and the right one at once, 50 rounds: the sign-in never commits after the
 //     round's lock (the write order, logged by a storage wrapper);
 //   - a deactivation committed between the flow's read and its write (a storage wrapper does it)
@@ -222,6 +224,50 @@ TEST_CASE("64 wrong guesses from 4 processes x 16 threads: at most 10 evaluated"
   CHECK(computations == wrong);
   CHECK(wrong + locked == 64);
   CHECK(after->locked_at(SystemClock().now()));
+}
+
+TEST_CASE("32 wrong current passwords at once to change_password: at most 10 evaluated") {
+  TempDir dir;
+  const Keys keys = GenerateKeys(*SystemRandom::Shared());
+  AuthOptions o = Options(keys);
+  o.argon2.opslimit = 2;
+  o.argon2.memlimit = 4 << 20;  // some milliseconds per verification: the guesses overlap
+  auto auth = Open(OpenFile(dir.file("custauth.db")), o);
+  auto roni = auth->create_customer(Roni());
+  REQUIRE(roni.ok());
+  const auto evaluated = [&] {
+    return auth->hasher().computations() - auth->hasher().work_counts().dummies;
+  };
+  const std::uint64_t before = evaluated();
+  std::atomic<bool> go{false};
+  std::atomic<int> changed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 32; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      if (auth->change_password(roni->email, "wrong-" + std::to_string(t), "N3w-Passw0rd!").ok()) {
+        ++changed;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  // Hashes of the new password are not verifications: none ran, as nothing matched.
+  const std::uint64_t computations = evaluated() - before;
+  const int wrong = CountAudit(*auth, roni->id, "login.failure", "wrong_current_password");
+  const int locked = CountAudit(*auth, roni->id, "login.failure", "locked");
+  auto after = auth->find_customer_by_id(roni->id);
+  REQUIRE(after.ok());
+  INFO("evaluated " << wrong << ", refused as locked " << locked << ", Argon2 runs " << computations
+                    << ", failures_num " << after->failures_num);
+  CHECK(changed.load() == 0);
+  CHECK(wrong <= 10);
+  CHECK(computations <= 10);
+  CHECK(static_cast<int>(computations) == wrong);
+  CHECK(wrong + locked == 32);
+  CHECK(after->failures_num <= 10);
+  CHECK(after->locked_at(SystemClock().now()));
+  CHECK(after->password_hash == roni->password_hash);
 }
 
 TEST_CASE("30 wrong guesses and the right one at once: the sign-in never commits after the lock") {
