@@ -383,8 +383,13 @@ Status CustomerAuth::Impl::ChangePassword(std::string_view email, std::string_vi
   patch.password_hash = std::move(hash).value();
   patch.expect_password_hash = c.password_hash;
   patch.clear_lock = true;
+  patch.refuse_when_locked = true;  // a lock committed while the password was verified wins
   auto updated = UpdateCustomer(c, std::move(patch), /*revoke=*/true, now(),
                                 MakeAudit("password.change", &c, ctx));
+  if (updated.code() == Code::kLocked) {
+    AuditFailure(&c, ctx, "locked", email);
+    return give_back(locked);
+  }
   return give_back(updated.ok() ? Status::Ok() : updated.status());
 }
 

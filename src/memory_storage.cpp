@@ -100,6 +100,7 @@ class MemoryStorage final : public Storage {
       return Status(Code::kConflict,
                     fmt::format("The password of customerId = {} changed concurrently", id));
     }
+    if (patch.refuse_when_locked && c.locked_at(now)) return internal::LockedCustomer();
     // Nothing below can fail, so the patch applies whole or (above) not at all.
     if (patch.firstname) c.firstname = *patch.firstname;
     if (patch.lastname) c.lastname = *patch.lastname;

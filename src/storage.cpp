@@ -261,12 +261,12 @@ Result<Customer> AdmitLoginAttempt(LoginTxn& tx, const LoginAttempt& a, TimeMs n
     }
   }
   if (a.customer_id > 0) {
-    if (c.locked_at(now)) return Status(Code::kLocked, "The account is locked.");
+    if (c.locked_at(now)) return LockedCustomer();
     Result<LoginCounter> acct = tx.counter(AccountCounterKey(a.customer_id));
     if (!acct.ok()) return acct.status();
     if (a.lockout.max_failures > 0 &&
         WindowFailures(c, now, a.lockout) + acct->live_in_flight(now) >= a.lockout.max_failures) {
-      return Status(Code::kLocked, "The account is locked.");
+      return LockedCustomer();
     }
   }
   if (ThrottleOn(a)) {
@@ -305,8 +305,7 @@ Result<SignInCommit> RecordSignIn(LoginTxn& tx, const LoginAttempt& a, const Sig
   out.customer = std::move(**found);
   out.at = now;
   Customer& c = out.customer;
-  if (s.check_lock && c.locked_at(now))
-    return refuse(Status(Code::kLocked, "The account is locked."));
+  if (s.check_lock && c.locked_at(now)) return refuse(LockedCustomer());
   if (s.secret_kind) {
     Result<std::optional<SecretRecord>> secret =
         tx.unused_secret(*s.secret_kind, c.id, s.secret_hash);
@@ -408,6 +407,8 @@ Status NoSuchEmail(std::string_view email) {
   text.append(kTemplate.substr(0, at)).append(email).append(kTemplate.substr(at + 2));
   return Status(Code::kNotFound, std::move(text));
 }
+
+Status LockedCustomer() { return Status(Code::kLocked, "The account is locked."); }
 
 Status NoSuchCustomerId(std::int64_t id) {
   return Status(Code::kNotFound, fmt::format("No such entity with customerId = {}", id));

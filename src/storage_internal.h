@@ -25,6 +25,8 @@ namespace custauth::internal {
 Status NoSuchEmail(std::string_view email);
 // kNotFound: "No such entity with customerId = N".
 Status NoSuchCustomerId(std::int64_t id);
+// kLocked: "The account is locked." (an update refused by CustomerPatch::refuse_when_locked).
+Status LockedCustomer();
 // kNotFound: "No such entity with consumerKey = K".
 Status NoSuchIntegration(std::string_view consumer_key);
 // kAlreadyExists: "A customer with customerId = N already exists".

@@ -8,6 +8,8 @@
 //     refused as locked without one;
 //   - 32 wrong current passwords to change_password at once: at most 10 evaluated, the rest
 //     refused as locked;
+//   - 30 wrong current passwords and the right one at once, 20 rounds: no password change
+//     commits after the round's lock;
 //   - 30 wrong guesses and the right one at once, 50 rounds: the sign-in never commits after the
 //     round's lock (the write order, logged by a storage wrapper);
 //   - a deactivation committed between the flow's read and its write (a storage wrapper does it)
@@ -24,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +70,16 @@ class HookedStorage final : public StorageWrapper {
     std::lock_guard<std::mutex> lock(log_mu);
     auto r = StorageWrapper::record_sign_in(a, s, clock);
     if (r.ok()) log += 'S';
+    return r;
+  }
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
+                                   std::span<const AuditRecord> audit) override {
+    if (!log_settles || !patch.password_hash) {
+      return StorageWrapper::update_customer(id, patch, now, audit);
+    }
+    std::lock_guard<std::mutex> lock(log_mu);
+    auto r = StorageWrapper::update_customer(id, patch, now, audit);
+    if (r.ok()) log += 'C';  // a password change that committed
     return r;
   }
   Result<LockState> record_attempt_failure(const LoginAttempt& a, TimeMs now,
@@ -312,6 +325,50 @@ TEST_CASE("30 wrong guesses and the right one at once: the sign-in never commits
   }
   // Most rounds the right guess is among the first ten; some it is refused, never after a lock.
   CHECK(tokens_total > 0);
+}
+
+TEST_CASE(
+    "30 wrong current passwords and the right one at once: no change commits after the lock") {
+  TempDir dir;
+  const Keys keys = GenerateKeys(*SystemRandom::Shared());
+  auto hooked = std::make_shared<HookedStorage>(OpenFile(dir.file("custauth.db")));
+  hooked->log_settles = true;
+  auto auth = Open(hooked, Options(keys));
+  int changes_total = 0;
+  for (int round = 0; round < 20; ++round) {
+    const std::string email = "roni" + std::to_string(round) + "@example.com";
+    REQUIRE(auth->create_customer(Roni(email)).ok());
+    {
+      std::lock_guard<std::mutex> lock(hooked->log_mu);
+      hooked->log.clear();
+    }
+    std::atomic<bool> go{false};
+    std::atomic<int> changes{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 31; ++t) {
+      threads.emplace_back([&, t] {
+        while (!go.load()) std::this_thread::yield();
+        const std::string guess = t == 15 ? kPassword : "wrong-" + std::to_string(t);
+        if (auth->change_password(email, guess, "N3w-Passw0rd!").ok()) ++changes;
+      });
+    }
+    go = true;
+    for (auto& t : threads) t.join();
+    std::string log;
+    {
+      std::lock_guard<std::mutex> lock(hooked->log_mu);
+      log = hooked->log;
+    }
+    INFO("round " << round << ": " << log);
+    const auto lock_at = log.find('L');
+    const auto change_at = log.find('C');
+    CHECK(changes.load() == (change_at == std::string::npos ? 0 : 1));
+    if (lock_at != std::string::npos && change_at != std::string::npos) {
+      CHECK(change_at < lock_at);
+    }
+    changes_total += changes.load();
+  }
+  CHECK(changes_total > 0);
 }
 
 TEST_CASE("A deactivation committed between the read and the write wins") {

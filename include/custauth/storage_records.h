@@ -121,6 +121,9 @@ struct CustomerPatch {
   const Clock* revoke_clock = nullptr;
   // Clears failures_num, first_failure and lock_expires.
   bool clear_lock = false;
+  // Refuses with kLocked, changing nothing, when the account is locked at the update's `now`: a
+  // password change is decided at its write, so a lock committed while it verified wins.
+  bool refuse_when_locked = false;
 };
 
 struct FindOrCreateResult {

@@ -638,6 +638,50 @@ TEMPLATE_TEST_CASE("update_customer compare-and-set on the password hash", "[sto
   }
 }
 
+TEMPLATE_TEST_CASE("update_customer refuse_when_locked: a lock at the write refuses the update",
+                   "[storage][customer][lock]", CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
+  TestType backend;
+  Storage& s = *backend.storage;
+  NewCustomer n = Person("roni@example.com");
+  n.password_hash = "old-hash";
+  const Customer c = MustCreate(s, n);
+  const LockoutPolicy policy;
+  for (int i = 0; i < policy.max_failures; ++i) {
+    REQUIRE(s.record_login_failure(c.id, kT0, policy).ok());
+  }
+  const Customer locked = MustFind(s, c.id);
+  REQUIRE(locked.locked_at(kT0 + 1));
+  const std::uint64_t epoch = Epoch(s);
+
+  CustomerPatch change;
+  change.password_hash = "new-hash";
+  change.expect_password_hash = "old-hash";
+  change.clear_lock = true;
+  change.revoke_tokens_at = kT0 + 1;
+  change.refuse_when_locked = true;
+  CHECK(s.update_customer(c.id, change, kT0 + 1).code() == Code::kLocked);
+  CheckSameCustomer(MustFind(s, c.id), locked);
+  CHECK(Epoch(s) == epoch);
+
+  // Once the lock has expired the same update applies.
+  Result<Customer> r = s.update_customer(c.id, change, *locked.lock_expires);
+  REQUIRE(r.ok());
+  CHECK(r->password_hash == "new-hash");
+  CHECK_FALSE(r->lock_expires.has_value());
+  CHECK(r->failures_num == 0);
+
+  // Without the flag a lock does not stand in an update's way (an admin's edit).
+  for (int i = 0; i < policy.max_failures; ++i) {
+    REQUIRE(s.record_login_failure(c.id, kT0 + kHour, policy).ok());
+  }
+  CustomerPatch rename;
+  rename.firstname = "Ronnie";
+  Result<Customer> renamed = s.update_customer(c.id, rename, kT0 + kHour + 1);
+  REQUIRE(renamed.ok());
+  CHECK(renamed->firstname == "Ronnie");
+  CHECK(renamed->locked_at(kT0 + kHour + 1));
+}
+
 TEMPLATE_TEST_CASE("revoke_tokens_at only raises and a change bumps the revocation epoch",
                    "[storage][customer][revocation]", CUSTAUTH_STORAGE_CONFORMANCE_BACKENDS) {
   TestType backend;
