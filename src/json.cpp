@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "custauth/json.h"
+
 #include <ctime>
 #include <set>
 #include <vector>
@@ -140,3 +142,26 @@ nlohmann::json AuditToJson(const AuditRecord& r) {
 }
 
 }  // namespace custauth::internal
+
+namespace custauth {
+
+namespace {
+
+// Compact; bytes that are not UTF-8 as U+FFFD rather than an exception.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string FormatPlatformTime(TimeMs t) { return internal::FormatTime(t); }
+
+std::string CustomerJson(const Customer& c, bool admin) {
+  return Dump(internal::CustomerToJson(c, admin));
+}
+
+std::string AuditJson(const AuditRecord& r) { return Dump(internal::AuditToJson(r)); }
+
+std::string ErrorJson(const Status& s) { return Dump(internal::ErrorToJson(s)); }
+
+}  // namespace custauth

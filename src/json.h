@@ -1,6 +1,7 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// JSON shapes shared by the C ABI and the command-line tool. Not installed; not part of the API.
+// JSON shapes of the C ABI, and of custauth/json.h (their installed text form, which the
+// command-line tool uses). Not installed; not part of the API.
 #ifndef CUSTAUTH_SRC_JSON_H_
 #define CUSTAUTH_SRC_JSON_H_
 

@@ -2,8 +2,10 @@
 //
 // A host in C++, built against an installed custauth: the C++ API.
 #include <cstdio>
+#include <string>
 
 #include "custauth/auth.h"
+#include "custauth/json.h"
 #include "custauth/keys.h"
 #include "custauth/memory_storage.h"
 #include "custauth/password.h"
@@ -20,7 +22,11 @@ int main() {
   in.firstname = "Veronica";
   in.lastname = "Costello";
   in.password = "Password123";
-  if (!(*auth)->create_customer(in).ok()) return 1;
+  auto customer = (*auth)->create_customer(in);
+  if (!customer.ok()) return 1;
+  // The installed JSON shapes (custauth/json.h).
+  const std::string shown = custauth::CustomerJson(*customer);
+  if (shown.find("\"email\":\"roni_cost@example.com\"") == std::string::npos) return 1;
   auto token = (*auth)->generate_customer_token(in.email, "Password123");
   if (!token.ok()) return 1;
   auto claims = (*auth)->verify_token(*token);
