@@ -439,15 +439,13 @@ void ErrorResponse(char** out) {
 
 }  // namespace custauth::capi
 
-namespace capi = custauth::capi;
-
 extern "C" int custauth_call(char** out, custauth_t* db, const char* operation,
                              const char* args_json, const char* context_json) {
-  return capi::ResponseOut(out, [&] {
-    if (operation == nullptr || *operation == '\0') capi::Invalid("operation is empty");
-    const capi::json args = capi::ParseObject(args_json, "args_json");
-    const capi::Context c = capi::ContextFromJson(capi::ParseObject(context_json, "context_json"));
-    capi::Args a(args, std::string("operation '") + operation + "'");
-    return capi::RunOperation(db, operation, a, c, out);
+  return ResponseOut(out, [&] {
+    if (operation == nullptr || *operation == '\0') Invalid("operation is empty");
+    const json args = ParseObject(args_json, "args_json");
+    const Context c = ContextFromJson(ParseObject(context_json, "context_json"));
+    Args a(args, std::string("operation '") + operation + "'");
+    return RunOperation(db, operation, a, c, out);
   });
 }

@@ -77,4 +77,9 @@ int ResponseOut(char** out, Run&& run) {
 
 }  // namespace custauth::capi
 
+// The files that include this header (customer, login, admin, testing and call) define the
+// exported functions at global scope, in the terms of custauth and of its C ABI.
+using namespace custauth;        // NOLINT(build/namespaces)
+using namespace custauth::capi;  // NOLINT(build/namespaces)
+
 #endif  // CUSTAUTH_CAPI_CAPI_WRAPPERS_H_

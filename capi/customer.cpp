@@ -7,24 +7,21 @@
 
 #include "capi_internal.h"
 #include "capi_wrappers.h"
-#include "custauth/auth.h"
-
-namespace capi = custauth::capi;
 
 extern "C" {
 
 int custauth_customer_create(char** out, custauth_t* db, const char* email, const char* firstname,
                              const char* lastname, const char* password, unsigned int flags,
                              const custauth_context* ctx) {
-  return capi::CustomerOut(out, db, ctx, [&](custauth::CustomerAuth& auth, const capi::Context& c) {
+  return CustomerOut(out, db, ctx, [&](CustomerAuth& auth, const Context& c) {
     constexpr unsigned int kKnown = CUSTAUTH_CUSTOMER_SUBSCRIBED | CUSTAUTH_CUSTOMER_UNCONFIRMED |
                                     CUSTAUTH_CUSTOMER_ALLOW_REMOTE_ASSISTANCE;
-    if ((flags & ~kKnown) != 0) capi::Invalid("unknown flags " + std::to_string(flags & ~kKnown));
-    custauth::CustomerInput in;
+    if ((flags & ~kKnown) != 0) Invalid("unknown flags " + std::to_string(flags & ~kKnown));
+    CustomerInput in;
     in.website_id = c.website_id;
-    in.email = capi::Arg(email);
-    in.firstname = capi::Arg(firstname);
-    in.lastname = capi::Arg(lastname);
+    in.email = Arg(email);
+    in.firstname = Arg(firstname);
+    in.lastname = Arg(lastname);
     if (password != nullptr) in.password = password;
     in.is_subscribed = (flags & CUSTAUTH_CUSTOMER_SUBSCRIBED) != 0;
     in.confirmed = (flags & CUSTAUTH_CUSTOMER_UNCONFIRMED) == 0;
@@ -37,10 +34,10 @@ int custauth_customer_create(char** out, custauth_t* db, const char* email, cons
 
 int custauth_customer_update(char** out, custauth_t* db, const char* email,
                              const char* changes_json, const custauth_context* ctx) {
-  return capi::CustomerOut(out, db, ctx, [&](custauth::CustomerAuth& auth, const capi::Context& c) {
-    const capi::json j = capi::ParseObject(changes_json, "changes_json");
-    capi::Args a(j, "the changes");
-    custauth::CustomerUpdate u;
+  return CustomerOut(out, db, ctx, [&](CustomerAuth& auth, const Context& c) {
+    const json j = ParseObject(changes_json, "changes_json");
+    Args a(j, "the changes");
+    CustomerUpdate u;
     u.firstname = a.opt_str("firstname");
     u.lastname = a.opt_str("lastname");
     u.is_subscribed = a.opt_bool("is_subscribed");
@@ -48,25 +45,25 @@ int custauth_customer_update(char** out, custauth_t* db, const char* email,
     u.is_active = a.opt_bool("is_active");
     u.allow_remote_shopping_assistance = a.opt_bool("allow_remote_shopping_assistance");
     a.done();
-    return auth.update_customer(capi::Arg(email), u, c.request, c.website_id);
+    return auth.update_customer(Arg(email), u, c.request, c.website_id);
   });
 }
 
 int custauth_customer_find(char** out, custauth_t* db, const char* email,
                            const custauth_context* ctx) {
-  return capi::CustomerOut(out, db, ctx, [&](custauth::CustomerAuth& auth, const capi::Context& c) {
-    return auth.find_customer(capi::Arg(email), c.website_id);
+  return CustomerOut(out, db, ctx, [&](CustomerAuth& auth, const Context& c) {
+    return auth.find_customer(Arg(email), c.website_id);
   });
 }
 
 int custauth_customer_delete(int64_t* out, custauth_t* db, const char* email,
                              const custauth_context* ctx) {
-  return capi::Guard([&] {
+  return Guard([&] {
     if (out != nullptr) *out = 0;
-    custauth::CustomerAuth& auth = capi::Auth(db);
-    const capi::Context c = capi::ToContext(ctx);
-    auto customer = auth.delete_customer(capi::Arg(email), c.request, c.website_id);
-    if (!customer.ok()) return capi::Fail(customer.status());
+    CustomerAuth& auth = Auth(db);
+    const Context c = ToContext(ctx);
+    auto customer = auth.delete_customer(Arg(email), c.request, c.website_id);
+    if (!customer.ok()) return Fail(customer.status());
     if (out != nullptr) *out = customer->id;
     return CUSTAUTH_OK;
   });
