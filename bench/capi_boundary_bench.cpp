@@ -1,6 +1,6 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// The cost of the C boundary (issue 20): custauth_verify_token_claims, what every PHP and Python
+// The cost of the C boundary (issue 20): custauth_token_verify_claims, what every PHP and Python
 // host calls, against CustomerAuth::verify_token, on the same token, the same keys and the same
 // SQLite file, both through libcustauth.so. A plain loop: rounds of N verifications each, the two
 // paths alternating round by round, the median round reported; prints one JSON line.
@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < n; ++i) {
       custauth_claims claims;
       claims.version = CUSTAUTH_CLAIMS_VERSION;
-      if (custauth_verify_token_claims(&claims, db, token->c_str()) != CUSTAUTH_OK) {
-        Die("custauth_verify_token_claims", custauth_error_last());
+      if (custauth_token_verify_claims(&claims, db, token->c_str()) != CUSTAUTH_OK) {
+        Die("custauth_token_verify_claims", custauth_error_last());
       }
       sink += claims.uid;
     }

@@ -4,7 +4,7 @@
 
   custauth (module)  bindings/python (the custauth package), the ctypes module a Python host imports
                      (measured when it exists)
-  custauth (ctypes)  custauth_verify_token() of libcustauth.so called directly through ctypes,
+  custauth (ctypes)  custauth_token_verify() of libcustauth.so called directly through ctypes,
                      the claims JSON parsed into a dict, as a host would
   PyJWT              jwt.api_jwt.decode_complete(token, key, algorithms=["HS256"]) (signature, exp, iat),
                      then the kid header and utypid checked, as a host would
@@ -58,9 +58,9 @@ class Lib:
         lib.custauth_keys_generate.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
         lib.custauth_open_json.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
                                            ctypes.c_char_p]
-        lib.custauth_call.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
-                                      ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
-        lib.custauth_verify_token.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p,
+        lib.custauth_call.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p,
+                                      ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
+        lib.custauth_token_verify.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p,
                                               ctypes.c_char_p]
         lib.custauth_free.argtypes = [ctypes.c_void_p]
         lib.custauth_close.argtypes = [ctypes.c_void_p]
@@ -77,8 +77,8 @@ class Lib:
 
     def call(self, db, op, args):
         out = ctypes.c_void_p()
-        rc = self.lib.custauth_call(db, op.encode(), json.dumps(args).encode(), None,
-                                    ctypes.byref(out))
+        rc = self.lib.custauth_call(ctypes.byref(out), db, op.encode(),
+                                    json.dumps(args).encode(), None)
         result = json.loads(self.take(out)) if out.value else None
         if rc != 0:
             sys.exit(f"custauth_call {op}: {rc} {result}")
@@ -115,9 +115,9 @@ def main():
 
     def custauth_ctypes():
         o = ctypes.c_void_p()
-        rc = c.lib.custauth_verify_token(ctypes.byref(o), db, token_b)
+        rc = c.lib.custauth_token_verify(ctypes.byref(o), db, token_b)
         if rc != 0:
-            raise RuntimeError(f"custauth_verify_token: {rc}")
+            raise RuntimeError(f"custauth_token_verify: {rc}")
         claims = json.loads(ctypes.string_at(o))
         c.lib.custauth_free(o)
         return claims
@@ -132,7 +132,7 @@ def main():
     tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     assert custauth_ctypes()["uid"] == pyjwt()["uid"]
     o = ctypes.c_void_p()
-    assert c.lib.custauth_verify_token(ctypes.byref(o), db, tampered.encode()) != 0
+    assert c.lib.custauth_token_verify(ctypes.byref(o), db, tampered.encode()) != 0
     try:
         jwt.decode(tampered, key, algorithms=["HS256"])
         sys.exit("PyJWT accepted a tampered token")

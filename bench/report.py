@@ -293,7 +293,7 @@ if py:
     w(f"Python {py.get('python')}, PyJWT {py.get('pyjwt')}. The same custauth-issued token; "
       "PyJWT `jwt.api_jwt.decode_complete(token, key, algorithms=[\"HS256\"])` (signature, exp, iat) then "
       "kid and utypid; custauth through the package (`Custauth.verify_token`, installed with pip "
-      "into a venv: custauth_verify_token_claims) and through raw ctypes (`custauth_verify_token` "
+      "into a venv: custauth_token_verify_claims) and through raw ctypes (`custauth_token_verify` "
       "on a \"memory:\" handle, the claims JSON parsed into a dict).")
     w("")
     pj = py.get("pyjwt_per_s")
@@ -301,7 +301,7 @@ if py:
     w("|---|---|---|")
     w(f"| PyJWT | {fmt_rate(pj)} | 1× |")
     for key, label in (("custauth_module_per_s", "custauth, bindings/python (the custauth package)"),
-                       ("custauth_ctypes_per_s", "custauth, custauth_verify_token via raw ctypes")):
+                       ("custauth_ctypes_per_s", "custauth, custauth_token_verify via raw ctypes")):
         v = py.get(key)
         if v:
             r = v / pj
@@ -759,7 +759,7 @@ else:
     w("Not measured in this run (custauth_bench_oauth_parse did not build or run).")
 w("")
 
-w("## 10. The C boundary: custauth_verify_token_claims against CustomerAuth::verify_token")
+w("## 10. The C boundary: custauth_token_verify_claims against CustomerAuth::verify_token")
 w("")
 capi = read_json("capi.out")
 if capi:
@@ -768,7 +768,7 @@ if capi:
       "token, both paths through libcustauth.so; rounds of verifications alternating between "
       f"the two paths, median of {capi.get('rounds')} rounds of {capi.get('per_round')}.")
     w("")
-    w("| CustomerAuth::verify_token | custauth_verify_token_claims | C / C++ (bar ≤ 1.15×) |")
+    w("| CustomerAuth::verify_token | custauth_token_verify_claims | C / C++ (bar ≤ 1.15×) |")
     w("|---|---|---|")
     w(f"| {fmt_ns(cpp)} | {fmt_ns(c)} | {c / cpp:.2f}× {'✓' if c / cpp <= 1.15 else '✗'} |")
 else:

@@ -8,6 +8,17 @@
  * rather declare one function than twenty.
  *
  * Conventions
+ *   - Names: custauth_<noun>_<verb>, the thing acted on first (custauth_customer_create,
+ *     custauth_token_verify, custauth_otc_issue, custauth_password_reset_request,
+ *     custauth_keys_generate); a variant appends to the verb (custauth_token_verify_claims,
+ *     custauth_open_json_with_verifiers). Functions that act on the handle or the library as a
+ *     whole are custauth_<verb> (custauth_open, custauth_close, custauth_free, custauth_prune,
+ *     custauth_call); readers that do nothing but return a value are custauth_<noun>_<what>
+ *     (custauth_error_last, custauth_code_name, custauth_libversion_number). Functions for test
+ *     handles only are custauth_test_<noun>_<verb> (custauth_test_clock_set). Two keep the names
+ *     of the platform's GraphQL mutations they implement: custauth_generate_customer_token
+ *     (generateCustomerToken) and custauth_exchange_external_customer_token
+ *     (exchangeExternalCustomerToken).
  *   - Functions return int: CUSTAUTH_OK (0) on success, a negative CUSTAUTH_E* code on failure.
  *     The codes are those of custauth::Code (status.h): stable, never renumbered, only added.
  *   - On failure, custauth_error_last() holds the message for this thread (for the operations of
@@ -324,7 +335,7 @@ typedef struct custauth_verifier {
 
 /* custauth_open with generateCustomerToken's chain set: `verifiers[0..count)` in that order (the
  * structs are copied; names too). count 0: the platform's chain ("password", "reset_token",
- * "otc"). custauth_exchange_otc always uses the built-in "otc" alone. CUSTAUTH_EINVALID for a
+ * "otc"). custauth_otc_exchange always uses the built-in "otc" alone. CUSTAUTH_EINVALID for a
  * bad name or version, a name given twice, an unknown built-in, more than 16 verifiers, or
  * verifiers NULL with count > 0; otherwise as custauth_open. */
 CUSTAUTH_C_EXPORT int custauth_open_with_verifiers(custauth_t** out, const char* storage,
@@ -411,18 +422,18 @@ CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_generate_customer_tok
 /* Issues a password-reset token for the host to mail, replacing any earlier one. For an unknown
  * email it succeeds too, with *out = NULL (the same outward result; nothing to mail).
  * CUSTAUTH_EINVALID, CUSTAUTH_ERATELIMITED. */
-CUSTAUTH_C_EXPORT int custauth_request_password_reset(char** out, custauth_t* db, const char* email,
+CUSTAUTH_C_EXPORT int custauth_password_reset_request(char** out, custauth_t* db, const char* email,
                                                       const custauth_context* ctx);
 
 /* Sets a new password with a reset token (consumed), clears the lock and revokes the customer's
  * tokens. CUSTAUTH_EINVALID (policy; a mismatched token), CUSTAUTH_EEXPIRED. */
-CUSTAUTH_C_EXPORT int custauth_reset_password(custauth_t* db, const char* email, const char* token,
+CUSTAUTH_C_EXPORT int custauth_password_reset(custauth_t* db, const char* email, const char* token,
                                               const char* new_password,
                                               const custauth_context* ctx);
 
 /* Changes a password given the current one and revokes the customer's tokens.
  * CUSTAUTH_EAUTH (wrong current password; counts towards the lock), CUSTAUTH_EINVALID. */
-CUSTAUTH_C_EXPORT int custauth_change_password(custauth_t* db, const char* email,
+CUSTAUTH_C_EXPORT int custauth_password_change(custauth_t* db, const char* email,
                                                const char* current_password,
                                                const char* new_password,
                                                const custauth_context* ctx);
@@ -430,12 +441,12 @@ CUSTAUTH_C_EXPORT int custauth_change_password(custauth_t* db, const char* email
 /* Login as Customer: a new admin one-time code (32 lowercase hex characters) in *out, replacing
  * the customer's earlier one. CUSTAUTH_EFORBIDDEN (the customer has not opted in),
  * CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID (admin_id must be positive). */
-CUSTAUTH_C_EXPORT int custauth_issue_otc(char** out, custauth_t* db, const char* email,
+CUSTAUTH_C_EXPORT int custauth_otc_issue(char** out, custauth_t* db, const char* email,
                                          int64_t admin_id, const char* reason,
                                          const custauth_context* ctx);
 
 /* Exchanges an admin one-time code for a customer token (once). CUSTAUTH_EAUTH otherwise. */
-CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_exchange_otc(
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_otc_exchange(
     char** out, custauth_t* db, const char* email, const char* code, const custauth_context* ctx);
 
 /* ---------------------------------------------------------------------------------------------
@@ -444,7 +455,7 @@ CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_exchange_otc(
 /* Verifies a customer token; *out receives its claims: {"uid", "utypid", "iat", "exp", "format"
  * ("jwt" or "opaque"), "kid" (JWT only)}. Never writes. CUSTAUTH_EINVALIDTOKEN (malformed, bad
  * signature, unknown key, revoked), CUSTAUTH_EEXPIRED. */
-CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_verify_token(char** out, custauth_t* db,
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_token_verify(char** out, custauth_t* db,
                                                                         const char* token);
 
 /* The claims of a verified token, without JSON or allocation: the fast path for hosts that verify
@@ -460,17 +471,17 @@ typedef struct custauth_claims {
   char kid[65];         /* the JWT's key id, NUL-terminated; "" for opaque tokens */
 } custauth_claims;
 
-/* Verifies a customer token like custauth_verify_token and fills *out. Never writes. On failure
+/* Verifies a customer token like custauth_token_verify and fills *out. Never writes. On failure
  * *out is zeroed (but for version). CUSTAUTH_EINVALID (NULL arguments, unknown version),
  * CUSTAUTH_EINVALIDTOKEN, CUSTAUTH_EEXPIRED. */
-CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_verify_token_claims(custauth_claims* out,
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_token_verify_claims(custauth_claims* out,
                                                                                custauth_t* db,
                                                                                const char* token);
 
 /* Revokes every token issued to the customer up to now (at once through this handle; through
  * others within revocation_refresh_ms). CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID. */
-CUSTAUTH_C_EXPORT int custauth_revoke_customer_tokens(custauth_t* db, const char* email,
-                                                      const custauth_context* ctx);
+CUSTAUTH_C_EXPORT int custauth_token_revoke_all(custauth_t* db, const char* email,
+                                                const custauth_context* ctx);
 
 /* ---------------------------------------------------------------------------------------------
  * Audit trail: *out receives a JSON array of records, oldest first: {"id", "at", "event",
@@ -543,8 +554,8 @@ CUSTAUTH_C_EXPORT int custauth_exchange_external_customer_token(
  *
  * A handle opened with test_flags = CUSTAUTH_TEST_HANDLE (custauth_open_json: {"test": true})
  *   - has a clock that only moves when told to: it starts at 1748499421000 (2025-05-29 06:17:01
- *     UTC), and custauth_test_set_time / custauth_test_advance move it, so that a test sees a code
- *     expire after 30 s or a lock lift after 10 minutes without sleeping;
+ *     UTC), and custauth_test_clock_set / custauth_test_clock_advance move it, so that a test sees
+ * a code expire after 30 s or a lock lift after 10 minutes without sleeping;
  *   - with CUSTAUTH_TEST_SEEDED (JSON: "test_seed": N) draws every random value from test_seed:
  *     reset tokens, admin codes, opaque tokens, integration credentials, legacy fixture salts and,
  *     unless keys are given, its keys (so JWTs too). The same seed and the same calls give the
@@ -555,31 +566,31 @@ CUSTAUTH_C_EXPORT int custauth_exchange_external_customer_token(
  *   - uses the cheapest Argon2id (1 pass, 8 KiB) where argon2_opslimit / argon2_memlimit are 0
  *     or the platform's values of CUSTAUTH_OPTIONS_INIT (2, 67108864); other values apply;
  *   - remembers the last reset token and admin code it issued per customer
- *     (custauth_test_last_secret: what a test would otherwise fish out of a mailbox);
- *   - creates fixture customers in bulk (custauth_test_create_customers).
+ *     (custauth_test_secret_last: what a test would otherwise fish out of a mailbox);
+ *   - creates fixture customers in bulk (custauth_test_customers_create).
  * On a handle opened without CUSTAUTH_TEST_HANDLE every custauth_test_* function, and the
  * "test.*" operations of custauth_call, fail with CUSTAUTH_EFORBIDDEN (e.g. "the clock can only be
  * set on a test handle"), so production code can never move time or read a secret back. */
 
 /* Sets the test handle's clock to `now_ms` (ms since the Unix epoch; going back is allowed).
  * CUSTAUTH_EFORBIDDEN (not a test handle), CUSTAUTH_EINVALID (negative). */
-CUSTAUTH_C_EXPORT int custauth_test_set_time(custauth_t* db, int64_t now_ms);
+CUSTAUTH_C_EXPORT int custauth_test_clock_set(custauth_t* db, int64_t now_ms);
 
 /* Moves the test handle's clock forward by `delta_ms`. CUSTAUTH_EFORBIDDEN, CUSTAUTH_EINVALID
  * (negative or overflowing). */
-CUSTAUTH_C_EXPORT int custauth_test_advance(custauth_t* db, int64_t delta_ms);
+CUSTAUTH_C_EXPORT int custauth_test_clock_advance(custauth_t* db, int64_t delta_ms);
 
 /* *out = the test handle's current time (ms since the Unix epoch). CUSTAUTH_EFORBIDDEN. */
-CUSTAUTH_C_EXPORT int custauth_test_now(int64_t* out, custauth_t* db);
+CUSTAUTH_C_EXPORT int custauth_test_clock_now(int64_t* out, custauth_t* db);
 
-/* Kinds of custauth_test_last_secret. */
+/* Kinds of custauth_test_secret_last. */
 #define CUSTAUTH_SECRET_RESET_TOKEN 1 /* a password-reset token */
 #define CUSTAUTH_SECRET_ADMIN_OTC 2   /* an admin one-time code */
 
 /* *out = the last secret of `kind` this test handle issued to the customer with `email` on ctx's
  * website, used or not. CUSTAUTH_EFORBIDDEN (not a test handle), CUSTAUTH_ENOTFOUND (no such
  * customer, or none issued), CUSTAUTH_EINVALID (email, kind). Free *out with custauth_free(). */
-CUSTAUTH_C_EXPORT int custauth_test_last_secret(char** out, custauth_t* db, const char* email,
+CUSTAUTH_C_EXPORT int custauth_test_secret_last(char** out, custauth_t* db, const char* email,
                                                 int kind, const custauth_context* ctx);
 
 /* Creates fixture customers at once; *out receives them as a JSON array (the shape of
@@ -593,7 +604,7 @@ CUSTAUTH_C_EXPORT int custauth_test_last_secret(char** out, custauth_t* db, cons
  * "allow_remote_shopping_assistance", "is_active" (default true). Every entry is checked before
  * anything is written. CUSTAUTH_EFORBIDDEN, CUSTAUTH_EINVALID (naming the entry),
  * CUSTAUTH_EEXISTS. */
-CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
+CUSTAUTH_C_EXPORT int custauth_test_customers_create(char** out, custauth_t* db,
                                                      const char* customers_json,
                                                      const custauth_context* ctx);
 
@@ -601,8 +612,8 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  * One JSON entry point for FFI hosts.
  *
  * Runs `operation` with `args_json` (a JSON object; NULL or "" is {}) and `context_json` (NULL,
- * "" or {"client_ip", "user_agent", "actor", "website_id"}). *out_json receives a JSON object
- * WHATEVER THE RESULT (NULL only when out_json itself is NULL or memory ran out): the result on
+ * "" or {"client_ip", "user_agent", "actor", "website_id"}). *out receives a JSON object
+ * WHATEVER THE RESULT (NULL only when out itself is NULL or memory ran out): the result on
  * success, {"errors":[{"message","extensions":{"category","code"}}]} on failure. The return code
  * and custauth_error_last() are set as by the functions above. Unknown operations, unknown or
  * mistyped arguments and malformed JSON are CUSTAUTH_EINVALID.
@@ -646,7 +657,7 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  *   test.last_reset_token             email                              {"token": "..."}
  *   test.last_otc                     email                              {"code": "..."}
  *   test.create_customers             customers, + the defaults of       {"customers": [...]}
- *                                     custauth_test_create_customers
+ *                                     custauth_test_customers_create
  *
  * The imports (custauth/import.h) read a file of the platform's export; their report says what
  * was created, skipped or rejected (with line numbers) and, with "completed": false and "error",
@@ -655,8 +666,8 @@ CUSTAUTH_C_EXPORT int custauth_test_create_customers(char** out, custauth_t* db,
  *
  * `db` may be NULL for keys_generate and version only. Every args object may also carry
  * "website_id" (else the context's, else 1). */
-CUSTAUTH_C_EXPORT int custauth_call(custauth_t* db, const char* operation, const char* args_json,
-                                    const char* context_json, char** out_json);
+CUSTAUTH_C_EXPORT int custauth_call(char** out, custauth_t* db, const char* operation,
+                                    const char* args_json, const char* context_json);
 
 #ifdef __cplusplus
 } /* extern "C" */

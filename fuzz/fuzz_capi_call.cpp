@@ -1,11 +1,11 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Fuzzes the C ABI's one JSON entry point, custauth_call(handle, operation, args_json,
-// context_json, &out_json), on an in-memory handle with the cheapest Argon2id. The first byte
+// Fuzzes the C ABI's one JSON entry point, custauth_call(&out, handle, operation, args_json,
+// context_json), on an in-memory handle with the cheapest Argon2id. The first byte
 // picks the operation (one of the documented ones, or a fuzzed name); the rest is args_json and
 // context_json. A customer with consent and a password exists, so that the operations reach
 // storage, not only their argument checks.
-// Invariants (custauth.h): out_json is ALWAYS a JSON object, holding "errors" exactly when the
+// Invariants (custauth.h): out is ALWAYS a JSON object, holding "errors" exactly when the
 // return code is not CUSTAUTH_OK; the code is 0 or one of the CUSTAUTH_E* codes;
 // custauth_error_last() is never NULL and empty exactly on success; no exception escapes.
 #include <fuzzer/FuzzedDataProvider.h>
@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   char* out = nullptr;
   const int rc =
-      custauth_call(db, op.c_str(), args.c_str(), null_context ? nullptr : context.c_str(), &out);
+      custauth_call(&out, db, op.c_str(), args.c_str(), null_context ? nullptr : context.c_str());
   if (rc > 0 || rc < -15) std::abort();
   if (out == nullptr) std::abort();
   const char* last = custauth_error_last();

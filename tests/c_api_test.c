@@ -296,35 +296,35 @@ static void test_sign_in(custauth_t* db) {
            CUSTAUTH_OK);
   CHECK(token != NULL && strncmp(token, "eyJraWQiOiIxIiwiYWxnIjoiSFMyNTYifQ.", 35) == 0);
 
-  CHECK_RC(custauth_verify_token(&out, db, token), CUSTAUTH_OK);
+  CHECK_RC(custauth_token_verify(&out, db, token), CUSTAUTH_OK);
   CHECK_HAS(out, "\"utypid\":3");
   CHECK_HAS(out, "\"format\":\"jwt\"");
   CHECK_HAS(out, "\"kid\":\"1\"");
   custauth_free(out);
-  CHECK_RC(custauth_verify_token(&out, db, "not.a.token"), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_RC(custauth_token_verify(&out, db, "not.a.token"), CUSTAUTH_EINVALIDTOKEN);
   CHECK(out == NULL);
-  CHECK_RC(custauth_verify_token(&out, db, NULL), CUSTAUTH_EINVALIDTOKEN);
-  CHECK_RC(custauth_verify_token(NULL, db, token), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_token_verify(&out, db, NULL), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_RC(custauth_token_verify(NULL, db, token), CUSTAUTH_EINVALID);
 
   /* The allocation-free claims. */
   {
     custauth_claims claims;
     memset(&claims, 0x5a, sizeof claims);
     claims.version = CUSTAUTH_CLAIMS_VERSION;
-    CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_OK);
+    CHECK_RC(custauth_token_verify_claims(&claims, db, token), CUSTAUTH_OK);
     CHECK(claims.uid > 0);
     CHECK(claims.utypid == 3);
     CHECK(claims.format == 0);
     CHECK(claims.exp - claims.iat == 3600);
     CHECK(strcmp(claims.kid, "1") == 0);
-    CHECK_RC(custauth_verify_token_claims(&claims, db, "not.a.token"), CUSTAUTH_EINVALIDTOKEN);
+    CHECK_RC(custauth_token_verify_claims(&claims, db, "not.a.token"), CUSTAUTH_EINVALIDTOKEN);
     CHECK(claims.uid == 0 && claims.kid[0] == '\0' && claims.version == CUSTAUTH_CLAIMS_VERSION);
     CHECK_MSG("The token is malformed.");
-    CHECK_RC(custauth_verify_token_claims(NULL, db, token), CUSTAUTH_EINVALID);
+    CHECK_RC(custauth_token_verify_claims(NULL, db, token), CUSTAUTH_EINVALID);
     claims.version = 99;
-    CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_EINVALID);
+    CHECK_RC(custauth_token_verify_claims(&claims, db, token), CUSTAUTH_EINVALID);
     claims.version = CUSTAUTH_CLAIMS_VERSION;
-    CHECK_RC(custauth_verify_token_claims(&claims, NULL, token), CUSTAUTH_EINVALID);
+    CHECK_RC(custauth_token_verify_claims(&claims, NULL, token), CUSTAUTH_EINVALID);
   }
 
   /* The platform's messages. */
@@ -349,19 +349,19 @@ static void test_sign_in(custauth_t* db) {
 
   /* A success clears the thread's last error. */
   CHECK(custauth_error_last()[0] != '\0');
-  CHECK_RC(custauth_verify_token(&out, db, token), CUSTAUTH_OK);
+  CHECK_RC(custauth_token_verify(&out, db, token), CUSTAUTH_OK);
   CHECK(custauth_error_last()[0] == '\0');
   custauth_free(out);
 
   /* Revocation. */
-  CHECK_RC(custauth_revoke_customer_tokens(db, "login@example.com", NULL), CUSTAUTH_OK);
-  CHECK_RC(custauth_verify_token(&out, db, token), CUSTAUTH_EINVALIDTOKEN);
-  CHECK_RC(custauth_revoke_customer_tokens(db, "nobody@example.com", NULL), CUSTAUTH_ENOTFOUND);
-  CHECK_RC(custauth_revoke_customer_tokens(NULL, "login@example.com", NULL), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_token_revoke_all(db, "login@example.com", NULL), CUSTAUTH_OK);
+  CHECK_RC(custauth_token_verify(&out, db, token), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_RC(custauth_token_revoke_all(db, "nobody@example.com", NULL), CUSTAUTH_ENOTFOUND);
+  CHECK_RC(custauth_token_revoke_all(NULL, "login@example.com", NULL), CUSTAUTH_EINVALID);
   custauth_free(token);
 
   /* Password reset: the token signs in once, then resets the password. */
-  CHECK_RC(custauth_request_password_reset(&reset, db, "login@example.com", NULL), CUSTAUTH_OK);
+  CHECK_RC(custauth_password_reset_request(&reset, db, "login@example.com", NULL), CUSTAUTH_OK);
   CHECK(reset != NULL && strlen(reset) == 32);
   CHECK_RC(custauth_generate_customer_token(&token, db, "login@example.com", reset, NULL),
            CUSTAUTH_OK);
@@ -370,21 +370,21 @@ static void test_sign_in(custauth_t* db) {
            CUSTAUTH_EAUTH);
   custauth_free(reset);
   reset = (char*)"sentinel";
-  CHECK_RC(custauth_request_password_reset(&reset, db, "nobody@example.com", NULL), CUSTAUTH_OK);
+  CHECK_RC(custauth_password_reset_request(&reset, db, "nobody@example.com", NULL), CUSTAUTH_OK);
   CHECK(reset == NULL);
-  CHECK_RC(custauth_request_password_reset(&reset, db, "login@example.com", NULL),
+  CHECK_RC(custauth_password_reset_request(&reset, db, "login@example.com", NULL),
            CUSTAUTH_ERATELIMITED);
   CHECK_MSG("We received too many requests for password resets. Please wait and try again later.");
 
   create(db, "reset@example.com", "Password123", 0);
-  CHECK_RC(custauth_request_password_reset(&reset, db, "reset@example.com", NULL), CUSTAUTH_OK);
-  CHECK_RC(custauth_reset_password(db, "reset@example.com", "0123456789abcdef0123456789abcdef",
+  CHECK_RC(custauth_password_reset_request(&reset, db, "reset@example.com", NULL), CUSTAUTH_OK);
+  CHECK_RC(custauth_password_reset(db, "reset@example.com", "0123456789abcdef0123456789abcdef",
                                    "NewPassword456", NULL),
            CUSTAUTH_EINVALID);
   CHECK_MSG("The password token is mismatched. Reset and try again.");
-  CHECK_RC(custauth_reset_password(db, "reset@example.com", reset, "weak", NULL),
+  CHECK_RC(custauth_password_reset(db, "reset@example.com", reset, "weak", NULL),
            CUSTAUTH_EINVALID);
-  CHECK_RC(custauth_reset_password(db, "reset@example.com", reset, "NewPassword456", NULL),
+  CHECK_RC(custauth_password_reset(db, "reset@example.com", reset, "NewPassword456", NULL),
            CUSTAUTH_OK);
   custauth_free(reset);
   CHECK_RC(
@@ -393,14 +393,14 @@ static void test_sign_in(custauth_t* db) {
   custauth_free(token);
 
   /* Change password. */
-  CHECK_RC(custauth_change_password(db, "reset@example.com", "Wrong123!", "Another789x", NULL),
+  CHECK_RC(custauth_password_change(db, "reset@example.com", "Wrong123!", "Another789x", NULL),
            CUSTAUTH_EAUTH);
-  CHECK_RC(custauth_change_password(db, "reset@example.com", "NewPassword456", "Another789x", NULL),
+  CHECK_RC(custauth_password_change(db, "reset@example.com", "NewPassword456", "Another789x", NULL),
            CUSTAUTH_OK);
   CHECK_RC(custauth_generate_customer_token(&token, db, "reset@example.com", "Another789x", NULL),
            CUSTAUTH_OK);
   custauth_free(token);
-  CHECK_RC(custauth_change_password(NULL, "reset@example.com", "a", "b", NULL), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_password_change(NULL, "reset@example.com", "a", "b", NULL), CUSTAUTH_EINVALID);
 }
 
 static void test_otc(custauth_t* db) {
@@ -412,7 +412,7 @@ static void test_otc(custauth_t* db) {
   admin.client_ip = "203.0.113.7";
 
   create(db, "assist@example.com", "Password123", 0);
-  CHECK_RC(custauth_issue_otc(&code, db, "assist@example.com", 7, "ticket 42", &admin),
+  CHECK_RC(custauth_otc_issue(&code, db, "assist@example.com", 7, "ticket 42", &admin),
            CUSTAUTH_EFORBIDDEN);
   CHECK_MSG("Login as Customer assistance is disabled for this Customer.");
   CHECK(code == NULL);
@@ -421,24 +421,24 @@ static void test_otc(custauth_t* db) {
            CUSTAUTH_OK);
   CHECK_HAS(out, "\"allow_remote_shopping_assistance\":true");
   custauth_free(out);
-  CHECK_RC(custauth_issue_otc(&code, db, "assist@example.com", 0, "ticket 42", &admin),
+  CHECK_RC(custauth_otc_issue(&code, db, "assist@example.com", 0, "ticket 42", &admin),
            CUSTAUTH_EINVALID);
-  CHECK_RC(custauth_issue_otc(&code, db, "nobody@example.com", 7, "ticket 42", &admin),
+  CHECK_RC(custauth_otc_issue(&code, db, "nobody@example.com", 7, "ticket 42", &admin),
            CUSTAUTH_ENOTFOUND);
 
   /* Exchanged directly, once. */
-  CHECK_RC(custauth_issue_otc(&code, db, "assist@example.com", 7, "ticket 42", &admin),
+  CHECK_RC(custauth_otc_issue(&code, db, "assist@example.com", 7, "ticket 42", &admin),
            CUSTAUTH_OK);
   CHECK(code != NULL && strlen(code) == 32 && strspn(code, "0123456789abcdef") == 32);
-  CHECK_RC(custauth_exchange_otc(&token, db, "assist@example.com", code, NULL), CUSTAUTH_OK);
+  CHECK_RC(custauth_otc_exchange(&token, db, "assist@example.com", code, NULL), CUSTAUTH_OK);
   CHECK(token != NULL);
   custauth_free(token);
-  CHECK_RC(custauth_exchange_otc(&token, db, "assist@example.com", code, NULL), CUSTAUTH_EAUTH);
+  CHECK_RC(custauth_otc_exchange(&token, db, "assist@example.com", code, NULL), CUSTAUTH_EAUTH);
   CHECK(token == NULL);
   custauth_free(code);
 
   /* Or through generateCustomerToken. */
-  CHECK_RC(custauth_issue_otc(&code, db, "assist@example.com", 7, NULL, &admin), CUSTAUTH_OK);
+  CHECK_RC(custauth_otc_issue(&code, db, "assist@example.com", 7, NULL, &admin), CUSTAUTH_OK);
   CHECK_RC(custauth_generate_customer_token(&token, db, "assist@example.com", code, NULL),
            CUSTAUTH_OK);
   custauth_free(token);
@@ -562,12 +562,12 @@ static void test_prune(void) {
   CHECK_RC(custauth_prune(&out, db), CUSTAUTH_OK);
   CHECK_HAS(out, "\"audit\":0");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "test.advance", "{\"ms\":172800000}", NULL, &out), CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, db, "test.advance", "{\"ms\":172800000}", NULL), CUSTAUTH_OK);
   custauth_free(out);
   CHECK_RC(custauth_prune(&out, db), CUSTAUTH_OK);
   CHECK_HAS(out, "\"audit\":1");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "prune", NULL, NULL, &out), CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, db, "prune", NULL, NULL), CUSTAUTH_OK);
   CHECK_HAS(out, "\"pruned\":{");
   CHECK_HAS(out, "\"audit\":0");
   custauth_free(out);
@@ -585,28 +585,27 @@ static void test_prune(void) {
 static void test_call(custauth_t* db) {
   char* out = (char*)"sentinel";
 
-  CHECK_RC(custauth_call(NULL, "version", NULL, NULL, &out), CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, NULL, "version", NULL, NULL), CUSTAUTH_OK);
   CHECK_HAS(out, CUSTAUTH_VERSION_STRING);
   custauth_free(out);
-  CHECK_RC(custauth_call(NULL, "keys_generate", "{}", "", &out), CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, NULL, "keys_generate", "{}", ""), CUSTAUTH_OK);
   CHECK_HAS(out, "\"keys\"");
   custauth_free(out);
 
-  CHECK_RC(custauth_call(db, "customer_create",
+  CHECK_RC(custauth_call(&out, db, "customer_create",
                          "{\"email\":\"call@example.com\",\"firstname\":\"C\",\"lastname\":\"A\","
                          "\"password\":\"Password123\",\"allow_remote_shopping_assistance\":true}",
-                         "{\"client_ip\":\"198.51.100.1\",\"actor\":\"test\"}", &out),
+                         "{\"client_ip\":\"198.51.100.1\",\"actor\":\"test\"}"),
            CUSTAUTH_OK);
   CHECK_HAS(out, "{\"customer\":{");
   custauth_free(out);
-  CHECK_RC(
-      custauth_call(db, "generate_customer_token",
-                    "{\"email\":\"call@example.com\",\"password\":\"Password123\"}", NULL, &out),
-      CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, db, "generate_customer_token",
+                         "{\"email\":\"call@example.com\",\"password\":\"Password123\"}", NULL),
+           CUSTAUTH_OK);
   CHECK_HAS(out, "{\"token\":\"eyJ");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "generate_customer_token",
-                         "{\"email\":\"call@example.com\",\"password\":\"nope\"}", NULL, &out),
+  CHECK_RC(custauth_call(&out, db, "generate_customer_token",
+                         "{\"email\":\"call@example.com\",\"password\":\"nope\"}", NULL),
            CUSTAUTH_EAUTH);
   CHECK_HAS(out, "{\"errors\":[{");
   CHECK_HAS(out, "\"code\":\"authentication_failed\"");
@@ -614,55 +613,54 @@ static void test_call(custauth_t* db) {
   CHECK_HAS(out, kSignIn);
   CHECK_MSG(kSignIn);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "generate_customer_token", "{}", NULL, &out), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(&out, db, "generate_customer_token", "{}", NULL), CUSTAUTH_EINVALID);
   CHECK_MSG("Specify the \"email\" value.");
   custauth_free(out);
 
   /* Malformed calls. */
-  CHECK_RC(custauth_call(db, "no_such_operation", "{}", NULL, &out), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(&out, db, "no_such_operation", "{}", NULL), CUSTAUTH_EINVALID);
   CHECK_HAS(custauth_error_last(), "no_such_operation");
   CHECK_HAS(out, "\"errors\"");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, NULL, "{}", NULL, &out), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(&out, db, NULL, "{}", NULL), CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_find", "{\"email\":", NULL, &out), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(&out, db, "customer_find", "{\"email\":", NULL), CUSTAUTH_EINVALID);
   CHECK_HAS(custauth_error_last(), "JSON");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_find", "[]", NULL, &out), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(&out, db, "customer_find", "[]", NULL), CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_find", "{\"email\":5}", NULL, &out), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(&out, db, "customer_find", "{\"email\":5}", NULL), CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_find", "{\"email\":\"call@example.com\",\"extra\":1}", NULL,
-                         &out),
+  CHECK_RC(custauth_call(&out, db, "customer_find", "{\"email\":\"call@example.com\",\"extra\":1}",
+                         NULL),
            CUSTAUTH_EINVALID);
   CHECK_HAS(custauth_error_last(), "extra");
   custauth_free(out);
   CHECK_RC(
-      custauth_call(db, "customer_find", "{\"email\":\"call@example.com\"}", "{\"who\":1}", &out),
+      custauth_call(&out, db, "customer_find", "{\"email\":\"call@example.com\"}", "{\"who\":1}"),
       CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_find", "{\"email\":\"call@example.com\"}", "nope", &out),
+  CHECK_RC(custauth_call(&out, db, "customer_find", "{\"email\":\"call@example.com\"}", "nope"),
            CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK_RC(custauth_call(NULL, "customer_find", "{\"email\":\"call@example.com\"}", NULL, &out),
+  CHECK_RC(custauth_call(&out, NULL, "customer_find", "{\"email\":\"call@example.com\"}", NULL),
            CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_find", "{}", NULL, NULL), CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_call(NULL, db, "customer_find", "{}", NULL), CUSTAUTH_EINVALID);
 
   /* Every operation by name. */
-  CHECK_RC(custauth_call(db, "customer_find", "{\"email\":\"call@example.com\",\"website_id\":1}",
-                         NULL, &out),
+  CHECK_RC(custauth_call(&out, db, "customer_find",
+                         "{\"email\":\"call@example.com\",\"website_id\":1}", NULL),
            CUSTAUTH_OK);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "customer_update",
-                         "{\"email\":\"call@example.com\",\"lastname\":\"B\"}", NULL, &out),
+  CHECK_RC(custauth_call(&out, db, "customer_update",
+                         "{\"email\":\"call@example.com\",\"lastname\":\"B\"}", NULL),
            CUSTAUTH_OK);
   CHECK_HAS(out, "\"lastname\":\"B\"");
   custauth_free(out);
-  CHECK_RC(
-      custauth_call(db, "issue_otc",
-                    "{\"email\":\"call@example.com\",\"admin_id\":3,\"reason\":\"r\"}", NULL, &out),
-      CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, db, "issue_otc",
+                         "{\"email\":\"call@example.com\",\"admin_id\":3,\"reason\":\"r\"}", NULL),
+           CUSTAUTH_OK);
   CHECK_HAS(out, "{\"code\":\"");
   {
     char args[256];
@@ -670,7 +668,7 @@ static void test_call(custauth_t* db) {
     if (out != NULL && strlen(out) > 10) memcpy(code, out + 9, 32);
     custauth_free(out);
     snprintf(args, sizeof args, "{\"email\":\"call@example.com\",\"code\":\"%s\"}", code);
-    CHECK_RC(custauth_call(db, "exchange_otc", args, NULL, &out), CUSTAUTH_OK);
+    CHECK_RC(custauth_call(&out, db, "exchange_otc", args, NULL), CUSTAUTH_OK);
     CHECK_HAS(out, "{\"token\":\"");
     {
       char verify[1024];
@@ -678,20 +676,20 @@ static void test_call(custauth_t* db) {
       size_t n = strcspn(t, "\"");
       snprintf(verify, sizeof verify, "{\"token\":\"%.*s\"}", (int)n, t);
       custauth_free(out);
-      CHECK_RC(custauth_call(db, "verify_token", verify, NULL, &out), CUSTAUTH_OK);
+      CHECK_RC(custauth_call(&out, db, "verify_token", verify, NULL), CUSTAUTH_OK);
       CHECK_HAS(out, "{\"claims\":{");
       custauth_free(out);
-      CHECK_RC(custauth_call(db, "revoke_customer_tokens", "{\"email\":\"call@example.com\"}", NULL,
-                             &out),
+      CHECK_RC(custauth_call(&out, db, "revoke_customer_tokens", "{\"email\":\"call@example.com\"}",
+                             NULL),
                CUSTAUTH_OK);
       CHECK_HAS(out, "\"ok\":true");
       custauth_free(out);
-      CHECK_RC(custauth_call(db, "verify_token", verify, NULL, &out), CUSTAUTH_EINVALIDTOKEN);
+      CHECK_RC(custauth_call(&out, db, "verify_token", verify, NULL), CUSTAUTH_EINVALIDTOKEN);
       custauth_free(out);
     }
   }
   CHECK_RC(
-      custauth_call(db, "request_password_reset", "{\"email\":\"call@example.com\"}", NULL, &out),
+      custauth_call(&out, db, "request_password_reset", "{\"email\":\"call@example.com\"}", NULL),
       CUSTAUTH_OK);
   {
     char args[256];
@@ -701,50 +699,50 @@ static void test_call(custauth_t* db) {
     snprintf(args, sizeof args,
              "{\"email\":\"call@example.com\",\"token\":\"%s\",\"new_password\":\"Reset4567x\"}",
              token);
-    CHECK_RC(custauth_call(db, "reset_password", args, NULL, &out), CUSTAUTH_OK);
+    CHECK_RC(custauth_call(&out, db, "reset_password", args, NULL), CUSTAUTH_OK);
     custauth_free(out);
   }
-  CHECK_RC(custauth_call(db, "change_password",
+  CHECK_RC(custauth_call(&out, db, "change_password",
                          "{\"email\":\"call@example.com\",\"current_password\":\"Reset4567x\","
                          "\"new_password\":\"Change890y\"}",
-                         NULL, &out),
+                         NULL),
            CUSTAUTH_OK);
   custauth_free(out);
   CHECK_RC(
-      custauth_call(db, "audit_list", "{\"email\":\"call@example.com\",\"limit\":5}", NULL, &out),
+      custauth_call(&out, db, "audit_list", "{\"email\":\"call@example.com\",\"limit\":5}", NULL),
       CUSTAUTH_OK);
   CHECK_HAS(out, "{\"audit\":[");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "integration_create",
+  CHECK_RC(custauth_call(&out, db, "integration_create",
                          "{\"name\":\"n\",\"permissions\":[\"exchange_external_customer_token\"]}",
-                         NULL, &out),
+                         NULL),
            CUSTAUTH_OK);
   CHECK_HAS(out, "{\"integration\":{");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "integration_list", NULL, NULL, &out), CUSTAUTH_OK);
+  CHECK_RC(custauth_call(&out, db, "integration_list", NULL, NULL), CUSTAUTH_OK);
   CHECK_HAS(out, "{\"integrations\":[");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "integration_revoke",
-                         "{\"consumer_key\":\"0123456789abcdef0123456789abcdef\"}", NULL, &out),
+  CHECK_RC(custauth_call(&out, db, "integration_revoke",
+                         "{\"consumer_key\":\"0123456789abcdef0123456789abcdef\"}", NULL),
            CUSTAUTH_ENOTFOUND);
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "integration_set_permissions",
+  CHECK_RC(custauth_call(&out, db, "integration_set_permissions",
                          "{\"consumer_key\":\"0123456789abcdef0123456789abcdef\","
                          "\"permissions\":[]}",
-                         NULL, &out),
+                         NULL),
            CUSTAUTH_ENOTFOUND);
   custauth_free(out);
   {
     int rc =
-        custauth_call(db, "exchange_external_customer_token",
+        custauth_call(&out, db, "exchange_external_customer_token",
                       "{\"request\":{\"method\":\"POST\",\"url\":\"https://shop.example/graphql\"},"
                       "\"input\":{\"customer\":{\"email\":\"x@example.com\"}}}",
-                      NULL, &out);
+                      NULL);
     CHECK(rc == CUSTAUTH_EFORBIDDEN || rc == CUSTAUTH_EINVALID);
   }
   CHECK_HAS(out, "\"errors\"");
   custauth_free(out);
-  CHECK_RC(custauth_call(db, "exchange_external_customer_token", "{\"input\":{}}", NULL, &out),
+  CHECK_RC(custauth_call(&out, db, "exchange_external_customer_token", "{\"input\":{}}", NULL),
            CUSTAUTH_EINVALID);
   custauth_free(out);
 }
@@ -766,11 +764,11 @@ static void* sign_in_worker(void* arg) {
         custauth_error_last()[0] != '\0') {
       ++w->failures;
     }
-    if (custauth_verify_token(&claims, w->db, token) != CUSTAUTH_OK) ++w->failures;
+    if (custauth_token_verify(&claims, w->db, token) != CUSTAUTH_OK) ++w->failures;
     custauth_free(claims);
     custauth_free(token);
     /* A failure here must not show in another thread's last error. */
-    if (custauth_verify_token(&claims, w->db, "garbage") != CUSTAUTH_EINVALIDTOKEN) ++w->failures;
+    if (custauth_token_verify(&claims, w->db, "garbage") != CUSTAUTH_EINVALIDTOKEN) ++w->failures;
   }
   return NULL;
 }
@@ -830,27 +828,27 @@ static void test_delete(custauth_t* db) {
       CUSTAUTH_OK);
   memset(&claims, 0, sizeof claims);
   claims.version = CUSTAUTH_CLAIMS_VERSION;
-  CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_OK);
+  CHECK_RC(custauth_token_verify_claims(&claims, db, token), CUSTAUTH_OK);
 
   CHECK_RC(custauth_customer_delete(&id, db, "", NULL), CUSTAUTH_EINVALID);
   CHECK_MSG("Specify the \"email\" value.");
   CHECK(id == 0);
   CHECK_RC(custauth_customer_delete(&id, db, "ERASE.ME@example.com", NULL), CUSTAUTH_OK);
   CHECK(id == claims.uid);
-  CHECK_RC(custauth_verify_token_claims(&claims, db, token), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_RC(custauth_token_verify_claims(&claims, db, token), CUSTAUTH_EINVALIDTOKEN);
   CHECK_RC(custauth_customer_delete(NULL, db, "erase.me@example.com", NULL), CUSTAUTH_ENOTFOUND);
   CHECK_RC(custauth_customer_find(&out, db, "erase.me@example.com", NULL), CUSTAUTH_ENOTFOUND);
   CHECK(out == NULL);
   custauth_free(token);
 
   CHECK_RC(
-      custauth_call(db, "customer_delete", "{\"email\":\"erase.too@example.com\"}", NULL, &out),
+      custauth_call(&out, db, "customer_delete", "{\"email\":\"erase.too@example.com\"}", NULL),
       CUSTAUTH_OK);
   CHECK_HAS(out, "\"id\":");
   custauth_free(out);
   out = NULL;
   CHECK_RC(
-      custauth_call(db, "customer_delete", "{\"email\":\"erase.too@example.com\"}", NULL, &out),
+      custauth_call(&out, db, "customer_delete", "{\"email\":\"erase.too@example.com\"}", NULL),
       CUSTAUTH_ENOTFOUND);
   CHECK_HAS(out, "graphql-no-such-entity");
   custauth_free(out);

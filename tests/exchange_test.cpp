@@ -947,9 +947,9 @@ TEST_CASE("exchange_require_body_hash through the C ABI's options (struct versio
   auto run = [](custauth_t* db) {
     REQUIRE(db != nullptr);
     char* out = nullptr;
-    REQUIRE(custauth_call(db, "integration_create",
+    REQUIRE(custauth_call(&out, db, "integration_create",
                           R"({"name":"Social","permissions":["exchange_external_customer_token"]})",
-                          nullptr, &out) == CUSTAUTH_OK);
+                          nullptr) == CUSTAUTH_OK);
     const json made = json::parse(out)["integration"];
     custauth_free(out);
     IntegrationCredentials c;
@@ -971,7 +971,7 @@ TEST_CASE("exchange_require_body_hash through the C ABI's options (struct versio
                            {"body", r.body}}},
                          {"input", json::parse(kRoni)}};
       const int rc =
-          custauth_call(db, "exchange_external_customer_token", args.dump().c_str(), nullptr, &out);
+          custauth_call(&out, db, "exchange_external_customer_token", args.dump().c_str(), nullptr);
       const json result = json::parse(out);
       custauth_free(out);
       if (rc != CUSTAUTH_OK) CHECK(result["errors"][0]["message"] == msg::kSignatureInvalid);

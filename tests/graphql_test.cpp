@@ -468,7 +468,7 @@ TEST_CASE("custauth_call answers refusals with graphql's error shape, without a 
   REQUIRE(custauth_open_json(&db, "memory:", R"({"test": true})") == CUSTAUTH_OK);
   char* out = nullptr;
   const int rc =
-      custauth_call(db, "generate_customer_token", R"({"email":"","password":"x"})", nullptr, &out);
+      custauth_call(&out, db, "generate_customer_token", R"({"email":"","password":"x"})", nullptr);
   CHECK(rc == CUSTAUTH_EINVALID);
   REQUIRE(out != nullptr);
   CHECK(json::parse(out) == json::parse(graphql::ErrorResponse(

@@ -121,33 +121,33 @@ TEST_CASE("C: a normal handle refuses every custauth_test_* and test.* call", "[
   o.argon2_opslimit = 1;
   o.argon2_memlimit = 8192;
   REQUIRE(custauth_open(&db, "memory:", &o) == CUSTAUTH_OK);
-  CHECK(custauth_test_set_time(db, 0) == CUSTAUTH_EFORBIDDEN);
+  CHECK(custauth_test_clock_set(db, 0) == CUSTAUTH_EFORBIDDEN);
   CHECK(std::string(custauth_error_last()) == "the clock can only be set on a test handle");
   CHECK(custauth_error_last_code() == CUSTAUTH_EFORBIDDEN);
-  CHECK(custauth_test_advance(db, 1000) == CUSTAUTH_EFORBIDDEN);
+  CHECK(custauth_test_clock_advance(db, 1000) == CUSTAUTH_EFORBIDDEN);
   std::int64_t now = -1;
-  CHECK(custauth_test_now(&now, db) == CUSTAUTH_EFORBIDDEN);
+  CHECK(custauth_test_clock_now(&now, db) == CUSTAUTH_EFORBIDDEN);
   CHECK(now == 0);
   char* out = reinterpret_cast<char*>(1);
-  CHECK(custauth_test_last_secret(&out, db, "a@example.com", CUSTAUTH_SECRET_RESET_TOKEN,
+  CHECK(custauth_test_secret_last(&out, db, "a@example.com", CUSTAUTH_SECRET_RESET_TOKEN,
                                   nullptr) == CUSTAUTH_EFORBIDDEN);
   CHECK(out == nullptr);
-  CHECK(custauth_test_create_customers(&out, db, R"(["a@example.com"])", nullptr) ==
+  CHECK(custauth_test_customers_create(&out, db, R"(["a@example.com"])", nullptr) ==
         CUSTAUTH_EFORBIDDEN);
   CHECK(out == nullptr);
   for (const char* op : {"test.set_time", "test.advance", "test.now", "test.last_reset_token",
                          "test.last_otc", "test.create_customers"}) {
     INFO(op);
     // Refused before the arguments are looked at.
-    CHECK(custauth_call(db, op, R"({"time_ms":0,"unknown":1})", nullptr, &out) ==
+    CHECK(custauth_call(&out, db, op, R"({"time_ms":0,"unknown":1})", nullptr) ==
           CUSTAUTH_EFORBIDDEN);
     custauth_free(out);
-    CHECK(custauth_call(db, op, nullptr, nullptr, &out) == CUSTAUTH_EFORBIDDEN);
+    CHECK(custauth_call(&out, db, op, nullptr, nullptr) == CUSTAUTH_EFORBIDDEN);
     REQUIRE(out != nullptr);
     CHECK(json::parse(out)["errors"][0]["extensions"]["code"] == "forbidden");
     custauth_free(out);
   }
-  CHECK(custauth_call(db, "customer_find", R"({"email":"a@example.com"})", nullptr, &out) ==
+  CHECK(custauth_call(&out, db, "customer_find", R"({"email":"a@example.com"})", nullptr) ==
         CUSTAUTH_ENOTFOUND);
   custauth_free(out);
   custauth_close(db);
@@ -180,7 +180,7 @@ TEST_CASE("C: version-1 options are still accepted and read as version 1", "[har
   o.test_flags = CUSTAUTH_TEST_HANDLE;
   custauth_t* db = nullptr;
   REQUIRE(custauth_open(&db, "memory:", &o) == CUSTAUTH_OK);
-  CHECK(custauth_test_advance(db, 1) == CUSTAUTH_EFORBIDDEN);
+  CHECK(custauth_test_clock_advance(db, 1) == CUSTAUTH_EFORBIDDEN);
   custauth_close(db);
   CHECK(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION + 1) == CUSTAUTH_EINVALID);
   REQUIRE(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION) == CUSTAUTH_OK);
@@ -237,28 +237,28 @@ TEST_CASE("C: the test clock through the functions and custauth_call", "[harness
   custauth_t* db = nullptr;
   REQUIRE(custauth_open_json(&db, "memory:", R"({"test":true})") == CUSTAUTH_OK);
   std::int64_t now = 0;
-  REQUIRE(custauth_test_now(&now, db) == CUSTAUTH_OK);
+  REQUIRE(custauth_test_clock_now(&now, db) == CUSTAUTH_OK);
   CHECK(now == 1748499421000);
-  CHECK(custauth_test_advance(db, 500) == CUSTAUTH_OK);
-  CHECK(custauth_test_now(&now, db) == CUSTAUTH_OK);
+  CHECK(custauth_test_clock_advance(db, 500) == CUSTAUTH_OK);
+  CHECK(custauth_test_clock_now(&now, db) == CUSTAUTH_OK);
   CHECK(now == 1748499421500);
-  CHECK(custauth_test_set_time(db, -5) == CUSTAUTH_EINVALID);
-  CHECK(custauth_test_advance(db, -5) == CUSTAUTH_EINVALID);
+  CHECK(custauth_test_clock_set(db, -5) == CUSTAUTH_EINVALID);
+  CHECK(custauth_test_clock_advance(db, -5) == CUSTAUTH_EINVALID);
   char* out = nullptr;
-  REQUIRE(custauth_call(db, "test.set_time", R"({"time_ms":2000})", nullptr, &out) == CUSTAUTH_OK);
+  REQUIRE(custauth_call(&out, db, "test.set_time", R"({"time_ms":2000})", nullptr) == CUSTAUTH_OK);
   CHECK(json::parse(out) == json({{"now", 2000}}));
   custauth_free(out);
-  REQUIRE(custauth_call(db, "test.advance", R"({"ms":60000})", nullptr, &out) == CUSTAUTH_OK);
+  REQUIRE(custauth_call(&out, db, "test.advance", R"({"ms":60000})", nullptr) == CUSTAUTH_OK);
   CHECK(json::parse(out) == json({{"now", 62000}}));
   custauth_free(out);
-  REQUIRE(custauth_call(db, "test.now", nullptr, nullptr, &out) == CUSTAUTH_OK);
+  REQUIRE(custauth_call(&out, db, "test.now", nullptr, nullptr) == CUSTAUTH_OK);
   CHECK(json::parse(out) == json({{"now", 62000}}));
   custauth_free(out);
-  CHECK(custauth_call(db, "test.advance", nullptr, nullptr, &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "test.advance", nullptr, nullptr) == CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK(custauth_call(db, "test.advance", R"({"ms":1,"x":1})", nullptr, &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "test.advance", R"({"ms":1,"x":1})", nullptr) == CUSTAUTH_EINVALID);
   custauth_free(out);
-  CHECK(custauth_call(db, "test.travel", nullptr, nullptr, &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "test.travel", nullptr, nullptr) == CUSTAUTH_EINVALID);
   custauth_free(out);
   custauth_close(db);
 }
@@ -299,7 +299,7 @@ TEST_CASE("C: seeded test handles agree, by struct and by JSON, in memory and on
   auto values = [](custauth_t* db) {
     char* out = nullptr;
     std::vector<std::string> v;
-    REQUIRE(custauth_test_create_customers(&out, db,
+    REQUIRE(custauth_test_customers_create(&out, db,
                                            R"({"customers":[{"email":"roni_cost@example.com",
                     "allow_remote_shopping_assistance":true}],"password":"Password123"})",
                                            nullptr) == CUSTAUTH_OK);
@@ -310,7 +310,7 @@ TEST_CASE("C: seeded test handles agree, by struct and by JSON, in memory and on
         {"generate_customer_token",
          R"({"email":"roni_cost@example.com","password":"Password123"})"}};
     for (const auto& [op, args] : calls) {
-      REQUIRE(custauth_call(db, op, args, nullptr, &out) == CUSTAUTH_OK);
+      REQUIRE(custauth_call(&out, db, op, args, nullptr) == CUSTAUTH_OK);
       v.push_back(out);
       custauth_free(out);
     }
@@ -335,7 +335,7 @@ TEST_CASE("C: seeded test handles agree, by struct and by JSON, in memory and on
   REQUIRE(custauth_open(&d, file.c_str(), &o) == CUSTAUTH_OK);
   char* out = nullptr;
   const std::string token = json::parse(va[2])["token"];
-  CHECK(custauth_verify_token(&out, d, token.c_str()) == CUSTAUTH_OK);
+  CHECK(custauth_token_verify(&out, d, token.c_str()) == CUSTAUTH_OK);
   custauth_free(out);
   for (custauth_t* h : {a, b, c, d}) custauth_close(h);
 }
@@ -468,27 +468,27 @@ TEST_CASE("the last reset token and admin code a test handle issued", "[harness]
     custauth_t* db = nullptr;
     REQUIRE(custauth_open_json(&db, "memory:", R"({"test":true})") == CUSTAUTH_OK);
     char* out = nullptr;
-    REQUIRE(custauth_call(db, "test.create_customers",
+    REQUIRE(custauth_call(&out, db, "test.create_customers",
                           R"({"customers":[{"email":"roni_cost@example.com",
                               "allow_remote_shopping_assistance":true}]})",
-                          nullptr, &out) == CUSTAUTH_OK);
+                          nullptr) == CUSTAUTH_OK);
     CHECK(json::parse(out)["customers"][0]["email"] == "roni_cost@example.com");
     custauth_free(out);
-    REQUIRE(custauth_issue_otc(&out, db, "roni_cost@example.com", 1, "", nullptr) == CUSTAUTH_OK);
+    REQUIRE(custauth_otc_issue(&out, db, "roni_cost@example.com", 1, "", nullptr) == CUSTAUTH_OK);
     const std::string issued = out;
     custauth_free(out);
-    REQUIRE(custauth_test_last_secret(&out, db, "roni_cost@example.com", CUSTAUTH_SECRET_ADMIN_OTC,
+    REQUIRE(custauth_test_secret_last(&out, db, "roni_cost@example.com", CUSTAUTH_SECRET_ADMIN_OTC,
                                       nullptr) == CUSTAUTH_OK);
     CHECK(issued == out);
     custauth_free(out);
-    REQUIRE(custauth_call(db, "test.last_otc", R"({"email":"roni_cost@example.com"})", nullptr,
-                          &out) == CUSTAUTH_OK);
+    REQUIRE(custauth_call(&out, db, "test.last_otc", R"({"email":"roni_cost@example.com"})",
+                          nullptr) == CUSTAUTH_OK);
     CHECK(json::parse(out)["code"] == issued);
     custauth_free(out);
-    CHECK(custauth_call(db, "test.last_reset_token", R"({"email":"roni_cost@example.com"})",
-                        nullptr, &out) == CUSTAUTH_ENOTFOUND);
+    CHECK(custauth_call(&out, db, "test.last_reset_token", R"({"email":"roni_cost@example.com"})",
+                        nullptr) == CUSTAUTH_ENOTFOUND);
     custauth_free(out);
-    CHECK(custauth_test_last_secret(&out, db, "roni_cost@example.com", 3, nullptr) ==
+    CHECK(custauth_test_secret_last(&out, db, "roni_cost@example.com", 3, nullptr) ==
           CUSTAUTH_EINVALID);
     custauth_close(db);
   }

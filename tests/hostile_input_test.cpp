@@ -296,10 +296,10 @@ TEST_CASE("hostile inputs: every operation refuses them and changes nothing it m
   copts.test_flags = CUSTAUTH_TEST_HANDLE;
   custauth_t* cdb = nullptr;
   REQUIRE(custauth_open(&cdb, path.c_str(), &copts) == CUSTAUTH_OK);
-  REQUIRE(custauth_test_set_time(cdb, kNow) == CUSTAUTH_OK);
+  REQUIRE(custauth_test_clock_set(cdb, kNow) == CUSTAUTH_OK);
   auto call = [&](const char* op, const char* args, const char* ctx = nullptr) {
     char* out = nullptr;
-    const int rc = custauth_call(cdb, op, args, ctx, &out);
+    const int rc = custauth_call(&out, cdb, op, args, ctx);
     return FromC(rc, out);
   };
 
@@ -665,18 +665,18 @@ void DeepJsonEverywhere() {
 
   // custauth_call: the exchange's input inside the arguments, the context, a fixture.
   const std::string exchange_args = R"({"request":{},"input":{"customer":)" + deep + "}}";
-  CHECK(custauth_call(db, "exchange_external_customer_token", exchange_args.c_str(), nullptr,
-                      &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "exchange_external_customer_token", exchange_args.c_str(),
+                      nullptr) == CUSTAUTH_EINVALID);
   CHECK(LastError() == "args_json is nested too deeply");
   REQUIRE(out != nullptr);  // a GraphQL error response, as for every refusal
   CHECK(std::string(out).find("nested too deeply") != std::string::npos);
   custauth_free(out);
   const std::string context = R"({"client_ip":)" + deep + "}";
-  CHECK(custauth_call(db, "version", nullptr, context.c_str(), &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "version", nullptr, context.c_str()) == CUSTAUTH_EINVALID);
   CHECK(LastError() == "context_json is nested too deeply");
   custauth_free(out);
   const std::string fixture = R"({"customers":)" + deep + "}";
-  CHECK(custauth_call(db, "test.create_customers", fixture.c_str(), nullptr, &out) ==
+  CHECK(custauth_call(&out, db, "test.create_customers", fixture.c_str(), nullptr) ==
         CUSTAUTH_EINVALID);
   CHECK(LastError() == "args_json is nested too deeply");
   custauth_free(out);
@@ -689,8 +689,8 @@ void DeepJsonEverywhere() {
   CHECK(LastError() == "input_json is nested too deeply");
   custauth_free(out);
 
-  // custauth_test_create_customers: the fixture.
-  CHECK(custauth_test_create_customers(&out, db, fixture.c_str(), nullptr) == CUSTAUTH_EINVALID);
+  // custauth_test_customers_create: the fixture.
+  CHECK(custauth_test_customers_create(&out, db, fixture.c_str(), nullptr) == CUSTAUTH_EINVALID);
   CHECK(LastError() == "the fixture is nested too deeply");
   CHECK(out == nullptr);
   custauth_close(db);
@@ -755,7 +755,7 @@ TEST_CASE("bounded inputs: custauth_call's arguments are capped at 1 MiB") {
   REQUIRE(custauth_open(&db, "memory:", nullptr) == CUSTAUTH_OK);
   char* out = nullptr;
   const std::string big = R"({"email":")" + std::string(internal::kMaxJsonBytes, 'a') + "\"}";
-  CHECK(custauth_call(db, "customer_find", big.c_str(), nullptr, &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "customer_find", big.c_str(), nullptr) == CUSTAUTH_EINVALID);
   CHECK(LastError() == "args_json is too large");
   custauth_free(out);
   custauth_close(db);
@@ -921,7 +921,7 @@ TEST_CASE("options: absurd durations, Argon2 limits and truncating values are re
   char* out = nullptr;
   CHECK(custauth_audit_list(&out, db, nullptr, -1, 0, nullptr) == CUSTAUTH_EINVALID);
   CHECK(LastError() == "after_id must not be negative");
-  CHECK(custauth_call(db, "audit_list", R"({"after_id":-1})", nullptr, &out) == CUSTAUTH_EINVALID);
+  CHECK(custauth_call(&out, db, "audit_list", R"({"after_id":-1})", nullptr) == CUSTAUTH_EINVALID);
   CHECK(LastError() == "after_id must not be negative");
   custauth_free(out);
   custauth_close(db);

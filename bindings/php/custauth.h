@@ -46,9 +46,9 @@ int custauth_open_json_with_verifiers(custauth_t** out, const char* storage,
                                       const char* options_json, const custauth_verifier* verifiers,
                                       size_t count);
 void custauth_close(custauth_t* db);
-int custauth_call(custauth_t* db, const char* operation, const char* args_json,
-                  const char* context_json, char** out_json);
-int custauth_verify_token_claims(custauth_claims* out, custauth_t* db, const char* token);
+int custauth_call(char** out, custauth_t* db, const char* operation, const char* args_json,
+                  const char* context_json);
+int custauth_token_verify_claims(custauth_claims* out, custauth_t* db, const char* token);
 void custauth_free(void* ptr);
 const char* custauth_error_last(void);
 int custauth_error_last_code(void);

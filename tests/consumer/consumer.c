@@ -27,7 +27,7 @@ int main(void) {
   if (rc == CUSTAUTH_OK) {
     rc = custauth_generate_customer_token(&token, db, "roni_cost@example.com", "Password123", NULL);
   }
-  if (rc == CUSTAUTH_OK) rc = custauth_verify_token(&claims, db, token);
+  if (rc == CUSTAUTH_OK) rc = custauth_token_verify(&claims, db, token);
   if (rc == CUSTAUTH_OK && strstr(claims, "\"utypid\":3") == NULL) rc = CUSTAUTH_EINTERNAL;
   if (rc != CUSTAUTH_OK) {
     fprintf(stderr, "consumer: %s: %s\n", custauth_code_name(rc), custauth_error_last());

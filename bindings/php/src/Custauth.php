@@ -1,7 +1,7 @@
 <?php
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
-// custauth from PHP through FFI and the C ABI (custauth_call, custauth_verify_token_claims).
+// custauth from PHP through FFI and the C ABI (custauth_call, custauth_token_verify_claims).
 //
 //   $auth = new Custauth\Custauth('shop.db');   // the key file beside it: shop.key
 //   $token = $auth->generateCustomerToken('roni_cost@example.com', 'Password123');
@@ -253,7 +253,7 @@ final class Custauth
         $argsJson = $args === [] ? '{}' : self::encode($args, 'an argument');
         $contextJson = $context === null ? null : self::encode($context, 'a context value');
         $out = $ffi->new('char*');
-        $rc = $ffi->custauth_call($handle, $operation, $argsJson, $contextJson, \FFI::addr($out));
+        $rc = $ffi->custauth_call(\FFI::addr($out), $handle, $operation, $argsJson, $contextJson);
         $response = [];
         if (!\FFI::isNull($out)) {
             $text = \FFI::string($out);
@@ -357,7 +357,7 @@ final class Custauth
         $ffi = self::ffi();
         $claims = $ffi->new('custauth_claims');
         $claims->version = 1;
-        $rc = $ffi->custauth_verify_token_claims(\FFI::addr($claims), $this->handle, $token);
+        $rc = $ffi->custauth_token_verify_claims(\FFI::addr($claims), $this->handle, $token);
         if ($rc !== 0) {
             self::fail($rc, []);
         }

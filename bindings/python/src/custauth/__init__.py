@@ -194,8 +194,8 @@ def _load_library(path: Optional[str]) -> Any:
     lib.custauth_open_json_with_verifiers.restype = ctypes.c_int
     lib.custauth_close.argtypes = [ctypes.c_void_p]
     lib.custauth_close.restype = None
-    lib.custauth_call.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
-                                  ctypes.c_char_p, c_char_pp]
+    lib.custauth_call.argtypes = [c_char_pp, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                  ctypes.c_char_p]
     lib.custauth_call.restype = ctypes.c_int
     lib.custauth_free.argtypes = [ctypes.c_void_p]
     lib.custauth_free.restype = None
@@ -205,13 +205,13 @@ def _load_library(path: Optional[str]) -> Any:
     lib.custauth_error_last_code.restype = ctypes.c_int
     lib.custauth_libversion.argtypes = []
     lib.custauth_libversion.restype = ctypes.c_char_p
-    lib.custauth_verify_token_claims.argtypes = [ctypes.POINTER(_Claims), ctypes.c_void_p,
+    lib.custauth_token_verify_claims.argtypes = [ctypes.POINTER(_Claims), ctypes.c_void_p,
                                                  ctypes.c_char_p]
-    lib.custauth_verify_token_claims.restype = ctypes.c_int
+    lib.custauth_token_verify_claims.restype = ctypes.c_int
     # The fast path's own function object, without argtypes: ctypes then converts nothing (the
     # caller passes byref(claims), a c_void_p and bytes), which halves the call's cost.
     global _verify_fast
-    _verify_fast = lib._FuncPtr(("custauth_verify_token_claims", lib))
+    _verify_fast = lib._FuncPtr(("custauth_token_verify_claims", lib))
     _lib = lib
     return lib
 
@@ -285,7 +285,7 @@ def _call(handle: Optional[int], operation: str, args: Mapping[str, Any],
     args_json = _json_arg(dict(args), "an argument")
     context_json = _json_arg(dict(context), "a context value") if context else None
     out = ctypes.c_void_p()
-    rc = lib.custauth_call(handle, op, args_json, context_json, ctypes.byref(out))
+    rc = lib.custauth_call(ctypes.byref(out), handle, op, args_json, context_json)
     response: Json = {}
     if out.value:
         try:
@@ -542,7 +542,7 @@ class Custauth:
     def verify_token(self, token: Union[str, bytes]) -> Json:
         """The token's claims: {"uid", "utypid", "iat", "exp", "format", "kid" (JWT only)}.
 
-        The fast path: custauth_verify_token_claims fills a struct, no JSON either way. A token
+        The fast path: custauth_token_verify_claims fills a struct, no JSON either way. A token
         that is not a string, or holds a NUL character or a lone surrogate, raises InvalidInput."""
         if type(token) is str:
             try:
