@@ -160,7 +160,7 @@ struct CustomerAuth::Impl {
     return updated;
   }
 
-  // One run of import_customers (import.cpp).
+  // One run of import_customers (import/batching.cpp).
   struct CustomerImport;
 
   // Seals creds' secrets, stores the integration and audits `event` (exchange.cpp).
