@@ -1071,6 +1071,7 @@ class PostgresStorage final : public Storage {
         return Status(Code::kConflict,
                       fmt::format("The password of customerId = {} changed concurrently", id));
       }
+      if (patch.refuse_when_locked && c.locked_at(now)) return internal::LockedCustomer();
       if (patch.firstname) c.firstname = *patch.firstname;
       if (patch.lastname) c.lastname = *patch.lastname;
       if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;

@@ -146,6 +146,7 @@ Result<Customer> SqliteStorage::update_customer(std::int64_t id, const CustomerP
       return Status(Code::kConflict,
                     fmt::format("The password of customerId = {} changed concurrently", id));
     }
+    if (patch.refuse_when_locked && c.locked_at(now)) return internal::LockedCustomer();
     if (patch.firstname) c.firstname = *patch.firstname;
     if (patch.lastname) c.lastname = *patch.lastname;
     if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
