@@ -19,7 +19,7 @@
 namespace custauth_bench {
 
 [[noreturn]] inline void Die(const char* what, const custauth::Status& s) {
-  std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+  std::fprintf(stderr, "%s: %s\n", what, s.to_string().c_str());
   std::exit(1);
 }
 

@@ -85,9 +85,9 @@ inline AuthWorld MakeAuthWorld(std::shared_ptr<custauth::Storage> base,
 // One admin one-time code round trip (issue_otc + exchange_otc) for `email`: "" or what failed.
 inline std::string OtcRoundTrip(custauth::CustomerAuth& auth, const std::string& email) {
   auto code = auth.issue_otc(email, 7, "bench: customer on the phone");
-  if (!code.ok()) return code.status().ToString();
+  if (!code.ok()) return code.status().to_string();
   auto token = auth.exchange_otc(email, *code);
-  return token.ok() ? std::string() : token.status().ToString();
+  return token.ok() ? std::string() : token.status().to_string();
 }
 
 constexpr char kExchangeUrl[] = "https://shop.example/graphql";
@@ -142,7 +142,7 @@ inline custauth::HttpRequest SignedRequest(const custauth::IntegrationCredential
 inline std::string ExchangeWorks(ExchangeWorld& w, std::int64_t now_s) {
   auto first =
       w.auth->exchange_external_customer_token(SignedRequest(w.creds, 0, now_s), kExchangeInput);
-  if (!first.ok()) return first.status().ToString();
+  if (!first.ok()) return first.status().to_string();
   if (!first->created) return "the customer was not created";
   auto replay =
       w.auth->exchange_external_customer_token(SignedRequest(w.creds, 0, now_s), kExchangeInput);
@@ -153,7 +153,7 @@ inline std::string ExchangeWorks(ExchangeWorld& w, std::int64_t now_s) {
 inline std::string ExchangeExisting(custauth::CustomerAuth& auth,
                                     const custauth::HttpRequest& request) {
   auto r = auth.exchange_external_customer_token(request, kExchangeInput);
-  if (!r.ok()) return r.status().ToString();
+  if (!r.ok()) return r.status().to_string();
   return r->created ? "created twice" : "";
 }
 

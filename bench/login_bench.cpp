@@ -57,7 +57,7 @@ void BM_Login_PasswordVsBareVerify(benchmark::State& state) {
         const auto t0 = Clock::now();
         auto token = w.auth->generate_customer_token(kEmail, kPassword);
         c = Seconds(Clock::now() - t0);
-        if (!token.ok()) state.SkipWithError(token.status().ToString().c_str());
+        if (!token.ok()) state.SkipWithError(token.status().to_string().c_str());
       } else {
         const auto t0 = Clock::now();
         const int rc =

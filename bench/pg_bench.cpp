@@ -325,7 +325,7 @@ struct Bench {
     AuthWorld w = MakeAuthWorld(Storage(), options, kMaxThreads);
     auto login = [&](int t, std::int64_t) -> std::string {
       auto token = w.auth->generate_customer_token(ShopperEmail(t), kPassword);
-      return token.ok() ? std::string() : token.status().ToString();
+      return token.ok() ? std::string() : token.status().to_string();
     };
     const OpCost cost = Measure(*w.storage, [&] { return login(0, 0); });
     auto verify = [&](int t) -> std::string {
@@ -367,23 +367,23 @@ struct Bench {
     }
     add("otc_issue", Measure(*w.storage, [&] {
           auto issued = w.auth->issue_otc(email, 7, "bench: customer on the phone");
-          if (!issued.ok()) return issued.status().ToString();
+          if (!issued.ok()) return issued.status().to_string();
           code = *issued;
           return std::string();
         }));
     add("otc_exchange", Measure(*w.storage, [&] {
           auto token = w.auth->exchange_otc(email, code);
-          return token.ok() ? std::string() : token.status().ToString();
+          return token.ok() ? std::string() : token.status().to_string();
         }));
     add("login", Measure(*w.storage, [&] {
           auto token = w.auth->generate_customer_token(email, kPassword);
-          return token.ok() ? std::string() : token.status().ToString();
+          return token.ok() ? std::string() : token.status().to_string();
         }));
     add("login_wrong_password", Measure(*w.storage, [&] {
           auto token = w.auth->generate_customer_token(email, "wrong password");
           return token.code() == custauth::Code::kAuthenticationFailed
                      ? std::string()
-                     : "a wrong password: " + token.status().ToString();
+                     : "a wrong password: " + token.status().to_string();
         }));
   }
 

@@ -97,7 +97,7 @@ int main() {
       while (!go.load()) std::this_thread::yield();
       auto token = auth->generate_customer_token(emails[i], kPassword);
       if (!token.ok()) {
-        std::fprintf(stderr, "login %d: %s\n", i, token.status().ToString().c_str());
+        std::fprintf(stderr, "login %d: %s\n", i, token.status().to_string().c_str());
         failures.fetch_add(1);
       }
     });

@@ -42,7 +42,7 @@ void Login(int rounds, double seconds, std::vector<Series>* out) {
   AuthWorld w = MakeAuthWorld(FreshSqlite("bench_scaling_login.db"), {}, 2);
   auto login = [&](int t, std::int64_t) -> std::string {
     auto token = w.auth->generate_customer_token(ShopperEmail(t), kPassword);
-    return token.ok() ? std::string() : token.status().ToString();
+    return token.ok() ? std::string() : token.status().to_string();
   };
   auto bare = [&](int t, std::int64_t) -> std::string {
     const std::string& hash = w.stored_hashes[static_cast<std::size_t>(t)];

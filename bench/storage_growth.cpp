@@ -59,7 +59,7 @@ struct Db {
     custauth::SqliteOptions so;
     so.synchronous_full = false;  // bytes are measured, not time
     auto opened = custauth::OpenSqliteStorage(path, so);
-    if (!opened.ok()) Die(opened.status().ToString());
+    if (!opened.ok()) Die(opened.status().to_string());
     storage = std::move(opened).value();
     custauth::AuthOptions o;
     o.test_mode = true;
@@ -67,7 +67,7 @@ struct Db {
     o.argon2 = custauth::CheapArgon2ForTests();
     o.audit_retention_days = retention_days;
     auto a = custauth::CustomerAuth::Open(storage, o);
-    if (!a.ok()) Die(a.status().ToString());
+    if (!a.ok()) Die(a.status().to_string());
     auth = std::move(a).value();
     if (sqlite3_open(path.c_str(), &raw) != SQLITE_OK) Die("cannot open " + path);
   }
@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
       out += fmt::format("{}{}", day == 0 ? "" : ", ", db.BytesInUse());
     }
     auto pruned = db.auth->prune();
-    if (!pruned.ok()) Die(pruned.status().ToString());
+    if (!pruned.ok()) Die(pruned.status().to_string());
     out += fmt::format("], \"left_for_prune\": {}, \"after_prune\": {}}}", pruned->total(),
                        db.BytesInUse());
   }

@@ -49,7 +49,7 @@ struct Samples {
 };
 
 [[noreturn]] void Die(const char* what, const Status& s) {
-  std::fprintf(stderr, "custauth_bench_timing: %s: %s\n", what, s.ToString().c_str());
+  std::fprintf(stderr, "custauth_bench_timing: %s: %s\n", what, s.to_string().c_str());
   std::exit(1);
 }
 

@@ -266,7 +266,7 @@ Result<Customer> CustomerAuth::create_customer(const CustomerInput& input,
   }
   auto created = impl_->storage->create_customer(c, impl_->now());
   if (!created.ok()) return created.status();
-  impl_->audit("customer.create", &created.value(), ctx);
+  impl_->Audit("customer.create", &created.value(), ctx);
   return created;
 }
 
@@ -362,7 +362,7 @@ Result<std::optional<std::string>> CustomerAuth::request_password_reset(std::str
   auto token = impl_->secrets->issue(SecretKind::kPasswordReset, found->id, now);
   if (!token.ok()) return token.status();
   impl_->NoteTestSecret(SecretKind::kPasswordReset, found->id, *token);
-  impl_->audit("reset.request", &found.value(), ctx);
+  impl_->Audit("reset.request", &found.value(), ctx);
   return std::optional<std::string>(std::move(token).value());
 }
 

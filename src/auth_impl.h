@@ -270,7 +270,7 @@ struct CustomerAuth::Impl {
   }
 
   // The record of `event` now, for a write that carries it (storage_records.h, "Audit in the
-  // write") or for audit().
+  // write") or for Audit().
   AuditRecord MakeAudit(std::string event, const Customer* c, const RequestContext& ctx,
                         std::string detail = {}) const {
     AuditRecord r;
@@ -285,7 +285,7 @@ struct CustomerAuth::Impl {
 
   // Appends the record of an event that changed nothing custauth keeps (a refusal), or whose
   // write does not carry its records yet; best effort: the operation already happened.
-  void audit(std::string event, const Customer* c, const RequestContext& ctx,
+  void Audit(std::string event, const Customer* c, const RequestContext& ctx,
              std::string detail = {}) {
     (void)storage->append_audit(MakeAudit(std::move(event), c, ctx, std::move(detail)));
   }

@@ -245,7 +245,7 @@ Result<IntegrationCredentials> CustomerAuth::Impl::StoreIntegration(
   auto created = impl.storage->create_integration(i);
   if (!created.ok()) return created.status();
   creds.integration = std::move(created).value();
-  impl.audit(event, nullptr, ctx,
+  impl.Audit(event, nullptr, ctx,
              nlohmann::json({{"consumer_key", creds.consumer_key},
                              {"name", creds.integration.name},
                              {"permissions", creds.integration.permissions}})
@@ -310,7 +310,7 @@ Status CustomerAuth::revoke_integration(std::string_view consumer_key, const Req
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   CUSTAUTH_RETURN_IF_ERROR(CheckConsumerKey(consumer_key));
   CUSTAUTH_RETURN_IF_ERROR(impl_->storage->revoke_integration(consumer_key, impl_->now()));
-  impl_->audit("integration.revoke", nullptr, ctx,
+  impl_->Audit("integration.revoke", nullptr, ctx,
                nlohmann::json({{"consumer_key", std::string(consumer_key)}}).dump());
   return Status::Ok();
 }
@@ -325,7 +325,7 @@ Status CustomerAuth::set_integration_permissions(std::string_view consumer_key,
   std::vector<std::string> sorted = permissions;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  impl_->audit(
+  impl_->Audit(
       "integration.permissions", nullptr, ctx,
       nlohmann::json({{"consumer_key", std::string(consumer_key)}, {"permissions", sorted}})
           .dump());
@@ -353,7 +353,7 @@ struct CustomerAuth::Impl::ExchangeRun {
     if (signed_by_integration && customer == nullptr) {
       if (auto email = TargetEmail(input_json)) detail["email"] = *email;
     }
-    impl.audit("exchange.refused", customer, as_integration,
+    impl.Audit("exchange.refused", customer, as_integration,
                detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return s;
   }
@@ -436,7 +436,7 @@ struct CustomerAuth::Impl::ExchangeRun {
     out = std::move(created).value();
     // Another request may have created it meanwhile: its state is checked like any other's.
     if (!out.created) CUSTAUTH_RETURN_IF_ERROR(CheckState(out.customer));
-    if (out.created) impl.audit("customer.create", &out.customer, as_integration);
+    if (out.created) impl.Audit("customer.create", &out.customer, as_integration);
     return out;
   }
 
@@ -461,7 +461,7 @@ struct CustomerAuth::Impl::ExchangeRun {
     found.customer = std::move(signed_in->customer);
     auto token = impl.tokens->issue(found.customer, signed_in->at);
     if (!token.ok()) return token.status();
-    impl.audit("exchange.success", &found.customer, as_integration,
+    impl.Audit("exchange.success", &found.customer, as_integration,
                nlohmann::json({{"created", found.created}}).dump());
     ExternalLoginResult out;
     out.customer = std::move(found.customer);

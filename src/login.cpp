@@ -234,7 +234,7 @@ struct CustomerAuth::Impl::LoginRun {
     if (!signed_in.ok()) {
       switch (signed_in.code()) {
         case Code::kNotConfirmed:
-          impl.audit("login.not_confirmed", &customer, ctx, nlohmann::json({{"via", via}}).dump());
+          impl.Audit("login.not_confirmed", &customer, ctx, nlohmann::json({{"via", via}}).dump());
           return Status(Code::kNotConfirmed, msg::kNotConfirmed);
         case Code::kAuthenticationFailed:
           impl.AuditFailure(&customer, ctx, "inactive", email);

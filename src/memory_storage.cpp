@@ -162,7 +162,7 @@ class MemoryStorage final : public Storage {
       auto by_id = customers_.find(c.id);
       const bool email_taken = by_email != by_email_.end();
       if (!email_taken && by_id == customers_.end()) {
-        Customer stored = row.ToCustomer();
+        Customer stored = row.to_customer();
         NoteIdTaken(stored.id);
         by_email_.emplace(std::move(email_key), stored.id);
         customers_.emplace(stored.id, std::move(stored));
@@ -180,7 +180,7 @@ class MemoryStorage final : public Storage {
         continue;
       }
       Customer& stored = by_id->second;
-      Customer updated = row.ToCustomer();
+      Customer updated = row.to_customer();
       updated.tokens_revoked_at = std::max(stored.tokens_revoked_at, row.tokens_revoked_at);
       if (!updated.allow_remote_shopping_assistance) VoidLocked(SecretKind::kAdminOtc, c.id);
       by_email_.erase({stored.website_id, EmailKey(stored.email)});
@@ -588,7 +588,7 @@ class MemoryStorage final : public Storage {
     if (c.id == 0 && customers_.count(next_customer_id_) != 0) {
       return Status(Code::kStorage, "memory: no customer id is left to assign");
     }
-    Customer stored = c.ToCustomer(c.id > 0 ? c.id : next_customer_id_, now);
+    Customer stored = c.to_customer(c.id > 0 ? c.id : next_customer_id_, now);
     NoteIdTaken(stored.id);
     by_email_.emplace(std::move(email_key), stored.id);
     customers_.emplace(stored.id, stored);

@@ -74,7 +74,7 @@ const char* code_category(Code code) noexcept {
   return "internal";
 }
 
-std::string Status::ToString() const {
+std::string Status::to_string() const {
   if (ok()) return "ok";
   std::string s = code_name(code_);
   s += ": ";

@@ -36,7 +36,7 @@ std::unique_ptr<CustomerAuth> OpenAuth(std::shared_ptr<Storage> storage, const K
   o.tokens.format = format;
   o.tokens.revocation_refresh = revocation_refresh;
   auto a = CustomerAuth::Open(std::move(storage), o);
-  INFO(a.status().ToString());
+  INFO(a.status().to_string());
   REQUIRE(a.ok());
   return std::move(a).value();
 }
@@ -48,7 +48,7 @@ Customer CreateErin(CustomerAuth& auth, const RequestContext& ctx = {}) {
   in.lastname = "Quillfeather";
   in.password = kPassword;
   auto c = auth.create_customer(in, ctx);
-  INFO(c.status().ToString());
+  INFO(c.status().to_string());
   REQUIRE(c.ok());
   return *c;
 }
@@ -136,7 +136,7 @@ TEST_CASE("a deleted customer's tokens are refused at once on the handle", "[era
   admin.actor = "admin:7";
   admin.client_ip = kIp;  // may be the customer's own: not recorded
   auto deleted = auth->delete_customer(Lower(kEmail), admin);
-  INFO(deleted.status().ToString());
+  INFO(deleted.status().to_string());
   REQUIRE(deleted.ok());
   CHECK(deleted->id == erin.id);
   CHECK(deleted->email == kEmail);

@@ -24,13 +24,13 @@ TEST_CASE("Status carries a stable code and the message") {
   CHECK(ok.ok());
   CHECK(ok.code() == Code::kOk);
   CHECK(ok.message().empty());
-  CHECK(ok.ToString() == "ok");
+  CHECK(ok.to_string() == "ok");
 
   Status s(Code::kAuthenticationFailed, msg::kSignInIncorrect);
   CHECK_FALSE(s.ok());
   CHECK(s.raw_code() == -4);
   CHECK(s.message() == std::string(msg::kSignInIncorrect));
-  CHECK(s.ToString().rfind("authentication_failed: The account sign-in", 0) == 0);
+  CHECK(s.to_string().rfind("authentication_failed: The account sign-in", 0) == 0);
 }
 
 TEST_CASE("Codes are stable numbers with names and GraphQL categories") {

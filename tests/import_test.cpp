@@ -53,7 +53,7 @@ struct Fixture {
 
   Customer Find(std::int64_t id) {
     auto c = storage->find_customer_by_id(id);
-    INFO(c.status().ToString());
+    INFO(c.status().to_string());
     REQUIRE(c.ok());
     return *c;
   }
@@ -270,7 +270,7 @@ TEST_CASE("Unusable files are refused with a clear error and change nothing") {
   for (const Case& c : cases) {
     INFO(c.name);
     ImportReport r = f.Import(c.text);
-    INFO(r.status.ToString());
+    INFO(r.status.to_string());
     CHECK_FALSE(r.completed());
     CHECK(r.status.code() == Code::kInvalidInput);
     CHECK(r.status.message().find(c.message) != std::string::npos);

@@ -23,14 +23,14 @@ namespace {
 
 Customer MustCreate(Storage& s, const NewCustomer& c, TimeMs now = kT0) {
   Result<Customer> r = s.create_customer(c, now);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
 
 Customer MustFind(Storage& s, std::int64_t id) {
   Result<Customer> r = s.find_customer_by_id(id);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }

@@ -109,7 +109,7 @@ AuthOptions Options(const Keys& keys) {
 
 std::unique_ptr<CustomerAuth> Open(std::shared_ptr<Storage> storage, const AuthOptions& o) {
   auto a = CustomerAuth::Open(std::move(storage), o);
-  INFO(a.status().ToString());
+  INFO(a.status().to_string());
   REQUIRE(a.ok());
   return std::move(a).value();
 }

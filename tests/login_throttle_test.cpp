@@ -34,7 +34,7 @@ struct Fixture {
     o.argon2.max_concurrent = max_concurrent;
     o.clock = clock;
     auto a = CustomerAuth::Open(storage, o);
-    INFO(a.status().ToString());
+    INFO(a.status().to_string());
     REQUIRE(a.ok());
     auth = std::move(a).value();
     CustomerInput in;
@@ -87,7 +87,7 @@ TEST_CASE("6 wrong passwords then the right one: the generic refusal; 5 then the
   SECTION("five") {
     f.Wrong(5);
     auto r = f.auth->generate_customer_token(kEmail, kPassword);
-    INFO(r.status().ToString());
+    INFO(r.status().to_string());
     CHECK(r.ok());
     // The success cleared it: six more wrong ones are needed to close it again.
     f.Wrong(5);
@@ -123,7 +123,7 @@ TEST_CASE("The throttle expires 1800 s after the last failure") {
   CHECK(f.auth->generate_customer_token(kEmail, kPassword).code() == Code::kAuthenticationFailed);
   f.clock->set(last + 1800 * kSecond);
   auto r = f.auth->generate_customer_token(kEmail, kPassword);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   CHECK(r.ok());
 }
 

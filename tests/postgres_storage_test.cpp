@@ -63,14 +63,14 @@ constexpr int kThreadsPerNode = 8;
 
 std::unique_ptr<Storage> MustOpen(const std::string& uri, const PostgresOptions& options = {}) {
   Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(uri, options);
-  INFO(opened.status().ToString());
+  INFO(opened.status().to_string());
   REQUIRE(opened.ok());
   return std::move(opened).value();
 }
 
 Customer MustCreate(Storage& s, const NewCustomer& c, TimeMs now = kT0) {
   Result<Customer> r = s.create_customer(c, now);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
@@ -263,7 +263,7 @@ TEST_CASE("postgres: servers opening a new database at once migrate it once", "[
   }
   for (std::thread& t : threads) t.join();
   for (const Status& st : outcomes) {
-    INFO(st.ToString());
+    INFO(st.to_string());
     CHECK(st.ok());
   }
   Session session(db.uri());
@@ -447,7 +447,7 @@ TEST_CASE("postgres: connections the server drops are replaced", "[postgres][fai
   // Idle connections found dead are replaced before use: no call fails.
   for (int k = 0; k < 4; ++k) {
     Result<Customer> found = s->find_customer_by_id(c.id);
-    INFO(found.status().ToString());
+    INFO(found.status().to_string());
     CHECK(found.ok());
     CustomerPatch patch;
     patch.firstname = "Round " + std::to_string(k);
@@ -500,7 +500,7 @@ TEST_CASE("postgres: a server that stops fails calls quickly; when it is back th
 
   REQUIRE(std::system((scripts + "server_ctl.sh " + state.path() + " start").c_str()) == 0);
   Result<Customer> found = s->find_customer_by_id(c.id);
-  INFO(found.status().ToString());
+  INFO(found.status().to_string());
   REQUIRE(found.ok());
   CHECK(found->firstname == c.firstname);  // the failed updates changed nothing
   CustomerPatch patch;
@@ -587,7 +587,7 @@ TEST_CASE("postgres: after a restart, a pool full of idle connections fails no c
     const auto count = [&](const Status& st) {
       if (!st.ok()) {
         ++failures;
-        UNSCOPED_INFO(st.ToString());
+        UNSCOPED_INFO(st.to_string());
       }
     };
     const std::string r = std::to_string(round);
@@ -828,7 +828,7 @@ TEST_CASE("postgres: a write whose reply is lost with the connection answers its
     REQUIRE(s.put_secret(secret).ok());
     p.proxy->Arm("UPDATE secrets SET used_at", how);
     Result<SecretRecord> consumed = s.consume_secret(secret.kind, c.id, secret.hash, kT0 + 5);
-    INFO(consumed.status().ToString());
+    INFO(consumed.status().to_string());
     REQUIRE(consumed.ok());
     CHECK(consumed->created_at == kT0);
     CHECK(consumed->expires_at == kT0 + kHour);
@@ -841,14 +841,14 @@ TEST_CASE("postgres: a write whose reply is lost with the connection answers its
   SECTION("insert_nonce") {
     p.proxy->Arm("INSERT INTO nonces", how);
     Status inserted = s.insert_nonce("consumer", "nonce-1", kT0 + kHour, kT0);
-    INFO(inserted.ToString());
+    INFO(inserted.to_string());
     CHECK(inserted.ok());
     CHECK(s.insert_nonce("consumer", "nonce-1", kT0 + kHour, kT0).code() == Code::kAlreadyExists);
   }
   SECTION("find_or_create_customer") {
     p.proxy->Arm("; COMMIT", how);
     Result<FindOrCreateResult> made = s.find_or_create_customer(Person("new@example.com"), kT0);
-    INFO(made.status().ToString());
+    INFO(made.status().to_string());
     REQUIRE(made.ok());
     CHECK(made->created);
     Result<Customer> found = p.direct->find_customer_by_email(kDefaultWebsiteId, "new@example.com");
@@ -860,7 +860,7 @@ TEST_CASE("postgres: a write whose reply is lost with the connection answers its
   SECTION("record_login_failure") {
     p.proxy->Arm("; COMMIT", how);
     Result<LockState> state = s.record_login_failure(c.id, kT0 + 1, LockoutPolicy{});
-    INFO(state.status().ToString());
+    INFO(state.status().to_string());
     REQUIRE(state.ok());
     CHECK(state->failures_num == 1);
     Result<Customer> after = p.direct->find_customer_by_id(c.id);
@@ -873,7 +873,7 @@ TEST_CASE("postgres: a write whose reply is lost with the connection answers its
     patch.revoke_tokens_at = kT0 + 9;
     p.proxy->Arm("; COMMIT", how);
     Result<Customer> updated = s.update_customer(c.id, patch, kT0 + 9);
-    INFO(updated.status().ToString());
+    INFO(updated.status().to_string());
     REQUIRE(updated.ok());
     CHECK(updated->tokens_revoked_at == kT0 + 9);
     CHECK(p.direct->find_customer_by_id(c.id)->tokens_revoked_at == kT0 + 9);
@@ -924,7 +924,7 @@ std::unique_ptr<Storage> OpenPool(TempPostgresDatabase& db, std::size_t pool_siz
 // Runs `sql` on every idle pooled connection of `s`: the first column of each one's first row.
 std::vector<std::string> OnIdleConnections(Storage& s, const std::string& sql) {
   Result<std::vector<std::string>> r = internal::PostgresExecOnIdleConnectionsForTesting(s, sql);
-  INFO(sql << ": " << r.status().ToString());
+  INFO(sql << ": " << r.status().to_string());
   REQUIRE(r.ok());
   return std::move(r).value();
 }
@@ -1028,7 +1028,7 @@ TEST_CASE("postgres: statements the server forgot are prepared again; each call 
 
     // A read, an autocommit write, and a transaction: each succeeds and applies once.
     Result<Customer> found = s->find_customer_by_id(c.id);
-    INFO(found.status().ToString());
+    INFO(found.status().to_string());
     REQUIRE(found.ok());
     REQUIRE(s->record_login_failure(c.id, kT0, policy).ok());
     SecretRecord secret;
@@ -1063,7 +1063,7 @@ TEST_CASE("postgres: statements the server forgot are prepared again; each call 
     OnIdleConnections(*s, "DEALLOCATE " + names.front());
     const internal::PostgresCounters before = Counters(*s);
     Result<LockState> state = s->record_login_failure(c.id, kT0, policy);
-    INFO(state.status().ToString());
+    INFO(state.status().to_string());
     REQUIRE(state.ok());
     CHECK(state->failures_num == failures_before + 1);
     const internal::PostgresCounters after = Counters(*s);
@@ -1095,7 +1095,7 @@ TEST_CASE("postgres: a result type changed by another server's migration costs a
     other.Exec(std::string("ALTER TABLE revocation_epoch ALTER COLUMN epoch TYPE ") + type);
     const std::uint64_t reruns = Counters(*s).stale_reruns;
     Result<std::uint64_t> read = s->revocation_epoch();
-    INFO(read.status().ToString());
+    INFO(read.status().to_string());
     REQUIRE(read.ok());
     CHECK(*read == epoch);
     CHECK(Counters(*s).stale_reruns == reruns + 1);
@@ -1177,7 +1177,7 @@ TEST_CASE("postgres: a deadlock is retried within max_retries", "[postgres][retr
   other.Exec("COMMIT");
   revoker.join();
 
-  INFO(revoked.status().ToString());
+  INFO(revoked.status().to_string());
   if (retried) {
     REQUIRE(revoked.ok());
     CHECK(revoked->tokens_revoked_at == kT0 + 5);

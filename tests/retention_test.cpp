@@ -272,7 +272,7 @@ AuthOptions TestOptions(int audit_retention_days) {
 
 std::unique_ptr<CustomerAuth> MustOpen(std::shared_ptr<Storage> storage, AuthOptions o) {
   Result<std::unique_ptr<CustomerAuth>> a = CustomerAuth::Open(std::move(storage), std::move(o));
-  INFO(a.status().ToString());
+  INFO(a.status().to_string());
   REQUIRE(a.ok());
   return std::move(a).value();
 }
@@ -472,7 +472,7 @@ TEST_CASE(
     "[retention][plateau][postgres]") {
   TempPostgresDatabase db;
   Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(db.uri());
-  INFO(opened.status().ToString());
+  INFO(opened.status().to_string());
   REQUIRE(opened.ok());
   std::shared_ptr<Storage> storage = std::move(opened).value();
   auto auth = MustOpen(storage, TestOptions(1));

@@ -114,7 +114,7 @@ class RawDb {
 
 std::unique_ptr<Storage> MustOpen(const std::string& path, const SqliteOptions& options = {}) {
   Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path, options);
-  INFO(opened.status().ToString());
+  INFO(opened.status().to_string());
   REQUIRE(opened.ok());
   REQUIRE(opened.value() != nullptr);
   return std::move(opened).value();
@@ -130,7 +130,7 @@ NewCustomer Person(const std::string& email) {
 
 Customer MustCreate(Storage& s, const NewCustomer& c, TimeMs now = kT0) {
   Result<Customer> r = s.create_customer(c, now);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
@@ -632,10 +632,10 @@ TEST_CASE("sqlite: several processes may open a new file at once", "[sqlite][pro
     const std::string path = dir.file("shop" + std::to_string(round) + ".db");
     std::vector<std::string> results = RunInProcesses(kProcesses, [&](int p) -> std::string {
       Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path);
-      if (!opened.ok()) return "open: " + opened.status().ToString();
+      if (!opened.ok()) return "open: " + opened.status().to_string();
       Result<Customer> c =
           (*opened)->create_customer(Person("p" + std::to_string(p) + "@example.com"), kT0);
-      return c.ok() ? "ok" : "create: " + c.status().ToString();
+      return c.ok() ? "ok" : "create: " + c.status().to_string();
     });
     INFO("round " << round);
     REQUIRE(results.size() == static_cast<std::size_t>(kProcesses));
@@ -670,7 +670,7 @@ TEST_CASE("sqlite: processes racing consume_secret: exactly one winner per code"
   // outcome other than a win or kNotFound.
   std::vector<std::string> results = RunInProcesses(kProcesses, [&](int) -> std::string {
     Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path);
-    if (!opened.ok()) return "open: " + opened.status().ToString();
+    if (!opened.ok()) return "open: " + opened.status().to_string();
     Storage& storage = **opened;
     std::vector<std::atomic<int>> wins(kRounds);
     std::atomic<int> errors{0};
@@ -716,7 +716,7 @@ TEST_CASE("sqlite: processes racing find_or_create_customer create each customer
   // Each worker reports "<email index>:<id>:<created>" lines; workers vary the email's case.
   std::vector<std::string> results = RunInProcesses(kProcesses, [&](int p) -> std::string {
     Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path);
-    if (!opened.ok()) return "open: " + opened.status().ToString();
+    if (!opened.ok()) return "open: " + opened.status().to_string();
     Storage& storage = **opened;
     std::vector<std::string> lines(kThreadsEach);
     std::atomic<int> errors{0};
@@ -785,7 +785,7 @@ TEST_CASE("sqlite: processes recording failures and taking rate slots lose no up
     SqliteOptions options;
     options.synchronous_full = false;
     Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path, options);
-    if (!opened.ok()) return "open: " + opened.status().ToString();
+    if (!opened.ok()) return "open: " + opened.status().to_string();
     Storage& storage = **opened;
     LockoutPolicy count_only;
     count_only.max_failures = 0;

@@ -55,7 +55,7 @@ struct WrappedMemoryBackend {
 struct SqliteBackend {
   SqliteBackend() {
     Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(dir.path() + "/custauth.db");
-    INFO(opened.status().ToString());
+    INFO(opened.status().to_string());
     REQUIRE(opened.ok());
     storage = std::move(opened).value();
     REQUIRE(storage != nullptr);
@@ -193,7 +193,7 @@ class TempPostgresSchema {
 struct PostgresBackend {
   explicit PostgresBackend(const PostgresOptions& options = {}) {
     Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(schema.uri(), options);
-    INFO(opened.status().ToString());
+    INFO(opened.status().to_string());
     REQUIRE(opened.ok());
     storage = std::move(opened).value();
     REQUIRE(storage != nullptr);

@@ -80,7 +80,7 @@ TEST_CASE("sqlite: a file of schema version 1 migrates in place; ids are not reu
        std::to_string(sqlite_schema::kApplicationId) + ";COMMIT;");
   {
     Result<std::unique_ptr<Storage>> opened = OpenSqliteStorage(path);
-    INFO(opened.status().ToString());
+    INFO(opened.status().to_string());
     REQUIRE(opened.ok());
     CheckIdsAfterMigration(**opened, [&](std::int64_t id) {
       exec("DELETE FROM customers WHERE id = " + std::to_string(id));
@@ -101,7 +101,7 @@ TEST_CASE("postgres: a database of schema version 1 migrates in place; ids are n
        postgres_schema::kMigrations[0] + ";" + kVersion1Customers +
        ";UPDATE custauth_schema SET version = 1; COMMIT;");
   Result<std::unique_ptr<Storage>> opened = OpenPostgresStorage(schema.uri());
-  INFO(opened.status().ToString());
+  INFO(opened.status().to_string());
   REQUIRE(opened.ok());
   CheckIdsAfterMigration(**opened, [&](std::int64_t id) {
     exec("DELETE FROM customers WHERE id = " + std::to_string(id));

@@ -42,7 +42,7 @@ class TempDir {
 inline std::shared_ptr<Storage> MakeStorage(const std::string& backend, const TempDir& dir) {
   if (backend == "memory") return MakeMemoryStorage();
   auto s = OpenSqliteStorage(dir.file("custauth.db"));
-  if (!s.ok()) throw std::runtime_error("OpenSqliteStorage: " + s.status().ToString());
+  if (!s.ok()) throw std::runtime_error("OpenSqliteStorage: " + s.status().to_string());
   return std::move(s).value();
 }
 

@@ -76,7 +76,7 @@ struct Fixture {
     o.verifiers = std::move(chain);
     o.verifier_time_limit = time_limit;
     auto a = CustomerAuth::Open(storage, o);
-    INFO(a.status().ToString());
+    INFO(a.status().to_string());
     REQUIRE(a.ok());
     auth = std::move(a).value();
     CustomerInput in;
@@ -136,7 +136,7 @@ TEST_CASE("A host verifier logs a customer in, in the chain order the host set")
   SECTION("after the password") {
     Fixture f(backend, {AccountPasswordVerifier(), host});
     auto t = f.auth->generate_customer_token(kEmail, kHostSecret);
-    INFO(t.status().ToString());
+    INFO(t.status().to_string());
     REQUIRE(t.ok());
     CHECK(f.auth->verify_token(*t).ok());
     CHECK(f.LastVia() == R"({"via":"host_table"})");

@@ -122,7 +122,7 @@ struct World {
     o.argon2 = CheapArgon2ForTests();
     if (!throttle) o.login_throttle.max_failures = 0;
     auto a = CustomerAuth::Open(counter, o);
-    INFO(a.status().ToString());
+    INFO(a.status().to_string());
     REQUIRE(a.ok());
     auth = std::move(a).value();
     CustomerInput in;

@@ -15,7 +15,7 @@ int main() {
   // Or custauth::OpenSqliteStorage("shop.db") (custauth/sqlite_storage.h).
   auto auth = custauth::CustomerAuth::Open(custauth::MakeMemoryStorage(), options);
   if (!auth.ok()) {
-    std::fprintf(stderr, "open: %s\n", auth.status().ToString().c_str());
+    std::fprintf(stderr, "open: %s\n", auth.status().to_string().c_str());
     return 1;
   }
 
@@ -25,18 +25,18 @@ int main() {
   input.lastname = "Costello";
   input.password = "Password123";
   if (auto c = (*auth)->create_customer(input); !c.ok()) {
-    std::fprintf(stderr, "create: %s\n", c.status().ToString().c_str());
+    std::fprintf(stderr, "create: %s\n", c.status().to_string().c_str());
     return 1;
   }
 
   auto token = (*auth)->generate_customer_token("roni_cost@example.com", "Password123");
   if (!token.ok()) {
-    std::fprintf(stderr, "sign-in: %s\n", token.status().ToString().c_str());
+    std::fprintf(stderr, "sign-in: %s\n", token.status().to_string().c_str());
     return 1;
   }
   auto claims = (*auth)->verify_token(*token);
   if (!claims.ok()) {
-    std::fprintf(stderr, "verify: %s\n", claims.status().ToString().c_str());
+    std::fprintf(stderr, "verify: %s\n", claims.status().to_string().c_str());
     return 1;
   }
   std::printf("token %s\ncustomer %lld, expires %lld\n", token->c_str(),

@@ -236,19 +236,19 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   auto keys = custauth::LoadKeyFile(o.key_file);
   if (!keys.ok()) {
-    std::cerr << "custauth-http-host: " << keys.status().ToString() << "\n";
+    std::cerr << "custauth-http-host: " << keys.status().to_string() << "\n";
     return 1;
   }
   auto storage = custauth::OpenSqliteStorage(o.db);
   if (!storage.ok()) {
-    std::cerr << "custauth-http-host: " << storage.status().ToString() << "\n";
+    std::cerr << "custauth-http-host: " << storage.status().to_string() << "\n";
     return 1;
   }
   custauth::AuthOptions options;
   options.keys = std::move(keys).value();
   auto auth = custauth::CustomerAuth::Open(std::move(storage).value(), std::move(options));
   if (!auth.ok()) {
-    std::cerr << "custauth-http-host: " << auth.status().ToString() << "\n";
+    std::cerr << "custauth-http-host: " << auth.status().to_string() << "\n";
     return 1;
   }
   Host host(std::move(auth).value(), o.behind_proxy);

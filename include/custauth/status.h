@@ -102,7 +102,7 @@ class [[nodiscard]] CUSTAUTH_EXPORT Status {
   // The message for the caller; empty on success.
   const std::string& message() const noexcept { return message_; }
   // "invalid_input: <message>", for logs.
-  std::string ToString() const;
+  std::string to_string() const;
 
   friend bool operator==(const Status& a, const Status& b) {
     return a.code_ == b.code_ && a.message_ == b.message_;

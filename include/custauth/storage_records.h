@@ -80,7 +80,7 @@ struct NewCustomer {
   std::string password_hash;  // may be empty
 
   // The customer these fields make, with `id`, created and updated at `now` (for backends).
-  Customer ToCustomer(std::int64_t assigned_id, TimeMs now) const {
+  Customer to_customer(std::int64_t assigned_id, TimeMs now) const {
     Customer c;
     c.id = assigned_id;
     c.website_id = website_id;
@@ -147,8 +147,8 @@ struct ImportedCustomer {
   TimeMs tokens_revoked_at = 0;
 
   // The customer this row makes.
-  Customer ToCustomer() const {
-    Customer c = customer.ToCustomer(customer.id, created_at);
+  Customer to_customer() const {
+    Customer c = customer.to_customer(customer.id, created_at);
     c.updated_at = updated_at;
     c.tokens_revoked_at = tokens_revoked_at;
     c.failures_num = failures_num;

@@ -291,7 +291,7 @@ ImportReport CustomerAuth::import_customers(std::istream& in, const ImportOption
   Impl::CustomerImport job{*impl_, options, run, {}, {}, {}, {}};
   job.Go(in);
   ImportReport& rep = run.report();
-  impl_->audit("customer.import", nullptr, ctx,
+  impl_->Audit("customer.import", nullptr, ctx,
                nlohmann::json({{"rows", rep.rows},
                                {"created", rep.created},
                                {"updated", rep.updated},
@@ -379,7 +379,7 @@ ImportReport CustomerAuth::import_revocations(std::istream& in, const ImportOpti
     ++rep.revoked;
   }
   run.Finish(reader.get());
-  impl_->audit("tokens.import_revocations", nullptr, ctx,
+  impl_->Audit("tokens.import_revocations", nullptr, ctx,
                nlohmann::json({{"rows", rep.rows},
                                {"revoked", rep.revoked},
                                {"skipped_user_types", rep.skipped_user_types},

@@ -2088,7 +2088,7 @@ class PostgresStorage final : public Storage {
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return std::optional<Customer>();
     if (rows->Int(0, 0) == 0) return NoCustomerIdLeft("postgresql");
-    Customer stored = c.ToCustomer(rows->Int(0, 0), now);
+    Customer stored = c.to_customer(rows->Int(0, 0), now);
     return std::optional<Customer>(std::move(stored));
   }
 

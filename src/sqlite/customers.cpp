@@ -351,7 +351,7 @@ Result<Customer> SqliteStorage::Create(Connection& conn, const NewCustomer& c, T
       .Text(c.password_hash)
       .Int(now);
   CUSTAUTH_RETURN_IF_ERROR(st.Run());
-  Customer stored = c.ToCustomer(id, now);
+  Customer stored = c.to_customer(id, now);
   return stored;
 }
 

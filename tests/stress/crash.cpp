@@ -103,7 +103,7 @@ std::string SecretHash(int round, int i) {
     auto created = storage->create_customer(c, kNow);
     if (!created.ok()) {
       std::fprintf(stderr, "custauth_crash: writer %d: %s\n", writer,
-                   created.status().ToString().c_str());
+                   created.status().to_string().c_str());
       _exit(4);
     }
     report('c', n, created->id);
@@ -117,7 +117,7 @@ std::string SecretHash(int round, int i) {
         report('s', i, secret_customers[i]);
       } else if (used.code() != Code::kNotFound) {
         std::fprintf(stderr, "custauth_crash: writer %d: %s\n", writer,
-                     used.status().ToString().c_str());
+                     used.status().to_string().c_str());
         _exit(4);
       }
     }
@@ -149,7 +149,7 @@ int CheckAcks(Storage& storage, const std::vector<Ack>& acks) {
       if (again.code() != Code::kNotFound) {
         std::fprintf(stderr,
                      "custauth_crash: round %d: acknowledged use of secret %d is lost (%s)\n",
-                     a.round, a.index, again.status().ToString().c_str());
+                     a.round, a.index, again.status().to_string().c_str());
         ++missing;
       }
     }

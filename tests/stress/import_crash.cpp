@@ -81,7 +81,7 @@ int CheckCustomers(Storage& s, int rows) {
   for (int k = 0; k < rows; ++k) {
     Result<Customer> c = s.find_customer_by_email(kDefaultWebsiteId, Email(k));
     if (c.code() == Code::kNotFound) continue;
-    if (!c.ok()) return Fail(c.status().ToString()), -1;
+    if (!c.ok()) return Fail(c.status().to_string()), -1;
     ++present;
     if (c->failures_num != 3 || c->first_failure != kFirstFailure ||
         c->lock_expires != kLockExpires || c->created_at != kCreated ||
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
                     .count();
     }
     Result<std::unique_ptr<Storage>> s = OpenSqliteStorage(db);
-    if (!s.ok()) return Fail(s.status().ToString());
+    if (!s.ok()) return Fail(s.status().to_string());
     const int present = CheckCustomers(**s, rows);
     if (present < 0) return 1;
     if (round == 0 && present != rows) return Fail("a complete import lacks customers");
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     s->reset();
     if (ImportInChild(db, csv, -1) != 0) return Fail("the second import failed");
     Result<std::unique_ptr<Storage>> again = OpenSqliteStorage(db);
-    if (!again.ok()) return Fail(again.status().ToString());
+    if (!again.ok()) return Fail(again.status().to_string());
     if (CheckCustomers(**again, rows) != rows) return Fail("the second import left some out");
   }
   std::printf(

@@ -113,7 +113,7 @@ void Worker(Storage& storage, CustomerAuth& auth, int worker) {
     const std::int64_t took = stress::NowNs() - start;
     const int after = g->phase.load();
     if (!s.ok() && (s.code() != Code::kStorage || s.message().rfind("postgresql: ", 0) != 0)) {
-      Error("worker " + std::to_string(worker) + ", " + kPhaseNames[after] + ": " + s.ToString());
+      Error("worker " + std::to_string(worker) + ", " + kPhaseNames[after] + ": " + s.to_string());
     }
     if (before != after) continue;  // spans a change: either outcome is right
     (s.ok() ? g->ok : g->storage_errors)[after].fetch_add(1);
@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
     auto storage = target.Open(1, true);
     if (storage == nullptr) return Fail("open for setup");
     auto auth = CustomerAuth::Open(std::move(storage), Options());
-    if (!auth.ok()) return Fail(auth.status().ToString());
+    if (!auth.ok()) return Fail(auth.status().to_string());
     for (int k = 0; k < kCustomers; ++k) {
       CustomerInput in;
       in.email = CustomerEmail(k);

@@ -125,7 +125,7 @@ Handle Open(const stress::Target& target) {
   if (h.storage == nullptr) std::exit(3);
   auto a = CustomerAuth::Open(h.storage, Options());
   if (!a.ok()) {
-    std::fprintf(stderr, "custauth_stress: auth: %s\n", a.status().ToString().c_str());
+    std::fprintf(stderr, "custauth_stress: auth: %s\n", a.status().to_string().c_str());
     std::exit(3);
   }
   h.auth = std::move(a).value();
@@ -151,13 +151,13 @@ bool SetUp(Handle& h, int r, Round* out) {
     if (password != nullptr) in.password = password;
     auto c = h.auth->create_customer(in);
     if (!c.ok())
-      std::fprintf(stderr, "create %s: %s\n", email.c_str(), c.status().ToString().c_str());
+      std::fprintf(stderr, "create %s: %s\n", email.c_str(), c.status().to_string().c_str());
     return c.ok() ? c->id : 0;
   };
   auto code = [&](const std::string& email, std::string* out_code) {
     auto c = h.auth->issue_otc(email, 1, "stress");
     if (!c.ok())
-      std::fprintf(stderr, "issue_otc %s: %s\n", email.c_str(), c.status().ToString().c_str());
+      std::fprintf(stderr, "issue_otc %s: %s\n", email.c_str(), c.status().to_string().c_str());
     if (c.ok()) *out_code = *c;
     return c.ok();
   };
@@ -165,7 +165,7 @@ bool SetUp(Handle& h, int r, Round* out) {
     auto t = h.auth->request_password_reset(email);
     if (!t.ok())
       std::fprintf(stderr, "request_password_reset %s: %s\n", email.c_str(),
-                   t.status().ToString().c_str());
+                   t.status().to_string().c_str());
     if (t.ok() && t->has_value()) *out_token = **t;
     return t.ok() && t->has_value();
   };
@@ -196,7 +196,7 @@ void Worker(Handle& h, int worker, const std::vector<Round>& rounds,
           if (t.ok()) {
             g->otc_ok[r].fetch_add(1);
           } else if (t.code() != Code::kAuthenticationFailed) {
-            Error(ctx_tag + " exchange_otc: " + t.status().ToString());
+            Error(ctx_tag + " exchange_otc: " + t.status().to_string());
           }
           break;
         }
@@ -206,7 +206,7 @@ void Worker(Handle& h, int worker, const std::vector<Round>& rounds,
           if (s.ok()) {
             g->reset_ok[r].fetch_add(1);
           } else if (s.code() != Code::kInvalidInput || s.message() != msg::kResetTokenMismatch) {
-            Error(ctx_tag + " reset_password: " + s.ToString());
+            Error(ctx_tag + " reset_password: " + s.to_string());
           }
           break;
         }
@@ -217,7 +217,7 @@ void Worker(Handle& h, int worker, const std::vector<Round>& rounds,
           c.lastname = ctx_tag;
           auto f = h.storage->find_or_create_customer(c, h.auth->clock().now());
           if (!f.ok()) {
-            Error(ctx_tag + " find_or_create_customer: " + f.status().ToString());
+            Error(ctx_tag + " find_or_create_customer: " + f.status().to_string());
             break;
           }
           if (f->created) g->created[r].fetch_add(1);
@@ -236,7 +236,7 @@ void Worker(Handle& h, int worker, const std::vector<Round>& rounds,
           if (s.ok()) {
             g->nonce_ok[r].fetch_add(1);
           } else if (s.code() != Code::kAlreadyExists) {
-            Error(ctx_tag + " insert_nonce: " + s.ToString());
+            Error(ctx_tag + " insert_nonce: " + s.to_string());
           }
           break;
         }
@@ -246,7 +246,7 @@ void Worker(Handle& h, int worker, const std::vector<Round>& rounds,
             if (t.ok() || t.code() != Code::kAuthenticationFailed ||
                 t.status().message() != msg::kSignInIncorrect) {
               Error(ctx_tag + " generate_customer_token with a wrong password: " +
-                    (t.ok() ? "a token" : t.status().ToString()));
+                    (t.ok() ? "a token" : t.status().to_string()));
             }
           }
           break;
@@ -256,7 +256,7 @@ void Worker(Handle& h, int worker, const std::vector<Round>& rounds,
             auto l = h.storage->record_login_failure(rounds[r].counter_id, h.auth->clock().now(),
                                                      Lockout());
             if (!l.ok()) {
-              Error(ctx_tag + " record_login_failure: " + l.status().ToString());
+              Error(ctx_tag + " record_login_failure: " + l.status().to_string());
               continue;
             }
             const std::uint64_t bit = std::uint64_t{1} << std::clamp(l->failures_num, 0, 63);
@@ -318,7 +318,7 @@ int CheckLocked(Handle& h, int r, const Round& round) {
     auto t = h.auth->generate_customer_token(LockEmail(r), secret);
     if (t.code() != Code::kAuthenticationFailed) {
       std::fprintf(stderr, "custauth_stress: round %d: a locked account was not refused: %s\n", r,
-                   t.ok() ? "a token" : t.status().ToString().c_str());
+                   t.ok() ? "a token" : t.status().to_string().c_str());
       ++bad;
     }
   }

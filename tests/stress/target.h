@@ -83,7 +83,7 @@ struct Target {
       s = OpenSqliteStorage(location, o);
     }
     if (!s.ok()) {
-      std::fprintf(stderr, "open %s: %s\n", location.c_str(), s.status().ToString().c_str());
+      std::fprintf(stderr, "open %s: %s\n", location.c_str(), s.status().to_string().c_str());
       return nullptr;
     }
     return std::move(s).value();

@@ -76,14 +76,14 @@ void CheckSameCustomer(const Customer& a, const Customer& b) {
 
 Customer MustCreate(Storage& s, const NewCustomer& c, TimeMs now = kT0) {
   Result<Customer> r = s.create_customer(c, now);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
 
 Customer MustFind(Storage& s, std::int64_t id) {
   Result<Customer> r = s.find_customer_by_id(id);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
@@ -136,7 +136,7 @@ AuditRecord Audit(std::string event, std::optional<std::int64_t> customer_id, Ti
 
 std::uint64_t Epoch(Storage& s) {
   Result<std::uint64_t> e = s.revocation_epoch();
-  INFO(e.status().ToString());
+  INFO(e.status().to_string());
   REQUIRE(e.ok());
   return e.value();
 }
@@ -256,7 +256,7 @@ ImportedCustomer Imported(std::int64_t id, const std::string& email, TimeMs crea
 std::vector<ImportOutcome> MustImport(Storage& s, const std::vector<ImportedCustomer>& rows,
                                       ImportConflict mode) {
   Result<std::vector<ImportOutcome>> r = s.import_customers(rows, mode);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
@@ -543,7 +543,7 @@ TEMPLATE_TEST_CASE("update_customer applies each field of the patch", "[storage]
   SECTION("an empty patch only touches updated_at") {}
 
   Result<Customer> after = s.update_customer(before.id, patch, kT0 + 100);
-  INFO(after.status().ToString());
+  INFO(after.status().to_string());
   REQUIRE(after.ok());
   CheckSameCustomer(after.value(), expected);
   CheckSameCustomer(MustFind(s, before.id), expected);
@@ -982,7 +982,7 @@ TEMPLATE_TEST_CASE("put_secret and consume_secret: one use", "[storage][secret]"
 
   SECTION("the right hash consumes it once") {
     Result<SecretRecord> got = s.consume_secret(SecretKind::kAdminOtc, c.id, hash, kT0 + 10);
-    INFO(got.status().ToString());
+    INFO(got.status().to_string());
     REQUIRE(got.ok());
     CHECK(got->kind == SecretKind::kAdminOtc);
     CHECK(got->customer_id == c.id);
@@ -1798,7 +1798,7 @@ TEMPLATE_TEST_CASE("ids run up to 2^53 - 1: larger ones are refused, none is ass
     NewCustomer largest = Person("largest@example.com");
     largest.id = kLargestId;
     const Result<Customer> stored = s.create_customer(largest, kT0);
-    INFO(stored.status().ToString());
+    INFO(stored.status().to_string());
     REQUIRE(stored.ok());
     CHECK(stored->id == kLargestId);
     CHECK(MustFind(s, kLargestId).email == "largest@example.com");
@@ -1862,7 +1862,7 @@ std::vector<AuditRecord> AllAudit(Storage& s) {
   AuditQuery q;
   q.limit = 1000;
   Result<std::vector<AuditRecord>> r = s.list_audit(q);
-  INFO(r.status().ToString());
+  INFO(r.status().to_string());
   REQUIRE(r.ok());
   return r.value();
 }
@@ -1924,7 +1924,7 @@ TEMPLATE_TEST_CASE("delete_customer erases the customer, its secrets, tokens and
   const std::uint64_t epoch = Epoch(s);
   const Customer before = MustFind(s, erin.id);
   Result<Customer> erased = s.delete_customer(erin.id, kT0 + 10);
-  INFO(erased.status().ToString());
+  INFO(erased.status().to_string());
   REQUIRE(erased.ok());
   CheckSameCustomer(*erased, before);
 
