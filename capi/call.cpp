@@ -162,7 +162,7 @@ json OpExchangeOtc(Call& c) {
   const std::string email = c.a.str("email");
   const std::string code = c.a.str("code");
   c.a.done();
-  return {{"token", Take(c.auth->exchange_otc(email, code, c.rc, c.website))}};
+  return {{"token", Take(c.auth->exchange_otc(email, code, c.rc, c.website)).token}};
 }
 
 json OpVerifyToken(Call& c) {

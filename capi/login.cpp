@@ -58,7 +58,9 @@ int custauth_otc_issue(char** out, custauth_t* db, const char* email, int64_t ad
 int custauth_otc_exchange(char** out, custauth_t* db, const char* email, const char* code,
                           const custauth_context* ctx) {
   return StringOut(out, db, ctx, [&](CustomerAuth& auth, const Context& c) {
-    return auth.exchange_otc(Arg(email), Arg(code), c.request, c.website_id);
+    auto issued = auth.exchange_otc(Arg(email), Arg(code), c.request, c.website_id);
+    return issued.ok() ? Result<std::string>(std::move(issued->token))
+                       : Result<std::string>(issued.status());
   });
 }
 

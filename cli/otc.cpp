@@ -26,7 +26,7 @@ int CmdExchangeOtc(const Cli& cli, const Args& args) {
   if (!auth.ok()) return Refuse(auth.status());
   auto token = (*auth)->exchange_otc(email, code, Context(p), Website(p));
   if (!token.ok()) return Refuse(token.status());
-  return Print({{"data", {{"generateCustomerToken", {{"token", *token}}}}}});
+  return Print({{"data", {{"generateCustomerToken", {{"token", token->token}}}}}});
 }
 
 }  // namespace custauth::cli

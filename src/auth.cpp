@@ -85,6 +85,9 @@ Status ValidatePolicies(const AuthOptions& options) {
       options.tokens.revocation_refresh < 0) {
     return Status(Code::kInvalidInput, "token lifetime must be at least 1 s, leeway >= 0");
   }
+  if (options.tokens.max_session_age < kSecond) {
+    return Status(Code::kInvalidInput, "tokens.max_session_age must be at least 1 s");
+  }
   if (options.oauth_timestamp_window <= 0) {
     return Status(Code::kInvalidInput, "oauth_timestamp_window must be positive");
   }
@@ -110,6 +113,7 @@ Status ValidateLimits(const AuthOptions& options) {
       {"tokens.lifetime", options.tokens.lifetime},
       {"tokens.leeway", options.tokens.leeway},
       {"tokens.revocation_refresh", options.tokens.revocation_refresh},
+      {"tokens.max_session_age", options.tokens.max_session_age},
       {"lockout.lock_duration", options.lockout.lock_duration},
       {"lockout.window", options.lockout.window},
       {"login_throttle.lifetime", options.login_throttle.lifetime},
@@ -314,11 +318,18 @@ Result<std::string> CustomerAuth::generate_customer_token(std::string_view email
                                                           std::string_view password,
                                                           const RequestContext& ctx,
                                                           std::int64_t website_id) {
+  auto issued = sign_in(email, password, ctx, website_id);
+  if (!issued.ok()) return issued.status();
+  return std::move(issued->token);
+}
+
+Result<IssuedToken> CustomerAuth::sign_in(std::string_view email, std::string_view password,
+                                          const RequestContext& ctx, std::int64_t website_id) {
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   return impl_->Authenticate(email, password, impl_->login_chain, ctx, website_id);
 }
 
-Result<std::string> CustomerAuth::exchange_otc(std::string_view email, std::string_view code,
+Result<IssuedToken> CustomerAuth::exchange_otc(std::string_view email, std::string_view code,
                                                const RequestContext& ctx, std::int64_t website_id) {
   CUSTAUTH_RETURN_IF_ERROR(internal::CheckRequestContext(ctx));
   return impl_->Authenticate(email, code, impl_->exchange_chain, ctx, website_id);

@@ -215,9 +215,14 @@ struct CustomerAuth::Impl {
 
   // The login flow shared by generate_customer_token and exchange_otc (login.cpp): every
   // decision is taken by a storage write (DOMAIN.md, "Under concurrency the lock bounds guesses").
-  Result<std::string> Authenticate(std::string_view email, std::string_view secret,
+  Result<IssuedToken> Authenticate(std::string_view email, std::string_view secret,
                                    const Chain& chain, const RequestContext& ctx,
                                    std::int64_t website_id);
+
+  // The token of a sign-in the write `at` recorded; with sessions on, it first stores the
+  // session the token names (its method `via`: the verifier that matched, or "external").
+  Result<IssuedToken> IssueForSignIn(const Customer& c, TimeMs at, const RequestContext& ctx,
+                                     std::string_view via);
 
   // change_password after its input checks (login.cpp): the current password is a guess, counted
   // before it is verified as a login's is (an attempt taken by one write that refuses when the

@@ -459,13 +459,15 @@ struct CustomerAuth::Impl::ExchangeRun {
       return signed_in.status();
     }
     found.customer = std::move(signed_in->customer);
-    auto token = impl.tokens->issue(found.customer, signed_in->at);
+    auto token = impl.IssueForSignIn(found.customer, signed_in->at, as_integration, "external");
     if (!token.ok()) return token.status();
     impl.Audit("exchange.success", &found.customer, as_integration,
                nlohmann::json({{"created", found.created}}).dump());
     ExternalLoginResult out;
     out.customer = std::move(found.customer);
-    out.token = std::move(token).value();
+    out.token = std::move(token->token);
+    out.expires_at = token->expires_at;
+    out.session_id = token->session_id;
     out.created = found.created;
     return out;
   }

@@ -195,7 +195,7 @@ struct CustomerAuth::Impl::LoginRun {
   }
 
   // A verifier matched: the sign-in write does what its match does, and decides.
-  Outcome SignInWith(const ChainLink& link, Verdict& v, Result<std::string>& out) {
+  Outcome SignInWith(const ChainLink& link, Verdict& v, Result<IssuedToken>& out) {
     SignIn s;
     if (v.consume_kind.has_value()) {
       s.secret_kind = v.consume_kind;
@@ -230,7 +230,7 @@ struct CustomerAuth::Impl::LoginRun {
   const Clock& WallClock() const { return *impl.options.clock; }
 
   // The sign-in write's answer, into the caller's.
-  Result<std::string> Finish(const std::string& via, Result<SignInResult> signed_in) {
+  Result<IssuedToken> Finish(const std::string& via, Result<SignInResult> signed_in) {
     if (!signed_in.ok()) {
       switch (signed_in.code()) {
         case Code::kNotConfirmed:
@@ -249,10 +249,10 @@ struct CustomerAuth::Impl::LoginRun {
     const SignInResult& r = *signed_in;
     // As of the time read inside the write: a revocation committed after it covers the token.
     // (The sign-in's records, login.success and otc.use, were written by that write.)
-    return impl.tokens->issue(r.customer, r.at);
+    return impl.IssueForSignIn(r.customer, r.at, ctx, via);
   }
 
-  Result<std::string> RunChain(const Chain& chain) {
+  Result<IssuedToken> RunChain(const Chain& chain) {
     bool costly = false;    // whether a verifier did Argon2-class work (else the dummy runs)
     bool answered = false;  // whether a verifier answered "not mine"
     for (const ChainLink& link : chain) {
@@ -260,7 +260,7 @@ struct CustomerAuth::Impl::LoginRun {
       if (!verdict.ok()) return VerifierFailed(verdict.status(), answered);
       costly = costly || verdict->costly;
       if (verdict->matched) {
-        Result<std::string> out = SignInIncorrect();
+        Result<IssuedToken> out = SignInIncorrect();
         if (SignInWith(link, *verdict, out) == Outcome::kDone) return out;
       }
       answered = true;
@@ -276,7 +276,7 @@ struct CustomerAuth::Impl::LoginRun {
   }
 };
 
-Result<std::string> CustomerAuth::Impl::Authenticate(std::string_view email,
+Result<IssuedToken> CustomerAuth::Impl::Authenticate(std::string_view email,
                                                      std::string_view secret, const Chain& chain,
                                                      const RequestContext& ctx,
                                                      std::int64_t website_id) {

@@ -27,6 +27,7 @@
 #include "custauth/status.h"
 #include "custauth/storage.h"
 #include "custauth/sys/storage_backend.h"
+#include "session_checks.h"
 #include "storage_internal.h"
 
 namespace custauth {
@@ -221,6 +222,7 @@ class MemoryStorage final : public Storage {
                   [&](const auto& kv) { return RateBucketNamesErased(kv.first, suffixes); });
     std::erase_if(secrets_, [&](const auto& kv) { return kv.first.first == id; });
     std::erase_if(opaque_tokens_, [&](const auto& kv) { return kv.second.customer_id == id; });
+    std::erase_if(sessions_, [&](const auto& kv) { return kv.second.customer_id == id; });
     by_email_.erase({erased.website_id, EmailKey(erased.email)});
     customers_.erase(it);
     // next_customer_id_ stays past the id: it is never assigned again.
@@ -428,6 +430,69 @@ class MemoryStorage final : public Storage {
         opaque_tokens_, [&](const auto& kv) { return kv.second.expires_at <= before; }));
   }
 
+  // --- Sessions ---
+
+  Result<SessionRecord> create_session(const SessionRecord& s) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!customers_.contains(s.customer_id)) return NoSuchCustomerId(s.customer_id);
+    const RetentionPolicy policy = retention_.get();
+    const TimeMs cutoff = internal::GraceCutoff(policy, s.created_at);
+    int left = policy.per_write;
+    for (auto it = sessions_.begin(); it != sessions_.end() && left > 0;) {
+      if (internal::SessionEndedBy(it->second, cutoff)) {
+        it = sessions_.erase(it);
+        --left;
+      } else {
+        ++it;
+      }
+    }
+    SessionRecord stored = s;
+    stored.id = next_session_id_++;
+    stored.revoked_at = 0;
+    sessions_.emplace(stored.id, stored);
+    return stored;
+  }
+
+  Result<SessionRecord> find_session(std::int64_t id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return internal::NoSuchSession(id);
+    return it->second;
+  }
+
+  Result<std::vector<SessionRecord>> list_sessions(std::int64_t customer_id, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<SessionRecord> out;
+    for (const auto& [id, s] : sessions_) {
+      if (s.customer_id == customer_id && internal::SessionLive(s, now)) out.push_back(s);
+    }
+    return out;
+  }
+
+  Result<SessionRecord> revoke_session(std::int64_t id, TimeMs now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return internal::NoSuchSession(id);
+    if (it->second.revoked_at == 0) it->second.revoked_at = now;
+    ++revocation_epoch_;
+    return it->second;
+  }
+
+  Result<SessionRenewal> renew_session(std::int64_t id, std::int64_t customer_id,
+                                       TimeMs token_issued_at, const Clock& clock) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second.customer_id != customer_id) {
+      return internal::NoSuchSession(id);
+    }
+    const TimeMs now = clock.now();
+    auto c = customers_.find(customer_id);
+    const Customer* customer = c == customers_.end() ? nullptr : &c->second;
+    CUSTAUTH_RETURN_IF_ERROR(internal::JudgeRenewal(it->second, customer, token_issued_at, now));
+    it->second.renewed_at = now;
+    return SessionRenewal{it->second, *customer, now};
+  }
+
   // --- Integrations ---
 
   Result<Integration> create_integration(const Integration& i) override {
@@ -530,6 +595,9 @@ class MemoryStorage final : public Storage {
     }));
     counts.opaque_tokens = static_cast<std::int64_t>(std::erase_if(
         opaque_tokens_, [&](const auto& kv) { return kv.second.expires_at <= grace_cutoff; }));
+    counts.sessions = static_cast<std::int64_t>(std::erase_if(sessions_, [&](const auto& kv) {
+      return internal::SessionEndedBy(kv.second, grace_cutoff);
+    }));
     const TimeMs audit_cutoff = internal::AuditCutoff(policy, now);
     counts.audit = static_cast<std::int64_t>(
         std::erase_if(audit_, [&](const auto& kv) { return kv.second.at <= audit_cutoff; }));
@@ -682,6 +750,8 @@ class MemoryStorage final : public Storage {
   NonceExpiry nonce_expiry_;  // expires_at -> the nonce's key in nonces_
   std::uint64_t revocation_epoch_ = 0;
   std::map<std::string, OpaqueTokenRecord> opaque_tokens_;  // by hash
+  std::map<std::int64_t, SessionRecord> sessions_;          // by id
+  std::int64_t next_session_id_ = 1;
   std::map<std::int64_t, Integration> integrations_;        // by id
   std::int64_t next_integration_id_ = 1;
   std::map<std::int64_t, AuditRecord> audit_;  // by id

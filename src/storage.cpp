@@ -25,6 +25,35 @@ Result<Customer> Storage::delete_customer(std::int64_t /*id*/, TimeMs /*now*/,
                 fmt::format("The storage {} cannot delete customers", describe()));
 }
 
+namespace {
+Status NoSessions(const Storage& storage) {
+  return Status(Code::kUnsupported,
+                fmt::format("The storage {} cannot keep sessions", storage.describe()));
+}
+}  // namespace
+
+Result<SessionRecord> Storage::create_session(const SessionRecord& /*s*/) {
+  return NoSessions(*this);
+}
+
+Result<SessionRecord> Storage::find_session(std::int64_t /*id*/) {
+  return NoSessions(*this);
+}
+
+Result<std::vector<SessionRecord>> Storage::list_sessions(std::int64_t /*customer_id*/,
+                                                          TimeMs /*now*/) {
+  return NoSessions(*this);
+}
+
+Result<SessionRecord> Storage::revoke_session(std::int64_t /*id*/, TimeMs /*now*/) {
+  return NoSessions(*this);
+}
+
+Result<SessionRenewal> Storage::renew_session(std::int64_t /*id*/, std::int64_t /*customer_id*/,
+                                              TimeMs /*token_issued_at*/, const Clock& /*clock*/) {
+  return NoSessions(*this);
+}
+
 Result<Customer> Storage::admit_login_attempt(const LoginAttempt& /*attempt*/, TimeMs /*now*/) {
   return Status(Code::kUnsupported,
                 fmt::format("The storage {} cannot take login attempts", describe()));

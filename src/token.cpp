@@ -48,6 +48,10 @@ bool IsRevoked(TimeMs issued_at, TimeMs revoked_at) {
   return revoked_at > 0 && issued_at <= revoked_at;
 }
 
+// The revocation cache holds sessions beside customers, under the key -session_id: a revoked
+// session's entry is this (above every issued_at), a live one's 0.
+constexpr TimeMs kSessionRevoked = std::numeric_limits<TimeMs>::max();
+
 struct RingKey {
   std::string kid;
   internal::HmacSha256 hmac;
@@ -165,13 +169,14 @@ bool CoarseWallClockUsable(const Clock& clock) {
          res.tv_nsec <= 50'000'000;
 }
 
-// The payload issue() writes: {"uid":N,"utypid":3,"iat":N,"exp":N}, into `buf`; returns its size.
+// The payload issue() writes: {"uid":N,"utypid":3,"iat":N,"exp":N}, and ,"sid":N before the
+// brace for a token of a session (sid > 0), into `buf`; returns its size.
 constexpr std::size_t kPayloadBufferSize = 128;
 std::size_t WritePayload(char (&buf)[kPayloadBufferSize], std::int64_t uid, std::int64_t iat,
-                         std::int64_t exp) {
+                         std::int64_t exp, std::int64_t sid) {
   char* p = buf;
   char* const end = buf + kPayloadBufferSize;
-  // At most 93 characters are written; the bound check only satisfies the compiler.
+  // At most 120 characters are written; the bound check only satisfies the compiler.
   auto lit = [&p, end](std::string_view s) {
     if (s.size() > static_cast<std::size_t>(end - p)) return;
     std::memcpy(p, s.data(), s.size());
@@ -186,15 +191,19 @@ std::size_t WritePayload(char (&buf)[kPayloadBufferSize], std::int64_t uid, std:
   num(iat);
   lit(R"(,"exp":)");
   num(exp);
+  if (sid > 0) {
+    lit(R"(,"sid":)");
+    num(sid);
+  }
   lit("}");
   return static_cast<std::size_t>(p - buf);
 }
 
 // header_b64 "." base64url(payload) "." base64url(HMAC), in one allocation.
 std::string EncodeJwt(std::string_view header_b64, const internal::HmacSha256& hmac,
-                      std::int64_t uid, std::int64_t iat, std::int64_t exp) {
+                      std::int64_t uid, std::int64_t iat, std::int64_t exp, std::int64_t sid) {
   char payload[kPayloadBufferSize];
-  const std::size_t payload_size = WritePayload(payload, uid, iat, exp);
+  const std::size_t payload_size = WritePayload(payload, uid, iat, exp, sid);
   std::string out;
   out.reserve(header_b64.size() + 1 + (payload_size + 2) / 3 * 4 + 1 + 43);
   out.append(header_b64);
@@ -234,16 +243,21 @@ bool Literal(const char*& p, const char* end, const char (&lit)[N]) {
   return true;
 }
 
-// Reads exactly {"uid":N,"utypid":N,"iat":N,"exp":N}, as issue() writes it; false for any other
-// text, which then takes the general parser (and gets the same result it always did).
-bool MatchIssuedPayload(std::string_view json, std::int64_t& uid, std::int64_t& utypid,
-                        std::int64_t& iat, std::int64_t& exp) {
+// Reads exactly {"uid":N,"utypid":N,"iat":N,"exp":N} or {"uid":N,"utypid":N,"iat":N,"exp":N,
+// "sid":N}, as issue() writes them; false for any other text, which then takes the general parser
+// (and gets the same result it always did).
+bool MatchIssuedPayload(std::string_view json, TokenClaims& claims, std::int64_t& utypid) {
   const char* p = json.data();
   const char* const end = p + json.size();
-  return Literal(p, end, R"({"uid":)") && PlainNumber(p, end, ',', uid) &&
-         Literal(p, end, R"("utypid":)") && PlainNumber(p, end, ',', utypid) &&
-         Literal(p, end, R"("iat":)") && PlainNumber(p, end, ',', iat) &&
-         Literal(p, end, R"("exp":)") && PlainNumber(p, end, '}', exp) && p == end;
+  if (!(Literal(p, end, R"({"uid":)") && PlainNumber(p, end, ',', claims.customer_id) &&
+        Literal(p, end, R"("utypid":)") && PlainNumber(p, end, ',', utypid) &&
+        Literal(p, end, R"("iat":)") && PlainNumber(p, end, ',', claims.issued_at) &&
+        Literal(p, end, R"("exp":)"))) {
+    return false;
+  }
+  if (PlainNumber(p, end, '}', claims.expires_at)) return p == end;
+  return PlainNumber(p, end, ',', claims.expires_at) && Literal(p, end, R"("sid":)") &&
+         PlainNumber(p, end, '}', claims.session_id) && p == end;
 }
 
 // A JWT's payload (base64url) as claims: uid, utypid (the customer type), iat and exp as
@@ -263,8 +277,8 @@ Status DecodeJwtClaims(std::string_view payload_b64, TokenClaims& claims) {
   if (!payload_size) return Invalid(kMalformed);
   const std::string_view payload_json(reinterpret_cast<const char*>(buf.data()), *payload_size);
   std::int64_t utypid = 0;
-  if (!MatchIssuedPayload(payload_json, claims.customer_id, utypid, claims.issued_at,
-                          claims.expires_at)) {
+  if (!MatchIssuedPayload(payload_json, claims, utypid)) {
+    claims.session_id = 0;
     internal::FlatObject payload;
     if (!payload.Parse(payload_json)) return Invalid(kMalformed);
     auto integer = [&](std::string_view name, std::int64_t& out) {
@@ -277,6 +291,10 @@ Status DecodeJwtClaims(std::string_view payload_b64, TokenClaims& claims) {
         !integer("iat", claims.issued_at) || !integer("exp", claims.expires_at)) {
       return Invalid(kMalformed);
     }
+    if (payload.Find("sid") != nullptr && !integer("sid", claims.session_id)) {
+      return Invalid(kMalformed);
+    }
+    if (payload.Find("sid") != nullptr && claims.session_id <= 0) return Invalid(kMalformed);
   }
   if (claims.customer_id <= 0 || utypid != kUserTypeCustomer) return Invalid(kMalformed);
   // Seconds beyond what milliseconds can hold are refused before any arithmetic.
@@ -292,9 +310,9 @@ Status DecodeJwtClaims(std::string_view payload_b64, TokenClaims& claims) {
 }  // namespace
 
 std::string EncodeCustomerJwt(const JwtKey& key, std::int64_t uid, std::int64_t iat,
-                              std::int64_t exp) {
+                              std::int64_t exp, std::int64_t sid) {
   return EncodeJwt(internal::Base64UrlEncode(HeaderJson(key.kid)), internal::HmacSha256(key.secret),
-                   uid, iat, exp);
+                   uid, iat, exp, sid);
 }
 
 struct TokenIssuer::Impl {
@@ -310,7 +328,8 @@ struct TokenIssuer::Impl {
   clockid_t refresh_clock;
   bool coarse_wall_clock;  // see kCoarseMargin
 
-  // Revocation cache: customer id → tokens_revoked_at, valid for `epoch`.
+  // Revocation cache: customer id → tokens_revoked_at, and -session id → kSessionRevoked or 0,
+  // valid for `epoch`.
   std::shared_mutex cache_mu;
   std::unordered_map<std::int64_t, TimeMs> revoked_at;
   std::uint64_t epoch = 0;
@@ -420,7 +439,21 @@ struct TokenIssuer::Impl {
     return Status::Ok();
   }
 
-  // The customer's tokens_revoked_at, from the cache or storage.
+  // What storage says for a cache key: a customer's tokens_revoked_at (key > 0), or for a
+  // session (key = -id) kSessionRevoked when it is revoked and 0 when it is live. A customer or
+  // session that is gone: refused as revoked.
+  Result<TimeMs> ReadRevokedAt(std::int64_t key) {
+    if (key < 0) {
+      auto s = storage.find_session(-key);
+      if (!s.ok()) return s.code() == Code::kNotFound ? Invalid(kRevoked) : s.status();
+      return s->revoked_at > 0 ? kSessionRevoked : TimeMs{0};
+    }
+    auto c = storage.find_customer_by_id(key);
+    if (!c.ok()) return c.code() == Code::kNotFound ? Invalid(kRevoked) : c.status();
+    return c->tokens_revoked_at;
+  }
+
+  // The revocation time of a cache key (ReadRevokedAt), from the cache or storage.
   Result<TimeMs> RevokedAt(std::int64_t customer_id) {
     CUSTAUTH_RETURN_IF_ERROR(Refresh());
     // This thread's copy first: valid while the generation it was read at is current.
@@ -441,23 +474,29 @@ struct TokenIssuer::Impl {
       }
       clears_before = clears.load(std::memory_order_acquire);
     }
-    auto c = storage.find_customer_by_id(customer_id);
-    if (!c.ok()) {
-      if (c.code() == Code::kNotFound) return Invalid(kRevoked);
-      return c.status();
-    }
+    auto c = ReadRevokedAt(customer_id);
+    if (!c.ok()) return c.status();
     std::unique_lock lock(cache_mu);
     if (clears.load(std::memory_order_relaxed) != clears_before) {
       // The cache was cleared while storage was read: what was read may predate the revocation
       // that cleared it. Judge this token by it (the read and the revocation raced), keep nothing.
-      return c->tokens_revoked_at;
+      return *c;
     }
     if (revoked_at.size() >= kMaxCachedCustomers) {
       revoked_at.clear();
       clears.fetch_add(1, std::memory_order_release);
       Invalidate();
     }
-    return RaiseLocked(customer_id, c->tokens_revoked_at);
+    return RaiseLocked(customer_id, *c);
+  }
+
+  // Refuses a token of a session that is revoked or gone (claims.session_id > 0).
+  Status CheckSession(const TokenClaims& claims) {
+    if (claims.session_id <= 0) return Status::Ok();
+    auto revoked = RevokedAt(-claims.session_id);
+    if (!revoked.ok()) return revoked.status();
+    if (*revoked != 0) return Invalid(kRevoked);
+    return Status::Ok();
   }
 
   Result<TokenClaims> VerifyJwt(std::string_view token) {
@@ -496,6 +535,7 @@ struct TokenIssuer::Impl {
     CUSTAUTH_RETURN_IF_ERROR(DecodeJwtClaims(payload_b64, claims));
     claims.format = TokenFormat::kJwt;
     claims.kid = key->kid;
+    claims.issued_at_ms = claims.issued_at * 1000;
     // A token may legitimately carry an iat up to two seconds ahead (see issue()).
     const TimeMs deadline = claims.expires_at * 1000 + options.leeway;
     const TimeMs earliest = claims.issued_at * 1000 - options.leeway - 2 * kSecond;
@@ -505,6 +545,7 @@ struct TokenIssuer::Impl {
     auto revoked = RevokedAt(claims.customer_id);
     if (!revoked.ok()) return revoked.status();
     if (IsRevoked(claims.issued_at * 1000, *revoked)) return Invalid(kRevoked);
+    CUSTAUTH_RETURN_IF_ERROR(CheckSession(claims));
     return claims;
   }
 
@@ -526,8 +567,11 @@ struct TokenIssuer::Impl {
     TokenClaims claims;
     claims.customer_id = rec->customer_id;
     claims.issued_at = rec->issued_at / 1000;
+    claims.issued_at_ms = rec->issued_at;
     claims.expires_at = rec->expires_at / 1000;
     claims.format = TokenFormat::kOpaque;
+    claims.session_id = rec->session_id;
+    CUSTAUTH_RETURN_IF_ERROR(CheckSession(claims));
     return claims;
   }
 };
@@ -545,7 +589,17 @@ Result<std::string> TokenIssuer::issue(const Customer& customer) {
 }
 
 Result<std::string> TokenIssuer::issue(const Customer& customer, TimeMs now) {
+  auto issued = issue_token(customer, now);
+  if (!issued.ok()) return issued.status();
+  return std::move(issued->token);
+}
+
+Result<IssuedToken> TokenIssuer::issue_token(const Customer& customer, TimeMs now,
+                                             const SessionRecord* session) {
   if (customer.id <= 0) return Status(Code::kInvalidInput, "the customer has no id");
+  const std::int64_t sid = session == nullptr ? 0 : session->id;
+  // A token of a session expires no later than the session (ms; a JWT's exp in whole seconds).
+  const TimeMs cap = session == nullptr ? std::numeric_limits<TimeMs>::max() : session->expires_at;
   if (impl_->options.format == TokenFormat::kOpaque) {
     static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     const Ring* r = impl_->CurrentRing();
@@ -558,18 +612,20 @@ Result<std::string> TokenIssuer::issue(const Customer& customer, TimeMs now) {
       rec.hash = internal::KeyedHash(r->secret_key, kOpaquePurpose, token);
       rec.customer_id = customer.id;
       rec.issued_at = issued_at;
-      rec.expires_at = issued_at + impl_->options.lifetime;
+      rec.expires_at = std::min(issued_at + impl_->options.lifetime, cap);
+      rec.session_id = sid;
       Status s = impl_->storage.put_opaque_token(rec);
-      if (s.ok()) return token;
+      if (s.ok()) return IssuedToken{std::move(token), rec.expires_at, sid};
       if (s.code() != Code::kAlreadyExists) return s;
     }
     return Status(Code::kInternal, "could not draw a unique opaque token");
   }
   std::int64_t iat = now / 1000;
   if (iat * 1000 <= customer.tokens_revoked_at) iat = customer.tokens_revoked_at / 1000 + 1;
-  const std::int64_t exp = iat + impl_->options.lifetime / 1000;
+  const std::int64_t exp = std::min(iat + impl_->options.lifetime / 1000, cap / 1000);
   const RingKey& signer = impl_->CurrentRing()->keys.back();
-  return EncodeJwt(signer.header_b64, signer.hmac, customer.id, iat, exp);
+  return IssuedToken{EncodeJwt(signer.header_b64, signer.hmac, customer.id, iat, exp, sid),
+                     exp * 1000, sid};
 }
 
 Result<TokenClaims> TokenIssuer::verify(std::string_view token) {
@@ -581,6 +637,11 @@ Result<TokenClaims> TokenIssuer::verify(std::string_view token) {
 void TokenIssuer::note_revocation(std::int64_t customer_id, TimeMs at) {
   std::unique_lock lock(impl_->cache_mu);
   impl_->RaiseLocked(customer_id, at);
+}
+
+void TokenIssuer::note_session_revocation(std::int64_t session_id) {
+  std::unique_lock lock(impl_->cache_mu);
+  impl_->RaiseLocked(-session_id, kSessionRevoked);
 }
 
 void TokenIssuer::set_keys(const Keys& keys) { impl_->SetKeys(keys); }

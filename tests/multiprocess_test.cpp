@@ -93,7 +93,7 @@ TEST_CASE("4 processes racing one admin code: exactly one wins, every round") {
     auto codes = Race([&] {
       auto auth = OpenAuth(db, keys);
       if (!auth) return 3;
-      auto token = via_chain ? auth->generate_customer_token("bobloblaw@example.com", *code)
+      auto token = via_chain ? auth->sign_in("bobloblaw@example.com", *code)
                              : auth->exchange_otc("bobloblaw@example.com", *code);
       if (token.ok()) return 0;
       return token.code() == Code::kAuthenticationFailed ? 1 : 2;

@@ -180,7 +180,9 @@ struct IntegrationCredentials {
 struct ExternalLoginResult {
   Customer customer;
   std::string token;
-  bool created = false;  // the customer was created by this call
+  bool created = false;         // the customer was created by this call
+  TimeMs expires_at = 0;        // the token's expiry (ms since the epoch)
+  std::int64_t session_id = 0;  // the token's session (sessions on); 0: none
 };
 
 class CUSTAUTH_EXPORT CustomerAuth {
@@ -228,6 +230,13 @@ class CUSTAUTH_EXPORT CustomerAuth {
                                               const RequestContext& ctx = {},
                                               std::int64_t website_id = kDefaultWebsiteId);
 
+  // generate_customer_token with what a client needs besides the token: its expiry and, with
+  // sessions on (TokenOptions::sessions), the session it began. The same chain, rules and
+  // refusals; generate_customer_token returns this token.
+  Result<IssuedToken> sign_in(std::string_view email, std::string_view password,
+                              const RequestContext& ctx = {},
+                              std::int64_t website_id = kDefaultWebsiteId);
+
   // Issues a password-reset token for the customer, replacing any earlier one, and returns it for
   // the host to mail. For an unknown email: OK with no token (the same outward result).
   // kInvalidInput; kRateLimited (DOMAIN.md's message).
@@ -256,8 +265,8 @@ class CUSTAUTH_EXPORT CustomerAuth {
                                 std::int64_t website_id = kDefaultWebsiteId);
 
   // Exchanges an admin one-time code for a customer token directly (the same rules as the code's
-  // step of generate_customer_token).
-  Result<std::string> exchange_otc(std::string_view email, std::string_view code,
+  // step of generate_customer_token), with its expiry (and session, with sessions on).
+  Result<IssuedToken> exchange_otc(std::string_view email, std::string_view code,
                                    const RequestContext& ctx = {},
                                    std::int64_t website_id = kDefaultWebsiteId);
 
@@ -267,6 +276,26 @@ class CUSTAUTH_EXPORT CustomerAuth {
   // Revokes every token issued to the customer up to now. kNotFound, kInvalidInput.
   Status revoke_customer_tokens(std::string_view email, const RequestContext& ctx = {},
                                 std::int64_t website_id = kDefaultWebsiteId);
+
+  // --- Sessions (TokenOptions::sessions; README, "Sessions") ---
+
+  // A fresh token for the session of a valid token: a new lifetime, capped at the session's
+  // maximum age (TokenOptions::max_session_age from its sign-in). The old token keeps its own
+  // expiry. Decided by one storage write (Storage::renew_session): refused with kInvalidToken
+  // ("The session has been revoked.", "The token has been revoked.", or verify_token's message),
+  // kExpired ("The token has expired."; "The session has reached its maximum age."),
+  // kAuthenticationFailed (an inactive, locked or deleted customer: DOMAIN.md's sign-in
+  // message), kInvalidInput ("The token has no session." — issued with sessions off).
+  Result<IssuedToken> renew_token(std::string_view token, const RequestContext& ctx = {});
+  // Signs out one device: the token's session is revoked, so that every token of it is refused
+  // (at once through this handle; within tokens.revocation_refresh through others). The token
+  // must verify (an expired one will not do: its session ends by itself). Audited as
+  // "session.revoke". kInvalidToken / kExpired (verify_token's), kInvalidInput ("The token has no
+  // session.").
+  Status revoke_session(std::string_view token, const RequestContext& ctx = {});
+  // The customer's live sessions, oldest first. kInvalidInput, kNotFound.
+  Result<std::vector<SessionRecord>> list_sessions(std::string_view email,
+                                                   std::int64_t website_id = kDefaultWebsiteId);
 
   // --- Integrations and exchangeExternalCustomerToken ---
 

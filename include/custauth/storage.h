@@ -207,8 +207,9 @@ class CUSTAUTH_EXPORT Storage {
 
   // --- Revocation ---
 
-  // A number that changes whenever any customer's tokens_revoked_at changes, in this process or
-  // another sharing the data. Cheap: verifiers poll it to keep a cache of revocation times.
+  // A number that changes whenever any customer's tokens_revoked_at changes or a session is
+  // revoked, in this process or another sharing the data. Cheap: verifiers poll it to keep a
+  // cache of revocation times.
   virtual Result<std::uint64_t> revocation_epoch() = 0;
 
   // --- Opaque tokens ---
@@ -219,6 +220,34 @@ class CUSTAUTH_EXPORT Storage {
   virtual Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) = 0;
   // Deletes tokens with expires_at <= before; returns how many.
   virtual Result<std::int64_t> prune_opaque_tokens(TimeMs before) = 0;
+
+  // --- Sessions (TokenOptions::sessions) ---
+  //
+  // The built-in backends all implement these; the defaults refuse with kUnsupported (a backend
+  // written before sessions serves handles with sessions off).
+
+  // Stores a new live session (s.id and s.revoked_at are ignored) and returns it with its id.
+  // Removes a few sessions ended before the retention's grace (set_retention). kNotFound when the
+  // customer does not exist.
+  virtual Result<SessionRecord> create_session(const SessionRecord& s);
+  // kNotFound when there is no such session (never created, pruned, or its customer erased).
+  virtual Result<SessionRecord> find_session(std::int64_t id);
+  // The customer's live sessions (not revoked, expires_at > now), oldest first.
+  virtual Result<std::vector<SessionRecord>> list_sessions(std::int64_t customer_id, TimeMs now);
+  // Ends the session: revoked_at = now (kept when it was already revoked) and the revocation epoch
+  // moves, so that every verifier refuses the session's tokens within its revocation_refresh.
+  // Returns the session as written. kNotFound.
+  virtual Result<SessionRecord> revoke_session(std::int64_t id, TimeMs now);
+  // Renews the session in ONE write, with `clock` read inside it, or refuses and changes nothing:
+  //   kNotFound              no such session of customer_id;
+  //   kInvalidToken          the session is revoked, or the customer's tokens were revoked at or
+  //                          after token_issued_at (the token being renewed);
+  //   kExpired               the session's expires_at has come;
+  //   kAuthenticationFailed  the customer is gone or inactive;
+  //   kLocked                the customer is locked.
+  // Otherwise sets renewed_at to the time read and returns the session, the customer and that time.
+  virtual Result<SessionRenewal> renew_session(std::int64_t id, std::int64_t customer_id,
+                                               TimeMs token_issued_at, const Clock& clock);
 
   // --- Integrations ---
 

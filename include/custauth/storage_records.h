@@ -299,6 +299,33 @@ struct OpaqueTokenRecord {
   std::int64_t customer_id = 0;
   TimeMs issued_at = 0;
   TimeMs expires_at = 0;
+  std::int64_t session_id = 0;  // the session the token belongs to; 0: none (sessions off)
+};
+
+// ---------------------------------------------------------------------------------------------
+// Sessions (TokenOptions::sessions): one per sign-in, shared by the tokens its renewals issue
+
+struct SessionRecord {
+  std::int64_t id = 0;  // assigned by storage; > 0
+  std::int64_t customer_id = 0;
+  TimeMs created_at = 0;
+  TimeMs renewed_at = 0;  // created_at until the first renewal
+  // The session's hard end: created_at + TokenOptions::max_session_age. No token of the session
+  // expires later, and none is renewed from then on.
+  TimeMs expires_at = 0;
+  TimeMs revoked_at = 0;   // 0: live
+  std::string client_ip;   // of the sign-in
+  std::string user_agent;  // of the sign-in
+  // How it began: the verifier that matched ("password", "reset_token", "otc", or a host
+  // verifier's name) or "external" (exchange_external_customer_token).
+  std::string method;
+};
+
+// What renew_session wrote and read, in one write.
+struct SessionRenewal {
+  SessionRecord session;  // as written (renewed_at = at)
+  Customer customer;      // as read inside the write
+  TimeMs at = 0;          // the time read inside the write; the new token's iat is taken from it
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -333,8 +360,9 @@ struct Integration {
 struct RetentionPolicy {
   // How long audit records are kept. 0 keeps them forever. Default: 180 days.
   TimeMs audit = 180 * 24 * kHour;
-  // How long used or expired one-time secrets and expired opaque tokens are kept (so that
-  // "expired" can still be told from "mismatched"). Default: one day.
+  // How long used or expired one-time secrets, expired opaque tokens and ended sessions (revoked,
+  // or past their maximum age) are kept (so that "expired" can still be told from "mismatched").
+  // Default: one day.
   TimeMs grace = 24 * kHour;
   // How many expired rows (rate-limit buckets, for the rate tables) each write that adds to a
   // table removes from it, in the same transaction (0: none). Default: 4.
@@ -349,9 +377,10 @@ struct PruneCounts {
   std::int64_t secrets = 0;
   std::int64_t opaque_tokens = 0;
   std::int64_t audit = 0;
+  std::int64_t sessions = 0;
 
   std::int64_t total() const {
-    return rate_events + rate_buckets + nonces + secrets + opaque_tokens + audit;
+    return rate_events + rate_buckets + nonces + secrets + opaque_tokens + audit + sessions;
   }
 };
 

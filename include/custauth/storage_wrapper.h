@@ -127,6 +127,21 @@ class StorageWrapper : public Storage {
     return target_->prune_opaque_tokens(before);
   }
 
+  Result<SessionRecord> create_session(const SessionRecord& s) override {
+    return target_->create_session(s);
+  }
+  Result<SessionRecord> find_session(std::int64_t id) override { return target_->find_session(id); }
+  Result<std::vector<SessionRecord>> list_sessions(std::int64_t customer_id, TimeMs now) override {
+    return target_->list_sessions(customer_id, now);
+  }
+  Result<SessionRecord> revoke_session(std::int64_t id, TimeMs now) override {
+    return target_->revoke_session(id, now);
+  }
+  Result<SessionRenewal> renew_session(std::int64_t id, std::int64_t customer_id,
+                                       TimeMs token_issued_at, const Clock& clock) override {
+    return target_->renew_session(id, customer_id, token_issued_at, clock);
+  }
+
   Result<Integration> create_integration(const Integration& i) override {
     return target_->create_integration(i);
   }

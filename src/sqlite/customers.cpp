@@ -241,6 +241,7 @@ Result<Customer> SqliteStorage::delete_customer(std::int64_t id, TimeMs /*now*/,
     }
     for (std::string_view sql : {"DELETE FROM secrets WHERE customer_id = ?1",
                                  "DELETE FROM opaque_tokens WHERE customer_id = ?1",
+                                 "DELETE FROM sessions WHERE customer_id = ?1",
                                  "DELETE FROM customers WHERE id = ?1"}) {
       Stmt st(conn, sql);
       st.Int(id);

@@ -173,6 +173,27 @@ CREATE INDEX rate_buckets_expires_at ON rate_buckets (expires_at);
 CREATE INDEX secrets_expires_at ON secrets (expires_at);
 CREATE INDEX audit_at ON audit (at);
 )sql",
+    // 4 -> 5 (sessions, TokenOptions::sessions): one row per sign-in; ids never reused
+    // (AUTOINCREMENT), since a token names its session by id. ends_at is when the session ended
+    // or will end (expires_at, or revoked_at when earlier): retention walks it. An opaque token
+    // names its session (0: none).
+    R"sql(
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  renewed_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL DEFAULT 0,
+  ends_at INTEGER NOT NULL,
+  client_ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT '',
+  method TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_customer_id ON sessions (customer_id);
+CREATE INDEX sessions_ends_at ON sessions (ends_at);
+ALTER TABLE opaque_tokens ADD COLUMN session_id INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // The schema version this build writes and reads: the number of migrations.

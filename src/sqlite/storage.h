@@ -191,6 +191,19 @@ class SqliteStorage final : public Storage {
 
   Result<std::int64_t> prune_opaque_tokens(TimeMs before) override;
 
+  // --- Sessions (sessions.cpp) ---
+
+  Result<SessionRecord> create_session(const SessionRecord& s) override;
+
+  Result<SessionRecord> find_session(std::int64_t id) override;
+
+  Result<std::vector<SessionRecord>> list_sessions(std::int64_t customer_id, TimeMs now) override;
+
+  Result<SessionRecord> revoke_session(std::int64_t id, TimeMs now) override;
+
+  Result<SessionRenewal> renew_session(std::int64_t id, std::int64_t customer_id,
+                                       TimeMs token_issued_at, const Clock& clock) override;
+
   // --- Integrations ---
 
   Result<Integration> create_integration(const Integration& i) override;
@@ -241,6 +254,9 @@ class SqliteStorage final : public Storage {
   static constexpr std::string_view kPruneOpaqueTokens =
       "DELETE FROM opaque_tokens WHERE hash IN (SELECT hash FROM opaque_tokens "
       "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)";
+  static constexpr std::string_view kPruneSessions =
+      "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+      "WHERE ends_at <= ?1 ORDER BY ends_at LIMIT ?2)";
   static constexpr std::string_view kPruneAudit =
       "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at <= ?1 ORDER BY at LIMIT ?2)";
 

@@ -24,9 +24,9 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
       if (*row) return Status(Code::kAlreadyExists, "The token already exists");
     }
     Stmt st(conn,
-            "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at) "
-            "VALUES (?1, ?2, ?3, ?4)");
-    st.Blob(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at);
+            "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at, session_id) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)");
+    st.Blob(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at).Int(t.session_id);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     const RetentionPolicy policy = retention_.get();
     return StatusOf(PruneSome(conn, kPruneOpaqueTokens, internal::GraceCutoff(policy, t.issued_at),
@@ -36,7 +36,9 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
 
 Result<OpaqueTokenRecord> SqliteStorage::find_opaque_token(std::string_view hash) {
   return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<OpaqueTokenRecord> {
-    Stmt st(conn, "SELECT customer_id, issued_at, expires_at FROM opaque_tokens WHERE hash = ?1");
+    Stmt st(conn,
+            "SELECT customer_id, issued_at, expires_at, session_id FROM opaque_tokens "
+            "WHERE hash = ?1");
     st.Blob(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
@@ -46,6 +48,7 @@ Result<OpaqueTokenRecord> SqliteStorage::find_opaque_token(std::string_view hash
     t.customer_id = st.ColInt(0);
     t.issued_at = st.ColInt(1);
     t.expires_at = st.ColInt(2);
+    t.session_id = st.ColInt(3);
     return t;
   });
 }
@@ -261,9 +264,10 @@ Result<PruneCounts> SqliteStorage::prune(TimeMs now, const RetentionPolicy& poli
       {kPruneExpiredSecrets, grace_cutoff},
       {kPruneUsedSecrets, grace_cutoff},
       {kPruneOpaqueTokens, grace_cutoff},
+      {kPruneSessions, grace_cutoff},
       {kPruneAudit, internal::AuditCutoff(policy, now)}};
-  std::int64_t* const into[] = {&counts.nonces, &counts.secrets, &counts.secrets,
-                                &counts.opaque_tokens, &counts.audit};
+  std::int64_t* const into[] = {&counts.nonces,        &counts.secrets,  &counts.secrets,
+                                &counts.opaque_tokens, &counts.sessions, &counts.audit};
   for (std::size_t k = 0; k < std::size(tables); ++k) {
     for (;;) {
       Result<std::int64_t> n = Transact(Tx::kWrite, [&](Connection& conn) {
