@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "custauth/json.h"
 #include "json.h"
 
 namespace custauth {
@@ -30,6 +31,9 @@ struct FieldDef {
   const char* name;
   const char* scalar;  // the scalar's type name, or null for an object field
   const Type* type;    // the object type, or null for a scalar field
+  // custauth's addition to the platform's type: answered only when the selection names it, so
+  // that an empty selection set answers the platform's fields alone.
+  bool only_when_selected = false;
 };
 struct Type {
   const char* name;
@@ -41,10 +45,14 @@ const Type kCustomer = {"Customer",
                          {"firstname", "String", nullptr},
                          {"lastname", "String", nullptr},
                          {"is_subscribed", "Boolean", nullptr}}};
-const Type kCustomerToken = {"CustomerToken", {{"token", "String", nullptr}}};
+// expires_at: the token's expiry, as FormatPlatformTime writes it (UTC).
+const Type kCustomerToken = {
+    "CustomerToken", {{"token", "String", nullptr}, {"expires_at", "String", nullptr, true}}};
 const Type kRevokeOutput = {"RevokeCustomerTokenOutput", {{"result", "Boolean!", nullptr}}};
 const Type kExchangeOutput = {"ExchangeExternalCustomerTokenOutput",
-                              {{"customer", nullptr, &kCustomer}, {"token", "String", nullptr}}};
+                              {{"customer", nullptr, &kCustomer},
+                               {"token", "String", nullptr},
+                               {"expires_at", "String", nullptr, true}}};
 
 const FieldDef* Find(const Type& type, std::string_view name) {
   for (const auto& f : type.fields) {
@@ -83,7 +91,13 @@ Status CheckSelection(const std::vector<Selection>& selection, const Type& type)
 // `full` (every field of `type`, in order) cut to `selection`, in the selection's order and
 // under its aliases; an empty selection keeps everything.
 ojson Project(const ojson& full, const std::vector<Selection>& selection, const Type& type) {
-  if (selection.empty()) return full;
+  if (selection.empty()) {
+    ojson out = full;
+    for (const auto& f : type.fields) {
+      if (f.only_when_selected) out.erase(f.name);
+    }
+    return out;
+  }
   ojson out = ojson::object();
   for (const auto& s : selection) {
     if (out.contains(s.key())) continue;  // a key asked for twice answers once
@@ -186,12 +200,13 @@ Answer GenerateCustomerToken(CustomerAuth& auth, std::string_view email, std::st
                              std::int64_t website_id) {
   const std::string key = KeyOf(field, "generateCustomerToken");
   if (Status s = CheckSelection(field.selection, kCustomerToken); !s.ok()) return Refuse(s, key);
-  auto token = auth.generate_customer_token(email, password, ctx, website_id);
+  auto token = auth.sign_in(email, password, ctx, website_id);
   if (!token.ok()) return Refuse(token.status(), key);
   ojson full;
-  full["token"] = *token;
+  full["token"] = token->token;
+  full["expires_at"] = FormatPlatformTime(token->expires_at);
   Answer a = Give(Project(full, field.selection, kCustomerToken), key);
-  sodium_memzero(token->data(), token->size());
+  sodium_memzero(token->token.data(), token->token.size());
   return a;
 }
 
@@ -273,6 +288,7 @@ Answer ExchangeExternalCustomerToken(CustomerAuth& auth, const HttpRequest& requ
   ojson full;
   full["customer"] = CustomerObject(r->customer);
   full["token"] = r->token;
+  full["expires_at"] = FormatPlatformTime(r->expires_at);
   Answer a = Give(Project(full, field.selection, kExchangeOutput), key);
   sodium_memzero(r->token.data(), r->token.size());
   return a;
