@@ -45,17 +45,8 @@
 
 namespace custauth::sqlite_backend {
 
-using internal::CustomerIdTaken;
-using internal::CustomerIdTooLarge;
-using internal::kMaxCustomerId;
-using internal::NoCustomerIdLeft;
-using internal::NoSuchCustomerId;
-using internal::NoSuchEmail;
-using internal::NoSuchIntegration;
-using internal::PermissionsFromJson;
-using internal::PermissionsToJson;
-using internal::RateLimited;
-using internal::SortedUnique;
+// The refusals and helpers every backend shares (storage_internal.h).
+using namespace internal;  // NOLINT(google-build-using-namespace)
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -159,6 +150,19 @@ class Stmt {
   Status error_;
 };
 
+// The current row of a Stmt, read by column as storage_internal.h's row readers take it.
+class StmtRow {
+ public:
+  explicit StmtRow(const Stmt& st) : st_(st) {}
+  std::int64_t Int(int col) const { return st_.ColInt(col); }
+  std::optional<std::int64_t> OptInt(int col) const { return st_.ColOptInt(col); }
+  bool Bool(int col) const { return st_.ColBool(col); }
+  std::string Text(int col) const { return st_.ColText(col); }
+
+ private:
+  const Stmt& st_;
+};
+
 // Runs a statement that yields one integer (e.g. a pragma or a count).
 Result<std::int64_t> QueryInt(Connection& conn, std::string_view sql);
 
@@ -191,13 +195,6 @@ class Pool {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t open_ = 0;
 };
-
-// The Status of a Status or of a Result.
-inline Status StatusOf(const Status& s) { return s; }
-template <class T>
-Status StatusOf(const Result<T>& r) {
-  return r.status();
-}
 
 }  // namespace custauth::sqlite_backend
 

@@ -59,15 +59,7 @@ class SqliteStorage::Txn final : public internal::LoginTxn {
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) return std::optional<SecretRecord>();
-    SecretRecord r;
-    r.kind = kind;
-    r.customer_id = customer_id;
-    r.hash = std::string(hash);
-    r.created_at = st.ColInt(0);
-    r.expires_at = st.ColInt(1);
-    r.admin_id = st.ColOptInt(2);
-    r.reason = st.ColText(3);
-    return std::optional<SecretRecord>(std::move(r));
+    return std::optional<SecretRecord>(SecretFromColumns(StmtRow(st), 0, kind, customer_id, hash));
   }
   Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) override {
     Stmt st(conn_, "UPDATE secrets SET used_at = ?1 WHERE customer_id = ?2 AND kind = ?3");
@@ -173,14 +165,7 @@ Result<SecretRecord> SqliteStorage::consume_secret(SecretKind kind, std::int64_t
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (*row) {
-        SecretRecord r;
-        r.kind = kind;
-        r.customer_id = customer_id;
-        r.hash = std::string(hash);
-        r.created_at = st.ColInt(0);
-        r.expires_at = st.ColInt(1);
-        r.admin_id = st.ColOptInt(2);
-        r.reason = st.ColText(3);
+        SecretRecord r = SecretFromColumns(StmtRow(st), 0, kind, customer_id, hash);
         r.used_at = now;
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
         return r;
@@ -228,21 +213,13 @@ Status SqliteStorage::take_rate_slots(std::span<const RateRule> rules, TimeMs no
       }
     }
     // One event per bucket per request, however many rules name it.
-    std::map<std::string_view, TimeMs> widest;
-    std::map<std::string_view, TimeMs> keep_until;  // retention: when the bucket expires
-    for (const RateRule& rule : rules) {
-      auto [it, inserted] = widest.emplace(rule.bucket, rule.window);
-      if (!inserted) it->second = std::max(it->second, rule.window);
-      TimeMs& until = keep_until[rule.bucket];
-      until = std::max(until, now + std::max(rule.window, rule.min_interval));
-    }
-    for (const auto& [bucket, window] : widest) {
+    for (const auto& [bucket, take] : RateBucketTakes(rules, now)) {
       {
         Stmt st(conn, "INSERT INTO rate_events (bucket, at) VALUES (?1, ?2)");
         st.Text(bucket).Int(now);
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
       }
-      TimeMs keep_window = window;
+      TimeMs keep_window = take.window;
       {
         Stmt st(conn,
                 "INSERT INTO rate_buckets (bucket, widest_window, expires_at) "
@@ -250,7 +227,7 @@ Status SqliteStorage::take_rate_slots(std::span<const RateRule> rules, TimeMs no
                 "widest_window = max(widest_window, excluded.widest_window), "
                 "expires_at = max(expires_at, excluded.expires_at) "
                 "RETURNING widest_window");
-        st.Text(bucket).Int(window).Int(keep_until[bucket]);
+        st.Text(bucket).Int(take.window).Int(take.keep_until);
         Result<bool> row = st.Step();
         if (!row.ok()) return row.status();
         if (*row) keep_window = st.ColInt(0);
