@@ -500,6 +500,13 @@ Status ApplyCustomerPatch(Customer& c, const CustomerPatch& patch, TimeMs now,
   return Status::Ok();
 }
 
+Result<Customer> CustomerFoundByEmail(Result<std::optional<Customer>> found,
+                                      std::string_view email) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NoSuchEmail(email);
+  return std::move(**found);
+}
+
 std::map<std::string_view, RateBucketTake> RateBucketTakes(std::span<const RateRule> rules,
                                                            TimeMs now) {
   std::map<std::string_view, RateBucketTake> takes;

@@ -1,20 +1,25 @@
 // custauth — Copyright 2026 The custauth Authors. SPDX-License-Identifier: Apache-2.0
 //
 // What the storage backends (memory, SQLite, PostgreSQL) share: their refusals, in the platform's
-// words, and the stored form of an integration's permissions. Not installed; not part of the API.
+// words, the stored form of an integration's permissions, how they read and bind records, the
+// decisions they make alike (a customer patch, the login attempts, rate buckets, pruning), and
+// the SQL backends' connection pool and declarations. Not installed; not part of the API.
 #ifndef CUSTAUTH_SRC_STORAGE_INTERNAL_H_
 #define CUSTAUTH_SRC_STORAGE_INTERNAL_H_
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "custauth/status.h"
@@ -62,7 +67,65 @@ Status StatusOf(const Result<T>& r) {
 //
 // `row` below is one row of a backend's result, read by column: Int(k), OptInt(k), Bool(k) and
 // Text(k) of column k (from 0). `out` is a statement's parameters, bound left to right: Int(v),
-// OptInt(v), Bool(v) and Text(v), each returning `out`.
+// OptInt(v), Bool(v), Text(v) and Bytes(v), each returning `out`.
+
+// Reads column `col` of `row` into `v`, by v's type.
+template <class Row>
+void ReadColumn(const Row& row, int col, std::int64_t& v) {
+  v = row.Int(col);
+}
+template <class Row>
+void ReadColumn(const Row& row, int col, int& v) {
+  v = static_cast<int>(row.Int(col));
+}
+template <class Row>
+void ReadColumn(const Row& row, int col, std::optional<std::int64_t>& v) {
+  v = row.OptInt(col);
+}
+template <class Row>
+void ReadColumn(const Row& row, int col, bool& v) {
+  v = row.Bool(col);
+}
+template <class Row>
+void ReadColumn(const Row& row, int col, std::string& v) {
+  v = row.Text(col);
+}
+
+// Reads the columns first, first + 1, ... of `row` into the fields of `r` that `fields` name (as
+// &Record::field), in order.
+template <class Row, class Record, class... Fields>
+void ReadColumns(const Row& row, int first, Record& r, Fields... fields) {
+  int col = first;
+  (ReadColumn(row, col++, r.*fields), ...);
+}
+
+// Binds `v` as the next parameter of `out`, by v's type.
+template <class Out>
+void BindValue(Out& out, const std::int64_t& v) {
+  out.Int(v);
+}
+template <class Out>
+void BindValue(Out& out, const int& v) {
+  out.Int(v);
+}
+template <class Out>
+void BindValue(Out& out, const std::optional<std::int64_t>& v) {
+  out.OptInt(v);
+}
+template <class Out>
+void BindValue(Out& out, const bool& v) {
+  out.Bool(v);
+}
+template <class Out>
+void BindValue(Out& out, const std::string& v) {
+  out.Text(v);
+}
+
+// Binds the fields of `r` that `fields` name (as &Record::field), in order.
+template <class Out, class Record, class... Fields>
+void BindValues(Out& out, const Record& r, Fields... fields) {
+  (BindValue(out, r.*fields), ...);
+}
 
 // The customer of a row whose columns are id, website_id, email, firstname, lastname,
 // is_subscribed, confirmed, allow_remote_shopping_assistance, is_active, password_hash,
@@ -70,22 +133,12 @@ Status StatusOf(const Result<T>& r) {
 template <class Row>
 Customer CustomerFromColumns(const Row& row) {
   Customer c;
-  c.id = row.Int(0);
-  c.website_id = row.Int(1);
-  c.email = row.Text(2);
-  c.firstname = row.Text(3);
-  c.lastname = row.Text(4);
-  c.is_subscribed = row.Bool(5);
-  c.confirmed = row.Bool(6);
-  c.allow_remote_shopping_assistance = row.Bool(7);
-  c.is_active = row.Bool(8);
-  c.password_hash = row.Text(9);
-  c.failures_num = static_cast<int>(row.Int(10));
-  c.first_failure = row.OptInt(11);
-  c.lock_expires = row.OptInt(12);
-  c.tokens_revoked_at = row.Int(13);
-  c.created_at = row.Int(14);
-  c.updated_at = row.Int(15);
+  ReadColumns(row, 0, c, &Customer::id, &Customer::website_id, &Customer::email,
+              &Customer::firstname, &Customer::lastname, &Customer::is_subscribed,
+              &Customer::confirmed, &Customer::allow_remote_shopping_assistance,
+              &Customer::is_active, &Customer::password_hash, &Customer::failures_num,
+              &Customer::first_failure, &Customer::lock_expires, &Customer::tokens_revoked_at,
+              &Customer::created_at, &Customer::updated_at);
   return c;
 }
 
@@ -94,15 +147,9 @@ Customer CustomerFromColumns(const Row& row) {
 template <class Row>
 AuditRecord AuditRecordFromColumns(const Row& row) {
   AuditRecord r;
-  r.id = row.Int(0);
-  r.at = row.Int(1);
-  r.event = row.Text(2);
-  r.customer_id = row.OptInt(3);
-  r.admin_id = row.OptInt(4);
-  r.actor = row.Text(5);
-  r.reason = row.Text(6);
-  r.client_ip = row.Text(7);
-  r.detail = row.Text(8);
+  ReadColumns(row, 0, r, &AuditRecord::id, &AuditRecord::at, &AuditRecord::event,
+              &AuditRecord::customer_id, &AuditRecord::admin_id, &AuditRecord::actor,
+              &AuditRecord::reason, &AuditRecord::client_ip, &AuditRecord::detail);
   return r;
 }
 
@@ -115,10 +162,8 @@ SecretRecord SecretFromColumns(const Row& row, int first, SecretKind kind, std::
   r.kind = kind;
   r.customer_id = customer_id;
   r.hash = std::string(hash);
-  r.created_at = row.Int(first);
-  r.expires_at = row.Int(first + 1);
-  r.admin_id = row.OptInt(first + 2);
-  r.reason = row.Text(first + 3);
+  ReadColumns(row, first, r, &SecretRecord::created_at, &SecretRecord::expires_at,
+              &SecretRecord::admin_id, &SecretRecord::reason);
   return r;
 }
 
@@ -126,14 +171,30 @@ SecretRecord SecretFromColumns(const Row& row, int first, SecretKind kind, std::
 // detail.
 template <class Out>
 void AuditRecordValues(Out& out, const AuditRecord& r) {
-  out.Int(r.at)
-      .Text(r.event)
-      .OptInt(r.customer_id)
-      .OptInt(r.admin_id)
-      .Text(r.actor)
-      .Text(r.reason)
-      .Text(r.client_ip)
-      .Text(r.detail);
+  BindValues(out, r, &AuditRecord::at, &AuditRecord::event, &AuditRecord::customer_id,
+             &AuditRecord::admin_id, &AuditRecord::actor, &AuditRecord::reason,
+             &AuditRecord::client_ip, &AuditRecord::detail);
+}
+
+// The values of a secret as put_secret stores it: customer_id, kind, hash (bytes), created_at,
+// expires_at, admin_id, reason.
+template <class Out>
+void SecretValues(Out& out, const SecretRecord& s) {
+  out.Int(s.customer_id).Int(static_cast<int>(s.kind)).Bytes(s.hash);
+  BindValues(out, s, &SecretRecord::created_at, &SecretRecord::expires_at, &SecretRecord::admin_id,
+             &SecretRecord::reason);
+}
+
+// The values of an integration as create_integration stores it: name, consumer_key,
+// access_token, consumer_secret_sealed and token_secret_sealed (bytes), permissions
+// (PermissionsToJson), active, created_at, revoked_at.
+template <class Out>
+void IntegrationValues(Out& out, const Integration& i) {
+  BindValues(out, i, &Integration::name, &Integration::consumer_key, &Integration::access_token);
+  out.Bytes(i.consumer_secret_sealed)
+      .Bytes(i.token_secret_sealed)
+      .Text(PermissionsToJson(i.permissions));
+  BindValues(out, i, &Integration::active, &Integration::created_at, &Integration::revoked_at);
 }
 
 // The values a new customer's row is given: website_id, email, email_key (EmailKey(c.email)),
@@ -141,16 +202,11 @@ void AuditRecordValues(Out& out, const AuditRecord& r) {
 // password_hash.
 template <class Out>
 void NewCustomerValues(Out& out, const NewCustomer& c, const std::string& email_key) {
-  out.Int(c.website_id)
-      .Text(c.email)
-      .Text(email_key)
-      .Text(c.firstname)
-      .Text(c.lastname)
-      .Bool(c.is_subscribed)
-      .Bool(c.confirmed)
-      .Bool(c.allow_remote_shopping_assistance)
-      .Bool(c.is_active)
-      .Text(c.password_hash);
+  BindValues(out, c, &NewCustomer::website_id, &NewCustomer::email);
+  out.Text(email_key);
+  BindValues(out, c, &NewCustomer::firstname, &NewCustomer::lastname, &NewCustomer::is_subscribed,
+             &NewCustomer::confirmed, &NewCustomer::allow_remote_shopping_assistance,
+             &NewCustomer::is_active, &NewCustomer::password_hash);
 }
 
 // The 17 values of an imported row: id, then NewCustomerValues, then failures_num, first_failure,
@@ -159,12 +215,9 @@ template <class Out>
 void ImportedCustomerValues(Out& out, const ImportedCustomer& row, const std::string& email_key) {
   out.Int(row.customer.id);
   NewCustomerValues(out, row.customer, email_key);
-  out.Int(row.failures_num)
-      .OptInt(row.first_failure)
-      .OptInt(row.lock_expires)
-      .Int(row.created_at)
-      .Int(row.updated_at)
-      .Int(row.tokens_revoked_at);
+  BindValues(out, row, &ImportedCustomer::failures_num, &ImportedCustomer::first_failure,
+             &ImportedCustomer::lock_expires, &ImportedCustomer::created_at,
+             &ImportedCustomer::updated_at, &ImportedCustomer::tokens_revoked_at);
 }
 
 // The values that update_customer writes: firstname, lastname, is_subscribed, confirmed,
@@ -172,19 +225,11 @@ void ImportedCustomerValues(Out& out, const ImportedCustomer& row, const std::st
 // lock_expires, tokens_revoked_at, updated_at, then the id of the row.
 template <class Out>
 void CustomerUpdateValues(Out& out, const Customer& c) {
-  out.Text(c.firstname)
-      .Text(c.lastname)
-      .Bool(c.is_subscribed)
-      .Bool(c.confirmed)
-      .Bool(c.allow_remote_shopping_assistance)
-      .Bool(c.is_active)
-      .Text(c.password_hash)
-      .Int(c.failures_num)
-      .OptInt(c.first_failure)
-      .OptInt(c.lock_expires)
-      .Int(c.tokens_revoked_at)
-      .Int(c.updated_at)
-      .Int(c.id);
+  BindValues(out, c, &Customer::firstname, &Customer::lastname, &Customer::is_subscribed,
+             &Customer::confirmed, &Customer::allow_remote_shopping_assistance,
+             &Customer::is_active, &Customer::password_hash, &Customer::failures_num,
+             &Customer::first_failure, &Customer::lock_expires, &Customer::tokens_revoked_at,
+             &Customer::updated_at, &Customer::id);
 }
 
 // --- Operations every backend decides alike ---
@@ -197,6 +242,10 @@ void CustomerUpdateValues(Out& out, const Customer& c) {
 Status ApplyCustomerPatch(Customer& c, const CustomerPatch& patch, TimeMs now,
                           const std::function<Status()>& void_admin_otc,
                           const std::function<Status()>& bump_epoch);
+
+// find_customer_by_email's answer from a backend's lookup by email: the customer, or NoSuchEmail.
+Result<Customer> CustomerFoundByEmail(Result<std::optional<Customer>> found,
+                                      std::string_view email);
 
 // A bucket that take_rate_slots records one event in (however many of the rules name it): the
 // widest window of those rules, and until when the bucket is kept (retention).
@@ -309,6 +358,140 @@ inline TimeMs GraceCutoff(const RetentionPolicy& policy, TimeMs now) {
 // How many rows a full prune removes per table in one transaction.
 inline constexpr std::int64_t kPruneBatch = 5000;
 
+// The connections of a backend that has them (SQLite, PostgreSQL): up to `max`, each checked out
+// by one thread at a time, opened lazily by `opener`. When Conn has StillOpen(), an idle
+// connection is checked with it before it is handed out; one closed meanwhile (by a server) is
+// dropped, and another taken or opened.
+template <class Conn>
+class ConnectionPool {
+ public:
+  using Opener = std::function<Result<std::unique_ptr<Conn>>()>;
+
+  ConnectionPool(std::size_t max, Opener opener)
+      : max_(std::max<std::size_t>(max, 1)), opener_(std::move(opener)) {}
+
+  // Adds an already opened connection (the first one, opened by the storage's Init).
+  void Adopt(std::unique_ptr<Conn> conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++open_;
+    idle_.push_back(std::move(conn));
+  }
+
+  // Waits for an idle connection (still open), or opens one when fewer than `max` are.
+  Status Acquire(std::unique_ptr<Conn>* out) {
+    for (;;) {
+      std::unique_ptr<Conn> idle;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+        if (!idle_.empty()) {
+          idle = std::move(idle_.back());
+          idle_.pop_back();
+        } else {
+          ++open_;  // reserve the slot; open outside the lock
+        }
+      }
+      if (idle == nullptr) break;
+      if constexpr (requires(Conn & c) { c.StillOpen(); }) {
+        if (!idle->StillOpen()) {
+          // Closed by the server while idle: drop it and take or open another.
+          idle.reset();
+          Discard();
+          continue;
+        }
+      }
+      *out = std::move(idle);
+      return Status::Ok();
+    }
+    Result<std::unique_ptr<Conn>> opened = opener_();
+    if (!opened.ok()) {
+      Discard();
+      return opened.status();
+    }
+    *out = std::move(opened).value();
+    return Status::Ok();
+  }
+
+  // Returns a healthy connection to the pool.
+  void Release(std::unique_ptr<Conn> conn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.push_back(std::move(conn));
+    }
+    cv_.notify_one();
+  }
+
+  // Calls fn(connection) for each idle connection, holding the pool's lock (for tests).
+  template <class Fn>
+  void ForEachIdle(Fn&& fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::unique_ptr<Conn>& conn : idle_) fn(*conn);
+  }
+
+  // Forgets a connection that was closed (or never opened), freeing its slot.
+  void Discard() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  const std::size_t max_;
+  const Opener opener_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> idle_;
+  std::size_t open_ = 0;
+};
+
 }  // namespace custauth::internal
+
+// The Storage operations that the SQL backends (SQLite, PostgreSQL) declare in their storage class
+// and define in their operation files: every one but describe and set_retention.
+#define CUSTAUTH_SQL_STORAGE_OPERATIONS                                                          \
+  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override;                   \
+  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override; \
+  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,    \
+                                                      ImportConflict on_conflict) override;      \
+  Result<Customer> find_customer_by_email(std::int64_t website_id, std::string_view email)       \
+      override;                                                                                  \
+  Result<Customer> find_customer_by_id(std::int64_t id) override;                                \
+  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,      \
+                                   std::span<const AuditRecord> audit) override;                 \
+  Result<Customer> delete_customer(std::int64_t id, TimeMs now,                                  \
+                                   std::span<const AuditRecord> audit) override;                 \
+  Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,                   \
+                                         const LockoutPolicy& policy) override;                  \
+  Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override;        \
+  Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,        \
+                                      const Clock& clock) override;                              \
+  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,              \
+                                           const AuditOf<LockState>& audit) override;            \
+  Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override;                \
+  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,      \
+                                       TimeMs now) override;                                     \
+  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override;         \
+  Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,                 \
+                                      std::string_view hash, TimeMs now) override;               \
+  Status void_secrets(SecretKind kind, std::int64_t customer_id) override;                       \
+  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override;                  \
+  Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,  \
+                      TimeMs now) override;                                                      \
+  Result<std::int64_t> prune_nonces(TimeMs now) override;                                        \
+  Result<std::uint64_t> revocation_epoch() override;                                             \
+  Status put_opaque_token(const OpaqueTokenRecord& t) override;                                  \
+  Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) override;                   \
+  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override;                              \
+  Result<Integration> create_integration(const Integration& i) override;                         \
+  Result<Integration> find_integration(std::string_view consumer_key) override;                  \
+  Result<std::vector<Integration>> list_integrations() override;                                 \
+  Status set_integration_permissions(std::string_view consumer_key,                              \
+                                     const std::vector<std::string>& permissions) override;      \
+  Status revoke_integration(std::string_view consumer_key, TimeMs now) override;                 \
+  Result<std::int64_t> append_audit(const AuditRecord& r) override;                              \
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override;                     \
+  Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override;
 
 #endif  // CUSTAUTH_SRC_STORAGE_INTERNAL_H_

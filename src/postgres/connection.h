@@ -426,87 +426,11 @@ class Connection {
 bool IsRetryable(const std::string& sqlstate);
 
 // ---------------------------------------------------------------------------------------------
-// Pool: up to `max` connections, each checked out by one thread at a time.
+// Pool: up to PostgresOptions::pool_size connections, each checked out by one thread at a time;
+// an idle one the server closed is replaced before use (Connection::StillOpen;
+// storage_internal.h).
 
-class Pool {
- public:
-  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
-
-  Pool(std::size_t max, Opener opener)
-      : max_(std::max<std::size_t>(max, 1)), opener_(std::move(opener)) {}
-
-  // Adds an already opened connection (the first one, opened by OpenPostgresStorage).
-  void Adopt(std::unique_ptr<Connection> conn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++open_;
-    idle_.push_back(std::move(conn));
-  }
-
-  // Waits for an idle connection that is still open, or opens one when fewer than `max` are.
-  Status Acquire(std::unique_ptr<Connection>* out) {
-    for (;;) {
-      std::unique_ptr<Connection> idle;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
-        if (!idle_.empty()) {
-          idle = std::move(idle_.back());
-          idle_.pop_back();
-        } else {
-          ++open_;  // reserve the slot; open outside the lock
-        }
-      }
-      if (idle == nullptr) break;
-      if (idle->StillOpen()) {
-        *out = std::move(idle);
-        return Status::Ok();
-      }
-      // Closed by the server while idle: drop it and take or open another.
-      idle.reset();
-      Discard();
-    }
-    Result<std::unique_ptr<Connection>> opened = opener_();
-    if (!opened.ok()) {
-      Discard();
-      return opened.status();
-    }
-    *out = std::move(opened).value();
-    return Status::Ok();
-  }
-
-  // Returns a healthy connection to the pool.
-  void Release(std::unique_ptr<Connection> conn) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      idle_.push_back(std::move(conn));
-    }
-    cv_.notify_one();
-  }
-
-  // Calls fn(connection) for each idle connection, holding the pool's lock (for tests).
-  template <class Fn>
-  void ForEachIdle(Fn&& fn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (std::unique_ptr<Connection>& conn : idle_) fn(*conn);
-  }
-
-  // Forgets a connection that was closed (or never opened), freeing its slot.
-  void Discard() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --open_;
-    }
-    cv_.notify_one();
-  }
-
- private:
-  const std::size_t max_;
-  const Opener opener_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-};
+using Pool = ConnectionPool<Connection>;
 
 // "postgresql://host[:port]/dbname" of an open connection; a socket directory as host is
 // percent-encoded, as libpq's URIs spell it.

@@ -52,11 +52,8 @@ Result<FindOrCreateResult> PostgresStorage::find_or_create_customer(const NewCus
 
 Result<Customer> PostgresStorage::find_customer_by_email(std::int64_t website_id,
                                                          std::string_view email) {
-  return Transact(Tx::kRead, [&](Connection& conn) -> Result<Customer> {
-    Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) return NoSuchEmail(email);
-    return std::move(**found);
+  return Transact(Tx::kRead, [&](Connection& conn) {
+    return CustomerFoundByEmail(FindByEmail(conn, website_id, email), email);
   });
 }
 

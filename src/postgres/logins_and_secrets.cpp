@@ -176,15 +176,8 @@ Status PostgresStorage::put_secret(const SecretRecord& s, std::span<const AuditR
       one_statement ? Tx::kStatement : Tx::kTransaction, [&](Connection& conn) -> Status {
         const RetentionPolicy policy = retention_.get();
         Params params;
-        params.Int(s.customer_id)
-            .Int(static_cast<int>(s.kind))
-            .Bytes(s.hash)
-            .Int(s.created_at)
-            .Int(s.expires_at)
-            .OptInt(s.admin_id)
-            .Text(s.reason)
-            .Int(internal::GraceCutoff(policy, s.created_at))
-            .Int(std::max(policy.per_write, 0));
+        SecretValues(params, s);
+        params.Int(internal::GraceCutoff(policy, s.created_at)).Int(std::max(policy.per_write, 0));
         const bool with_audit = one_statement && !audit.empty();
         if (with_audit) AddAuditParams(params, audit, policy);
         Status st = conn.Run(with_audit ? kPutAndAudit[audit.size() - 1].c_str() : kPutOnly.c_str(),

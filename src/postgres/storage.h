@@ -168,112 +168,21 @@ class PostgresStorage final : public Storage {
   // Runs `sql` on each idle connection (for tests): the first column of the first row of each.
   Result<std::vector<std::string>> ExecOnIdleConnections(const std::string& sql);
 
-  // --- Customers ---
+  // The Storage operations (storage_internal.h), defined in customers.cpp, import.cpp,
+  // logins_and_secrets.cpp and tokens_and_audit.cpp.
+  //
+  // Login attempts: each one transaction (storage_internal.h). The customer's row lock, then a
+  // transaction-scoped advisory lock per counter key, serialize them across servers.
+  //
+  // prune: each table in batches of kPruneBatch rows, one statement per batch.
+  CUSTAUTH_SQL_STORAGE_OPERATIONS
 
-  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override;
-
-  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override;
-
-  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
-                                                      ImportConflict on_conflict) override;
-
-  Result<Customer> find_customer_by_email(std::int64_t website_id, std::string_view email) override;
-
-  Result<Customer> find_customer_by_id(std::int64_t id) override;
-
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
-                                   std::span<const AuditRecord> audit) override;
-
-  // Dead row versions stay in the table files until VACUUM reclaims them (autovacuum, or the
-  // host's VACUUM after an erasure): PostgreSQL has no secure_delete.
-  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/,
-                                   std::span<const AuditRecord> audit) override;
-
-  // --- Lockout ---
-
-  Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
-                                         const LockoutPolicy& policy) override;
-
-  // --- Login attempts: each one transaction (storage_internal.h). The customer's row lock, then
-  // a transaction-scoped advisory lock per counter key, serialize them across servers.
-
-  Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override;
-
-  Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
-                                      const Clock& clock) override;
-
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
-                                           const AuditOf<LockState>& audit) override;
-
-  Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override;
-
-  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
-                                       TimeMs now) override;
-
-  // --- One-time secrets ---
-
-  // One statement, its audit records included (up to kAuditRowsPerStatement; more, rarely: one
-  // transaction): a customer that does not exist fails it whole (the foreign key).
-  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override;
-
-  Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
-                                      std::string_view hash, TimeMs now) override;
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override;
-
-  // --- Rate limits ---
-
-  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override;
-
-  // --- OAuth nonces ---
-
-  Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,
-                      TimeMs now) override;
-
-  Result<std::int64_t> prune_nonces(TimeMs now) override;
-
-  // --- Revocation ---
-
-  Result<std::uint64_t> revocation_epoch() override;
-
-  // --- Opaque tokens ---
-
-  Status put_opaque_token(const OpaqueTokenRecord& t) override;
-
-  Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) override;
-
-  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override;
-
-  // --- Integrations ---
-
-  Result<Integration> create_integration(const Integration& i) override;
-
-  Result<Integration> find_integration(std::string_view consumer_key) override;
-
-  Result<std::vector<Integration>> list_integrations() override;
-
-  Status set_integration_permissions(std::string_view consumer_key,
-                                     const std::vector<std::string>& permissions) override;
-
-  Status revoke_integration(std::string_view consumer_key, TimeMs now) override;
-
-  // --- Audit ---
-
-  Result<std::int64_t> append_audit(const AuditRecord& r) override;
+  void set_retention(const RetentionPolicy& policy) override { retention_.set(policy); }
 
   // Inside a transaction: inserts the records, kAuditRowsPerStatement per statement (one round
   // trip for the records of any one custauth operation).
   static Status InsertAudit(Connection& conn, std::span<const AuditRecord> records,
                             const RetentionPolicy& policy);
-
-  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override;
-
-  // --- Retention ---
-
-  void set_retention(const RetentionPolicy& policy) override { retention_.set(policy); }
-
-  // Each table in batches of kPruneBatch rows, one statement per batch.
-  Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override;
 
  private:
   // --- Retention (the per-write pruning; RetentionPolicy) ---

@@ -95,20 +95,13 @@ Result<Integration> PostgresStorage::create_integration(const Integration& i) {
   return Transact(Tx::kTransaction, [&](Connection& conn) -> Result<Integration> {
     Integration stored = i;
     stored.permissions = SortedUnique(i.permissions);
+    Params params;
+    IntegrationValues(params, stored);
     Result<Rows> rows = conn.Exec(
         "INSERT INTO integrations (name, consumer_key, access_token, consumer_secret_sealed, "
         "token_secret_sealed, permissions, active, created_at, revoked_at) "
         "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id",
-        Params()
-            .Text(i.name)
-            .Text(i.consumer_key)
-            .Text(i.access_token)
-            .Bytes(i.consumer_secret_sealed)
-            .Bytes(i.token_secret_sealed)
-            .Text(PermissionsToJson(stored.permissions))
-            .Bool(i.active)
-            .Int(i.created_at)
-            .OptInt(i.revoked_at));
+        params);
     if (!rows.ok()) return rows.status();
     if (!rows->empty()) {
       stored.id = rows->Int(0, 0);

@@ -126,7 +126,7 @@ class Stmt {
   Stmt& OptInt(const std::optional<std::int64_t>& v);
   // Never binds NULL, also for an empty string.
   Stmt& Text(std::string_view v);
-  Stmt& Blob(std::string_view v);
+  Stmt& Bytes(std::string_view v);
 
   // Steps once: true with a row, false when done.
   Result<bool> Step();
@@ -167,34 +167,10 @@ class StmtRow {
 Result<std::int64_t> QueryInt(Connection& conn, std::string_view sql);
 
 // ---------------------------------------------------------------------------------------------
-// Pool: up to `max` connections, each checked out by one thread at a time.
+// Pool: up to SqliteOptions::max_connections connections, each checked out by one thread at a
+// time (storage_internal.h).
 
-class Pool {
- public:
-  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
-
-  Pool(std::size_t max, Opener opener) : max_(std::max<std::size_t>(max, 1)), opener_(opener) {}
-
-  // Adds an already opened connection (the one that ran the migrations).
-  void Adopt(std::unique_ptr<Connection> conn);
-
-  // Waits for an idle connection, or opens one when fewer than `max` are open.
-  Status Acquire(std::unique_ptr<Connection>* out);
-
-  // Returns a healthy connection to the pool.
-  void Release(std::unique_ptr<Connection> conn);
-
-  // Forgets a connection that was closed (or never opened), freeing its slot.
-  void Discard();
-
- private:
-  const std::size_t max_;
-  const Opener opener_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-};
+using Pool = ConnectionPool<Connection>;
 
 }  // namespace custauth::sqlite_backend
 

@@ -105,11 +105,8 @@ Result<std::vector<ImportOutcome>> SqliteStorage::import_customers(
 
 Result<Customer> SqliteStorage::find_customer_by_email(std::int64_t website_id,
                                                        std::string_view email) {
-  return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<Customer> {
-    Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) return NoSuchEmail(email);
-    return std::move(**found);
+  return Transact(Tx::kAutocommit, [&](Connection& conn) {
+    return CustomerFoundByEmail(FindByEmail(conn, website_id, email), email);
   });
 }
 

@@ -55,7 +55,7 @@ class SqliteStorage::Txn final : public internal::LoginTxn {
     Stmt st(conn_,
             "SELECT created_at, expires_at, admin_id, reason FROM secrets WHERE "
             "customer_id = ?1 AND kind = ?2 AND hash = ?3 AND used_at IS NULL");
-    st.Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+    st.Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) return std::optional<SecretRecord>();
@@ -138,13 +138,7 @@ Status SqliteStorage::put_secret(const SecretRecord& s, std::span<const AuditRec
             "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
             "created_at = excluded.created_at, expires_at = excluded.expires_at, "
             "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL");
-    st.Int(s.customer_id)
-        .Int(static_cast<int>(s.kind))
-        .Blob(s.hash)
-        .Int(s.created_at)
-        .Int(s.expires_at)
-        .OptInt(s.admin_id)
-        .Text(s.reason);
+    SecretValues(st, s);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     const RetentionPolicy policy = retention_.get();
     CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, policy));
@@ -161,7 +155,7 @@ Result<SecretRecord> SqliteStorage::consume_secret(SecretKind kind, std::int64_t
               "UPDATE secrets SET used_at = ?1 WHERE customer_id = ?2 AND kind = ?3 AND "
               "hash = ?4 AND used_at IS NULL AND expires_at > ?1 "
               "RETURNING created_at, expires_at, admin_id, reason");
-      st.Int(now).Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+      st.Int(now).Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash);
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (*row) {
@@ -175,7 +169,7 @@ Result<SecretRecord> SqliteStorage::consume_secret(SecretKind kind, std::int64_t
     Stmt st(conn,
             "SELECT 1 FROM secrets WHERE customer_id = ?1 AND kind = ?2 AND hash = ?3 AND "
             "used_at IS NULL");
-    st.Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+    st.Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (*row) return Status(Code::kExpired, "The secret is expired");

@@ -18,7 +18,7 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
   return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
     {
       Stmt st(conn, "SELECT 1 FROM opaque_tokens WHERE hash = ?1");
-      st.Blob(t.hash);
+      st.Bytes(t.hash);
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (*row) return Status(Code::kAlreadyExists, "The token already exists");
@@ -26,7 +26,7 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
     Stmt st(conn,
             "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at) "
             "VALUES (?1, ?2, ?3, ?4)");
-    st.Blob(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at);
+    st.Bytes(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     const RetentionPolicy policy = retention_.get();
     return StatusOf(PruneSome(conn, kPruneOpaqueTokens, internal::GraceCutoff(policy, t.issued_at),
@@ -37,7 +37,7 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
 Result<OpaqueTokenRecord> SqliteStorage::find_opaque_token(std::string_view hash) {
   return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<OpaqueTokenRecord> {
     Stmt st(conn, "SELECT customer_id, issued_at, expires_at FROM opaque_tokens WHERE hash = ?1");
-    st.Blob(hash);
+    st.Bytes(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status(Code::kNotFound, "No such token");
@@ -83,15 +83,7 @@ Result<Integration> SqliteStorage::create_integration(const Integration& i) {
             "INSERT INTO integrations (name, consumer_key, access_token, "
             "consumer_secret_sealed, token_secret_sealed, permissions, active, created_at, "
             "revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    st.Text(i.name)
-        .Text(i.consumer_key)
-        .Text(i.access_token)
-        .Blob(i.consumer_secret_sealed)
-        .Blob(i.token_secret_sealed)
-        .Text(PermissionsToJson(stored.permissions))
-        .Bool(i.active)
-        .Int(i.created_at)
-        .OptInt(i.revoked_at);
+    IntegrationValues(st, stored);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     stored.id = sqlite3_last_insert_rowid(conn.db());
     return stored;
