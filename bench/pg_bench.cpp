@@ -62,7 +62,7 @@ Fn Real(const char* name) {
 }  // namespace
 
 // custauth's PostgresStorage runs every statement through these three (see
-// src/postgres/postgres_storage.cpp): each call is one round trip to the server.
+// src/postgres/connection.cpp): each call is one round trip to the server.
 extern "C" PGresult* PQexecPrepared(PGconn* conn, const char* name, int n,
                                     const char* const* values, const int* lengths,
                                     const int* formats, int result_format) {

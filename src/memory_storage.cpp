@@ -33,15 +33,8 @@
 namespace custauth {
 namespace {
 
-using internal::CustomerIdTaken;
-using internal::CustomerIdTooLarge;
-using internal::kMaxCustomerId;
-using internal::NoCustomerIdLeft;
-using internal::NoSuchCustomerId;
-using internal::NoSuchEmail;
-using internal::NoSuchIntegration;
-using internal::RateLimited;
-using internal::SortedUnique;
+// The refusals and helpers every backend shares (storage_internal.h).
+using namespace internal;  // NOLINT(google-build-using-namespace)
 
 // The events of one rate-limit bucket, oldest first.
 struct Bucket {
@@ -97,36 +90,17 @@ class MemoryStorage final : public Storage {
     auto it = customers_.find(id);
     if (it == customers_.end()) return NoSuchCustomerId(id);
     Customer& c = it->second;
-    if (patch.expect_password_hash && *patch.expect_password_hash != c.password_hash) {
-      return Status(Code::kConflict,
-                    fmt::format("The password of customerId = {} changed concurrently", id));
-    }
-    if (patch.refuse_when_locked && c.locked_at(now)) return internal::LockedCustomer();
-    // Nothing below can fail, so the patch applies whole or (above) not at all.
-    if (patch.firstname) c.firstname = *patch.firstname;
-    if (patch.lastname) c.lastname = *patch.lastname;
-    if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
-    if (patch.confirmed) c.confirmed = *patch.confirmed;
-    if (patch.is_active) c.is_active = *patch.is_active;
-    if (patch.allow_remote_shopping_assistance) {
-      c.allow_remote_shopping_assistance = *patch.allow_remote_shopping_assistance;
-      if (!*patch.allow_remote_shopping_assistance) VoidLocked(SecretKind::kAdminOtc, id);
-    }
-    if (patch.password_hash) c.password_hash = *patch.password_hash;
-    if (patch.revoke_tokens_at && *patch.revoke_tokens_at > c.tokens_revoked_at) {
-      c.tokens_revoked_at = *patch.revoke_tokens_at;
-      ++revocation_epoch_;
-    }
-    if (patch.revoke_clock != nullptr) {
-      c.tokens_revoked_at = RevocationTime(c.tokens_revoked_at, patch.revoke_clock->now());
-      ++revocation_epoch_;
-    }
-    if (patch.clear_lock) {
-      c.failures_num = 0;
-      c.first_failure.reset();
-      c.lock_expires.reset();
-    }
-    c.updated_at = now;
+    // The backend's writes below cannot fail, so the patch applies whole or not at all.
+    CUSTAUTH_RETURN_IF_ERROR(internal::ApplyCustomerPatch(
+        c, patch, now,
+        [&] {
+          VoidLocked(SecretKind::kAdminOtc, id);
+          return Status::Ok();
+        },
+        [&] {
+          ++revocation_epoch_;
+          return Status::Ok();
+        }));
     AppendAuditLocked(audit);
     return c;
   }

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <utility>
 
 #include "storage_internal.h"
 
@@ -36,9 +39,7 @@ Result<SessionRecord> Storage::create_session(const SessionRecord& /*s*/) {
   return NoSessions(*this);
 }
 
-Result<SessionRecord> Storage::find_session(std::int64_t /*id*/) {
-  return NoSessions(*this);
-}
+Result<SessionRecord> Storage::find_session(std::int64_t /*id*/) { return NoSessions(*this); }
 
 Result<std::vector<SessionRecord>> Storage::list_sessions(std::int64_t /*customer_id*/,
                                                           TimeMs /*now*/) {
@@ -489,6 +490,82 @@ Result<std::vector<std::string>> PermissionsFromJson(const std::string& text,
     out.push_back(item.get<std::string>());
   }
   return out;
+}
+
+Status ApplyCustomerPatch(Customer& c, const CustomerPatch& patch, TimeMs now,
+                          const std::function<Status()>& void_admin_otc,
+                          const std::function<Status()>& bump_epoch) {
+  if (patch.expect_password_hash && *patch.expect_password_hash != c.password_hash) {
+    return Status(Code::kConflict,
+                  fmt::format("The password of customerId = {} changed concurrently", c.id));
+  }
+  if (patch.refuse_when_locked && c.locked_at(now)) return LockedCustomer();
+  if (patch.firstname) c.firstname = *patch.firstname;
+  if (patch.lastname) c.lastname = *patch.lastname;
+  if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
+  if (patch.confirmed) c.confirmed = *patch.confirmed;
+  if (patch.is_active) c.is_active = *patch.is_active;
+  if (patch.allow_remote_shopping_assistance) {
+    c.allow_remote_shopping_assistance = *patch.allow_remote_shopping_assistance;
+    if (!c.allow_remote_shopping_assistance) CUSTAUTH_RETURN_IF_ERROR(void_admin_otc());
+  }
+  if (patch.password_hash) c.password_hash = *patch.password_hash;
+  if (patch.revoke_tokens_at && *patch.revoke_tokens_at > c.tokens_revoked_at) {
+    c.tokens_revoked_at = *patch.revoke_tokens_at;
+    CUSTAUTH_RETURN_IF_ERROR(bump_epoch());
+  }
+  if (patch.revoke_clock != nullptr) {
+    c.tokens_revoked_at = RevocationTime(c.tokens_revoked_at, patch.revoke_clock->now());
+    CUSTAUTH_RETURN_IF_ERROR(bump_epoch());
+  }
+  if (patch.clear_lock) {
+    c.failures_num = 0;
+    c.first_failure.reset();
+    c.lock_expires.reset();
+  }
+  c.updated_at = now;
+  return Status::Ok();
+}
+
+Result<Customer> CustomerFoundByEmail(Result<std::optional<Customer>> found,
+                                      std::string_view email) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NoSuchEmail(email);
+  return std::move(**found);
+}
+
+std::map<std::string_view, RateBucketTake> RateBucketTakes(std::span<const RateRule> rules,
+                                                           TimeMs now) {
+  std::map<std::string_view, RateBucketTake> takes;
+  for (const RateRule& rule : rules) {
+    auto [it, inserted] = takes.try_emplace(rule.bucket);
+    RateBucketTake& take = it->second;
+    take.window = inserted ? rule.window : std::max(take.window, rule.window);
+    take.keep_until = std::max(take.keep_until, now + std::max(rule.window, rule.min_interval));
+  }
+  return takes;
+}
+
+Status PruneTables(TimeMs now, const RetentionPolicy& policy, PruneCounts* counts,
+                   const std::function<Result<std::int64_t>(PruneTable, TimeMs)>& batch) {
+  const TimeMs grace_cutoff = GraceCutoff(policy, now);
+  const std::pair<PruneTable, TimeMs> tables[] = {{PruneTable::kNonces, now},
+                                                  {PruneTable::kExpiredSecrets, grace_cutoff},
+                                                  {PruneTable::kUsedSecrets, grace_cutoff},
+                                                  {PruneTable::kOpaqueTokens, grace_cutoff},
+                                                  {PruneTable::kSessions, grace_cutoff},
+                                                  {PruneTable::kAudit, AuditCutoff(policy, now)}};
+  std::int64_t* const into[] = {&counts->nonces,        &counts->secrets,  &counts->secrets,
+                                &counts->opaque_tokens, &counts->sessions, &counts->audit};
+  for (std::size_t k = 0; k < std::size(tables); ++k) {
+    for (;;) {
+      Result<std::int64_t> n = batch(tables[k].first, tables[k].second);
+      if (!n.ok()) return n.status();
+      *into[k] += *n;
+      if (*n < kPruneBatch) break;
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace internal

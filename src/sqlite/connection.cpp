@@ -82,7 +82,7 @@ Stmt& Stmt::Text(std::string_view v) {
   return *this;
 }
 
-Stmt& Stmt::Blob(std::string_view v) {
+Stmt& Stmt::Bytes(std::string_view v) {
   if (stmt_ != nullptr) {
     Check(
         sqlite3_bind_blob64(stmt_, next_++, v.empty() ? "" : v.data(), v.size(), SQLITE_TRANSIENT));
@@ -140,48 +140,6 @@ Result<std::int64_t> QueryInt(Connection& conn, std::string_view sql) {
   if (!row.ok()) return row.status();
   if (!*row) return Status(Code::kStorage, fmt::format("sqlite: no result from {}", sql));
   return st.ColInt(0);
-}
-
-void Pool::Adopt(std::unique_ptr<Connection> conn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++open_;
-  idle_.push_back(std::move(conn));
-}
-
-Status Pool::Acquire(std::unique_ptr<Connection>* out) {
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
-    if (!idle_.empty()) {
-      *out = std::move(idle_.back());
-      idle_.pop_back();
-      return Status::Ok();
-    }
-    ++open_;  // reserve the slot; open outside the lock
-  }
-  Result<std::unique_ptr<Connection>> opened = opener_();
-  if (!opened.ok()) {
-    Discard();
-    return opened.status();
-  }
-  *out = std::move(opened).value();
-  return Status::Ok();
-}
-
-void Pool::Release(std::unique_ptr<Connection> conn) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    idle_.push_back(std::move(conn));
-  }
-  cv_.notify_one();
-}
-
-void Pool::Discard() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    --open_;
-  }
-  cv_.notify_one();
 }
 
 Status SqliteStorage::Init() {

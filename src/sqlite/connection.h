@@ -45,17 +45,8 @@
 
 namespace custauth::sqlite_backend {
 
-using internal::CustomerIdTaken;
-using internal::CustomerIdTooLarge;
-using internal::kMaxCustomerId;
-using internal::NoCustomerIdLeft;
-using internal::NoSuchCustomerId;
-using internal::NoSuchEmail;
-using internal::NoSuchIntegration;
-using internal::PermissionsFromJson;
-using internal::PermissionsToJson;
-using internal::RateLimited;
-using internal::SortedUnique;
+// The refusals and helpers every backend shares (storage_internal.h).
+using namespace internal;  // NOLINT(google-build-using-namespace)
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -135,7 +126,7 @@ class Stmt {
   Stmt& OptInt(const std::optional<std::int64_t>& v);
   // Never binds NULL, also for an empty string.
   Stmt& Text(std::string_view v);
-  Stmt& Blob(std::string_view v);
+  Stmt& Bytes(std::string_view v);
 
   // Steps once: true with a row, false when done.
   Result<bool> Step();
@@ -159,45 +150,27 @@ class Stmt {
   Status error_;
 };
 
+// The current row of a Stmt, read by column as storage_internal.h's row readers take it.
+class StmtRow {
+ public:
+  explicit StmtRow(const Stmt& st) : st_(st) {}
+  std::int64_t Int(int col) const { return st_.ColInt(col); }
+  std::optional<std::int64_t> OptInt(int col) const { return st_.ColOptInt(col); }
+  bool Bool(int col) const { return st_.ColBool(col); }
+  std::string Text(int col) const { return st_.ColText(col); }
+
+ private:
+  const Stmt& st_;
+};
+
 // Runs a statement that yields one integer (e.g. a pragma or a count).
 Result<std::int64_t> QueryInt(Connection& conn, std::string_view sql);
 
 // ---------------------------------------------------------------------------------------------
-// Pool: up to `max` connections, each checked out by one thread at a time.
+// Pool: up to SqliteOptions::max_connections connections, each checked out by one thread at a
+// time (storage_internal.h).
 
-class Pool {
- public:
-  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
-
-  Pool(std::size_t max, Opener opener) : max_(std::max<std::size_t>(max, 1)), opener_(opener) {}
-
-  // Adds an already opened connection (the one that ran the migrations).
-  void Adopt(std::unique_ptr<Connection> conn);
-
-  // Waits for an idle connection, or opens one when fewer than `max` are open.
-  Status Acquire(std::unique_ptr<Connection>* out);
-
-  // Returns a healthy connection to the pool.
-  void Release(std::unique_ptr<Connection> conn);
-
-  // Forgets a connection that was closed (or never opened), freeing its slot.
-  void Discard();
-
- private:
-  const std::size_t max_;
-  const Opener opener_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-};
-
-// The Status of a Status or of a Result.
-inline Status StatusOf(const Status& s) { return s; }
-template <class T>
-Status StatusOf(const Result<T>& r) {
-  return r.status();
-}
+using Pool = ConnectionPool<Connection>;
 
 }  // namespace custauth::sqlite_backend
 

@@ -6,26 +6,7 @@
 
 namespace custauth::sqlite_backend {
 
-Customer CustomerFromRow(const Stmt& st) {
-  Customer c;
-  c.id = st.ColInt(0);
-  c.website_id = st.ColInt(1);
-  c.email = st.ColText(2);
-  c.firstname = st.ColText(3);
-  c.lastname = st.ColText(4);
-  c.is_subscribed = st.ColBool(5);
-  c.confirmed = st.ColBool(6);
-  c.allow_remote_shopping_assistance = st.ColBool(7);
-  c.is_active = st.ColBool(8);
-  c.password_hash = st.ColText(9);
-  c.failures_num = static_cast<int>(st.ColInt(10));
-  c.first_failure = st.ColOptInt(11);
-  c.lock_expires = st.ColOptInt(12);
-  c.tokens_revoked_at = st.ColInt(13);
-  c.created_at = st.ColInt(14);
-  c.updated_at = st.ColInt(15);
-  return c;
-}
+Customer CustomerFromRow(const Stmt& st) { return CustomerFromColumns(StmtRow(st)); }
 
 Result<Customer> SqliteStorage::create_customer(const NewCustomer& c, TimeMs now) {
   return Transact(Tx::kWrite, [&](Connection& conn) { return Create(conn, c, now); });
@@ -124,11 +105,8 @@ Result<std::vector<ImportOutcome>> SqliteStorage::import_customers(
 
 Result<Customer> SqliteStorage::find_customer_by_email(std::int64_t website_id,
                                                        std::string_view email) {
-  return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<Customer> {
-    Result<std::optional<Customer>> found = FindByEmail(conn, website_id, email);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) return NoSuchEmail(email);
-    return std::move(**found);
+  return Transact(Tx::kAutocommit, [&](Connection& conn) {
+    return CustomerFoundByEmail(FindByEmail(conn, website_id, email), email);
   });
 }
 
@@ -142,39 +120,14 @@ Result<Customer> SqliteStorage::update_customer(std::int64_t id, const CustomerP
     Result<Customer> found = FindById(conn, id);
     if (!found.ok()) return found.status();
     Customer c = std::move(found).value();
-    if (patch.expect_password_hash && *patch.expect_password_hash != c.password_hash) {
-      return Status(Code::kConflict,
-                    fmt::format("The password of customerId = {} changed concurrently", id));
-    }
-    if (patch.refuse_when_locked && c.locked_at(now)) return internal::LockedCustomer();
-    if (patch.firstname) c.firstname = *patch.firstname;
-    if (patch.lastname) c.lastname = *patch.lastname;
-    if (patch.is_subscribed) c.is_subscribed = *patch.is_subscribed;
-    if (patch.confirmed) c.confirmed = *patch.confirmed;
-    if (patch.is_active) c.is_active = *patch.is_active;
-    if (patch.allow_remote_shopping_assistance) {
-      c.allow_remote_shopping_assistance = *patch.allow_remote_shopping_assistance;
-      if (!c.allow_remote_shopping_assistance) {
-        Stmt st(conn, kVoidSecret);
-        st.Int(id).Int(static_cast<int>(SecretKind::kAdminOtc));
-        CUSTAUTH_RETURN_IF_ERROR(st.Run());
-      }
-    }
-    if (patch.password_hash) c.password_hash = *patch.password_hash;
-    if (patch.revoke_tokens_at && *patch.revoke_tokens_at > c.tokens_revoked_at) {
-      c.tokens_revoked_at = *patch.revoke_tokens_at;
-      CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
-    }
-    if (patch.revoke_clock != nullptr) {  // read inside the write (BEGIN IMMEDIATE holds it)
-      c.tokens_revoked_at = RevocationTime(c.tokens_revoked_at, patch.revoke_clock->now());
-      CUSTAUTH_RETURN_IF_ERROR(Stmt(conn, kBumpEpoch).Run());
-    }
-    if (patch.clear_lock) {
-      c.failures_num = 0;
-      c.first_failure.reset();
-      c.lock_expires.reset();
-    }
-    c.updated_at = now;
+    CUSTAUTH_RETURN_IF_ERROR(ApplyCustomerPatch(
+        c, patch, now,
+        [&] {
+          Stmt st(conn, kVoidSecret);
+          st.Int(id).Int(static_cast<int>(SecretKind::kAdminOtc));
+          return st.Run();
+        },
+        [&] { return Stmt(conn, kBumpEpoch).Run(); }));
     CUSTAUTH_RETURN_IF_ERROR(WriteCustomer(conn, c));
     CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, retention_.get()));
     return c;
@@ -192,20 +145,14 @@ Result<Customer> SqliteStorage::delete_customer(std::int64_t id, TimeMs /*now*/,
     std::vector<AuditRecord> named;
     {
       Stmt st(conn,
-              "SELECT id, customer_id, actor, reason, client_ip, detail FROM audit "
-              "WHERE customer_id = ?1 OR instr(lower(detail), ?2) > 0");
+              "SELECT id, at, event, customer_id, admin_id, actor, reason, client_ip, detail "
+              "FROM audit WHERE customer_id = ?1 OR instr(lower(detail), ?2) > 0");
       st.Int(id).Text(EmailKey(c.email));
       for (;;) {
         Result<bool> row = st.Step();
         if (!row.ok()) return row.status();
         if (!*row) break;
-        AuditRecord r;
-        r.id = st.ColInt(0);
-        r.customer_id = st.ColOptInt(1);
-        r.actor = st.ColText(2);
-        r.reason = st.ColText(3);
-        r.client_ip = st.ColText(4);
-        r.detail = st.ColText(5);
+        AuditRecord r = AuditRecordFromColumns(StmtRow(st));
         if (AuditRecordNamesCustomer(r, c)) named.push_back(std::move(r));
       }
     }
@@ -288,24 +235,7 @@ Result<bool> SqliteStorage::CustomerExists(Connection& conn, std::int64_t id) {
 
 void SqliteStorage::BindImported(Stmt& st, const ImportedCustomer& row,
                                  const std::string& email_key) {
-  const NewCustomer& c = row.customer;
-  st.Int(c.id)
-      .Int(c.website_id)
-      .Text(c.email)
-      .Text(email_key)
-      .Text(c.firstname)
-      .Text(c.lastname)
-      .Bool(c.is_subscribed)
-      .Bool(c.confirmed)
-      .Bool(c.allow_remote_shopping_assistance)
-      .Bool(c.is_active)
-      .Text(c.password_hash)
-      .Int(row.failures_num)
-      .OptInt(row.first_failure)
-      .OptInt(row.lock_expires)
-      .Int(row.created_at)
-      .Int(row.updated_at)
-      .Int(row.tokens_revoked_at);
+  ImportedCustomerValues(st, row, email_key);
 }
 
 Result<std::int64_t> SqliteStorage::NextCustomerId(Connection& conn) {
@@ -339,18 +269,9 @@ Result<Customer> SqliteStorage::Create(Connection& conn, const NewCustomer& c, T
     id = *next;
   }
   Stmt st(conn, kInsertCustomer);
-  st.Int(id)
-      .Int(c.website_id)
-      .Text(c.email)
-      .Text(EmailKey(c.email))
-      .Text(c.firstname)
-      .Text(c.lastname)
-      .Bool(c.is_subscribed)
-      .Bool(c.confirmed)
-      .Bool(c.allow_remote_shopping_assistance)
-      .Bool(c.is_active)
-      .Text(c.password_hash)
-      .Int(now);
+  st.Int(id);
+  NewCustomerValues(st, c, EmailKey(c.email));
+  st.Int(now);
   CUSTAUTH_RETURN_IF_ERROR(st.Run());
   Customer stored = c.to_customer(id, now);
   return stored;
@@ -358,19 +279,7 @@ Result<Customer> SqliteStorage::Create(Connection& conn, const NewCustomer& c, T
 
 Status SqliteStorage::WriteCustomer(Connection& conn, const Customer& c) {
   Stmt st(conn, kUpdateCustomer);
-  st.Text(c.firstname)
-      .Text(c.lastname)
-      .Bool(c.is_subscribed)
-      .Bool(c.confirmed)
-      .Bool(c.allow_remote_shopping_assistance)
-      .Bool(c.is_active)
-      .Text(c.password_hash)
-      .Int(c.failures_num)
-      .OptInt(c.first_failure)
-      .OptInt(c.lock_expires)
-      .Int(c.tokens_revoked_at)
-      .Int(c.updated_at)
-      .Int(c.id);
+  CustomerUpdateValues(st, c);
   return st.Run();
 }
 

@@ -55,19 +55,11 @@ class SqliteStorage::Txn final : public internal::LoginTxn {
     Stmt st(conn_,
             "SELECT created_at, expires_at, admin_id, reason FROM secrets WHERE "
             "customer_id = ?1 AND kind = ?2 AND hash = ?3 AND used_at IS NULL");
-    st.Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+    st.Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) return std::optional<SecretRecord>();
-    SecretRecord r;
-    r.kind = kind;
-    r.customer_id = customer_id;
-    r.hash = std::string(hash);
-    r.created_at = st.ColInt(0);
-    r.expires_at = st.ColInt(1);
-    r.admin_id = st.ColOptInt(2);
-    r.reason = st.ColText(3);
-    return std::optional<SecretRecord>(std::move(r));
+    return std::optional<SecretRecord>(SecretFromColumns(StmtRow(st), 0, kind, customer_id, hash));
   }
   Status mark_secret_used(SecretKind kind, std::int64_t customer_id, TimeMs at) override {
     Stmt st(conn_, "UPDATE secrets SET used_at = ?1 WHERE customer_id = ?2 AND kind = ?3");
@@ -146,13 +138,7 @@ Status SqliteStorage::put_secret(const SecretRecord& s, std::span<const AuditRec
             "ON CONFLICT (customer_id, kind) DO UPDATE SET hash = excluded.hash, "
             "created_at = excluded.created_at, expires_at = excluded.expires_at, "
             "admin_id = excluded.admin_id, reason = excluded.reason, used_at = NULL");
-    st.Int(s.customer_id)
-        .Int(static_cast<int>(s.kind))
-        .Blob(s.hash)
-        .Int(s.created_at)
-        .Int(s.expires_at)
-        .OptInt(s.admin_id)
-        .Text(s.reason);
+    SecretValues(st, s);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     const RetentionPolicy policy = retention_.get();
     CUSTAUTH_RETURN_IF_ERROR(InsertAudit(conn, audit, policy));
@@ -169,18 +155,11 @@ Result<SecretRecord> SqliteStorage::consume_secret(SecretKind kind, std::int64_t
               "UPDATE secrets SET used_at = ?1 WHERE customer_id = ?2 AND kind = ?3 AND "
               "hash = ?4 AND used_at IS NULL AND expires_at > ?1 "
               "RETURNING created_at, expires_at, admin_id, reason");
-      st.Int(now).Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+      st.Int(now).Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash);
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (*row) {
-        SecretRecord r;
-        r.kind = kind;
-        r.customer_id = customer_id;
-        r.hash = std::string(hash);
-        r.created_at = st.ColInt(0);
-        r.expires_at = st.ColInt(1);
-        r.admin_id = st.ColOptInt(2);
-        r.reason = st.ColText(3);
+        SecretRecord r = SecretFromColumns(StmtRow(st), 0, kind, customer_id, hash);
         r.used_at = now;
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
         return r;
@@ -190,7 +169,7 @@ Result<SecretRecord> SqliteStorage::consume_secret(SecretKind kind, std::int64_t
     Stmt st(conn,
             "SELECT 1 FROM secrets WHERE customer_id = ?1 AND kind = ?2 AND hash = ?3 AND "
             "used_at IS NULL");
-    st.Int(customer_id).Int(static_cast<int>(kind)).Blob(hash);
+    st.Int(customer_id).Int(static_cast<int>(kind)).Bytes(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (*row) return Status(Code::kExpired, "The secret is expired");
@@ -228,21 +207,13 @@ Status SqliteStorage::take_rate_slots(std::span<const RateRule> rules, TimeMs no
       }
     }
     // One event per bucket per request, however many rules name it.
-    std::map<std::string_view, TimeMs> widest;
-    std::map<std::string_view, TimeMs> keep_until;  // retention: when the bucket expires
-    for (const RateRule& rule : rules) {
-      auto [it, inserted] = widest.emplace(rule.bucket, rule.window);
-      if (!inserted) it->second = std::max(it->second, rule.window);
-      TimeMs& until = keep_until[rule.bucket];
-      until = std::max(until, now + std::max(rule.window, rule.min_interval));
-    }
-    for (const auto& [bucket, window] : widest) {
+    for (const auto& [bucket, take] : RateBucketTakes(rules, now)) {
       {
         Stmt st(conn, "INSERT INTO rate_events (bucket, at) VALUES (?1, ?2)");
         st.Text(bucket).Int(now);
         CUSTAUTH_RETURN_IF_ERROR(st.Run());
       }
-      TimeMs keep_window = window;
+      TimeMs keep_window = take.window;
       {
         Stmt st(conn,
                 "INSERT INTO rate_buckets (bucket, widest_window, expires_at) "
@@ -250,7 +221,7 @@ Status SqliteStorage::take_rate_slots(std::span<const RateRule> rules, TimeMs no
                 "widest_window = max(widest_window, excluded.widest_window), "
                 "expires_at = max(expires_at, excluded.expires_at) "
                 "RETURNING widest_window");
-        st.Text(bucket).Int(window).Int(keep_until[bucket]);
+        st.Text(bucket).Int(take.window).Int(take.keep_until);
         Result<bool> row = st.Step();
         if (!row.ok()) return row.status();
         if (*row) keep_window = st.ColInt(0);

@@ -114,112 +114,22 @@ class SqliteStorage final : public Storage {
   // Runs `sql` (a pragma) on a pooled connection; for tests.
   Result<std::string> PragmaText(const std::string& sql);
 
-  // --- Customers ---
+  // The Storage operations (storage_internal.h), defined in customers.cpp,
+  // logins_and_secrets.cpp and tokens_and_audit.cpp.
+  //
+  // delete_customer runs in one transaction, then checkpoints the write-ahead log into the
+  // database and truncates it, so that the erased bytes (zeroed in the database by secure_delete,
+  // see OpenConnection) leave the log too. The checkpoint is best effort: a connection reading at
+  // that moment keeps the log, which a later checkpoint empties.
+  //
+  // Login attempts: each one BEGIN IMMEDIATE transaction (storage_internal.h). The attempts in
+  // flight (admit_login_attempt, release_login_attempt) are volatile writes
+  // (Tx::kWriteVolatile); the failures and sign-ins that settle them wait for the disk.
+  //
+  // prune: each table in batches of kPruneBatch rows, one write transaction per batch.
+  CUSTAUTH_SQL_STORAGE_OPERATIONS
 
-  Result<Customer> create_customer(const NewCustomer& c, TimeMs now) override;
-
-  Result<FindOrCreateResult> find_or_create_customer(const NewCustomer& c, TimeMs now) override;
-
-  Result<std::vector<ImportOutcome>> import_customers(std::span<const ImportedCustomer> rows,
-                                                      ImportConflict on_conflict) override;
-
-  Result<Customer> find_customer_by_email(std::int64_t website_id, std::string_view email) override;
-
-  Result<Customer> find_customer_by_id(std::int64_t id) override;
-
-  Result<Customer> update_customer(std::int64_t id, const CustomerPatch& patch, TimeMs now,
-                                   std::span<const AuditRecord> audit) override;
-
-  // Runs in one transaction, then checkpoints the write-ahead log into the database and truncates
-  // it, so that the erased bytes (zeroed in the database by secure_delete, see OpenConnection)
-  // leave the log too. The checkpoint is best effort: a connection reading at that moment keeps
-  // the log, which a later checkpoint empties.
-  Result<Customer> delete_customer(std::int64_t id, TimeMs /*now*/,
-                                   std::span<const AuditRecord> audit) override;
-
-  // --- Lockout ---
-
-  Result<LockState> record_login_failure(std::int64_t customer_id, TimeMs now,
-                                         const LockoutPolicy& policy) override;
-
-  // --- Login attempts: each one BEGIN IMMEDIATE transaction (storage_internal.h) ---
-
-  // The attempts in flight: volatile writes (Tx::kWriteVolatile); the failures and sign-ins that
-  // settle them wait for the disk.
-  Result<Customer> admit_login_attempt(const LoginAttempt& attempt, TimeMs now) override;
-
-  Result<SignInResult> record_sign_in(const LoginAttempt& attempt, const SignIn& sign_in,
-                                      const Clock& clock) override;
-
-  Result<LockState> record_attempt_failure(const LoginAttempt& attempt, TimeMs now,
-                                           const AuditOf<LockState>& audit) override;
-
-  Status release_login_attempt(const LoginAttempt& attempt, TimeMs now) override;
-
-  Result<ThrottleState> throttle_state(std::int64_t website_id, std::string_view email_key,
-                                       TimeMs now) override;
-
-  // --- One-time secrets ---
-
-  Status put_secret(const SecretRecord& s, std::span<const AuditRecord> audit) override;
-
-  Result<SecretRecord> consume_secret(SecretKind kind, std::int64_t customer_id,
-                                      std::string_view hash, TimeMs now) override;
-
-  Status void_secrets(SecretKind kind, std::int64_t customer_id) override;
-
-  // --- Rate limits ---
-
-  Status take_rate_slots(std::span<const RateRule> rules, TimeMs now) override;
-
-  // --- OAuth nonces ---
-
-  Status insert_nonce(std::string_view consumer_key, std::string_view nonce, TimeMs expires_at,
-                      TimeMs now) override;
-
-  Result<std::int64_t> prune_nonces(TimeMs now) override;
-
-  // --- Revocation ---
-
-  Result<std::uint64_t> revocation_epoch() override;
-
-  // --- Opaque tokens ---
-
-  Status put_opaque_token(const OpaqueTokenRecord& t) override;
-
-  Result<OpaqueTokenRecord> find_opaque_token(std::string_view hash) override;
-
-  Result<std::int64_t> prune_opaque_tokens(TimeMs before) override;
-
-  // --- Sessions (sessions.cpp) ---
-
-  Result<SessionRecord> create_session(const SessionRecord& s) override;
-
-  Result<SessionRecord> find_session(std::int64_t id) override;
-
-  Result<std::vector<SessionRecord>> list_sessions(std::int64_t customer_id, TimeMs now) override;
-
-  Result<SessionRecord> revoke_session(std::int64_t id, TimeMs now) override;
-
-  Result<SessionRenewal> renew_session(std::int64_t id, std::int64_t customer_id,
-                                       TimeMs token_issued_at, const Clock& clock) override;
-
-  // --- Integrations ---
-
-  Result<Integration> create_integration(const Integration& i) override;
-
-  Result<Integration> find_integration(std::string_view consumer_key) override;
-
-  Result<std::vector<Integration>> list_integrations() override;
-
-  Status set_integration_permissions(std::string_view consumer_key,
-                                     const std::vector<std::string>& permissions) override;
-
-  Status revoke_integration(std::string_view consumer_key, TimeMs now) override;
-
-  // --- Audit ---
-
-  Result<std::int64_t> append_audit(const AuditRecord& r) override;
+  void set_retention(const RetentionPolicy& policy) override;
 
   // Inside a write: inserts `r`, removes up to policy.per_write expired records, and returns r's
   // id.
@@ -227,15 +137,6 @@ class SqliteStorage final : public Storage {
                                           const RetentionPolicy& policy);
   static Status InsertAudit(Connection& conn, std::span<const AuditRecord> records,
                             const RetentionPolicy& policy);
-
-  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override;
-
-  // --- Retention ---
-
-  void set_retention(const RetentionPolicy& policy) override;
-
-  // Each table in batches of kPruneBatch rows, one write transaction per batch.
-  Result<PruneCounts> prune(TimeMs now, const RetentionPolicy& policy) override;
 
  private:
   // --- Retention (the per-write pruning; RetentionPolicy) ---

@@ -18,7 +18,7 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
   return Transact(Tx::kWrite, [&](Connection& conn) -> Status {
     {
       Stmt st(conn, "SELECT 1 FROM opaque_tokens WHERE hash = ?1");
-      st.Blob(t.hash);
+      st.Bytes(t.hash);
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (*row) return Status(Code::kAlreadyExists, "The token already exists");
@@ -26,7 +26,7 @@ Status SqliteStorage::put_opaque_token(const OpaqueTokenRecord& t) {
     Stmt st(conn,
             "INSERT INTO opaque_tokens (hash, customer_id, issued_at, expires_at, session_id) "
             "VALUES (?1, ?2, ?3, ?4, ?5)");
-    st.Blob(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at).Int(t.session_id);
+    st.Bytes(t.hash).Int(t.customer_id).Int(t.issued_at).Int(t.expires_at).Int(t.session_id);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     const RetentionPolicy policy = retention_.get();
     return StatusOf(PruneSome(conn, kPruneOpaqueTokens, internal::GraceCutoff(policy, t.issued_at),
@@ -39,7 +39,7 @@ Result<OpaqueTokenRecord> SqliteStorage::find_opaque_token(std::string_view hash
     Stmt st(conn,
             "SELECT customer_id, issued_at, expires_at, session_id FROM opaque_tokens "
             "WHERE hash = ?1");
-    st.Blob(hash);
+    st.Bytes(hash);
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status(Code::kNotFound, "No such token");
@@ -64,23 +64,21 @@ Result<std::int64_t> SqliteStorage::prune_opaque_tokens(TimeMs before) {
 
 Result<Integration> SqliteStorage::create_integration(const Integration& i) {
   return Transact(Tx::kWrite, [&](Connection& conn) -> Result<Integration> {
-    {
-      Stmt st(conn, "SELECT 1 FROM integrations WHERE consumer_key = ?1");
-      st.Text(i.consumer_key);
+    // The consumer key and the access token are each unique.
+    const struct {
+      std::string_view sql;
+      std::string_view value;
+      const char* taken;
+    } unique_keys[] = {{"SELECT 1 FROM integrations WHERE consumer_key = ?1", i.consumer_key,
+                        "An integration with this consumer key already exists"},
+                       {"SELECT 1 FROM integrations WHERE access_token = ?1", i.access_token,
+                        "An integration with this access token already exists"}};
+    for (const auto& key : unique_keys) {
+      Stmt st(conn, key.sql);
+      st.Text(key.value);
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
-      if (*row) {
-        return Status(Code::kAlreadyExists, "An integration with this consumer key already exists");
-      }
-    }
-    {
-      Stmt st(conn, "SELECT 1 FROM integrations WHERE access_token = ?1");
-      st.Text(i.access_token);
-      Result<bool> row = st.Step();
-      if (!row.ok()) return row.status();
-      if (*row) {
-        return Status(Code::kAlreadyExists, "An integration with this access token already exists");
-      }
+      if (*row) return Status(Code::kAlreadyExists, key.taken);
     }
     Integration stored = i;
     stored.permissions = SortedUnique(i.permissions);
@@ -88,15 +86,7 @@ Result<Integration> SqliteStorage::create_integration(const Integration& i) {
             "INSERT INTO integrations (name, consumer_key, access_token, "
             "consumer_secret_sealed, token_secret_sealed, permissions, active, created_at, "
             "revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    st.Text(i.name)
-        .Text(i.consumer_key)
-        .Text(i.access_token)
-        .Blob(i.consumer_secret_sealed)
-        .Blob(i.token_secret_sealed)
-        .Text(PermissionsToJson(stored.permissions))
-        .Bool(i.active)
-        .Int(i.created_at)
-        .OptInt(i.revoked_at);
+    IntegrationValues(st, stored);
     CUSTAUTH_RETURN_IF_ERROR(st.Run());
     stored.id = sqlite3_last_insert_rowid(conn.db());
     return stored;
@@ -187,14 +177,7 @@ Result<std::int64_t> SqliteStorage::InsertAudit(Connection& conn, const AuditRec
   Stmt st(conn,
           "INSERT INTO audit (at, event, customer_id, admin_id, actor, reason, client_ip, "
           "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  st.Int(r.at)
-      .Text(r.event)
-      .OptInt(r.customer_id)
-      .OptInt(r.admin_id)
-      .Text(r.actor)
-      .Text(r.reason)
-      .Text(r.client_ip)
-      .Text(r.detail);
+  AuditRecordValues(st, r);
   CUSTAUTH_RETURN_IF_ERROR(st.Run());
   const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn.db()));
   Result<std::int64_t> pruned =
@@ -229,17 +212,7 @@ Result<std::vector<AuditRecord>> SqliteStorage::list_audit(const AuditQuery& q) 
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      AuditRecord r;
-      r.id = st.ColInt(0);
-      r.at = st.ColInt(1);
-      r.event = st.ColText(2);
-      r.customer_id = st.ColOptInt(3);
-      r.admin_id = st.ColOptInt(4);
-      r.actor = st.ColText(5);
-      r.reason = st.ColText(6);
-      r.client_ip = st.ColText(7);
-      r.detail = st.ColText(8);
-      out.push_back(std::move(r));
+      out.push_back(AuditRecordFromColumns(StmtRow(st)));
     }
     return out;
   });
@@ -258,26 +231,15 @@ Result<PruneCounts> SqliteStorage::prune(TimeMs now, const RetentionPolicy& poli
     counts.rate_events += part.rate_events;
     if (part.rate_buckets < batch) break;
   }
-  const TimeMs grace_cutoff = internal::GraceCutoff(policy, now);
-  const std::pair<std::string_view, TimeMs> tables[] = {
-      {kPruneNonces, now},
-      {kPruneExpiredSecrets, grace_cutoff},
-      {kPruneUsedSecrets, grace_cutoff},
-      {kPruneOpaqueTokens, grace_cutoff},
-      {kPruneSessions, grace_cutoff},
-      {kPruneAudit, internal::AuditCutoff(policy, now)}};
-  std::int64_t* const into[] = {&counts.nonces,        &counts.secrets,  &counts.secrets,
-                                &counts.opaque_tokens, &counts.sessions, &counts.audit};
-  for (std::size_t k = 0; k < std::size(tables); ++k) {
-    for (;;) {
-      Result<std::int64_t> n = Transact(Tx::kWrite, [&](Connection& conn) {
-        return PruneSome(conn, tables[k].first, tables[k].second, batch);
-      });
-      if (!n.ok()) return n.status();
-      *into[k] += *n;
-      if (*n < batch) break;
-    }
-  }
+  static constexpr std::string_view kTables[] = {kPruneNonces,      kPruneExpiredSecrets,
+                                                 kPruneUsedSecrets, kPruneOpaqueTokens,
+                                                 kPruneSessions,    kPruneAudit};
+  CUSTAUTH_RETURN_IF_ERROR(
+      internal::PruneTables(now, policy, &counts, [&](internal::PruneTable table, TimeMs cutoff) {
+        return Transact(Tx::kWrite, [&](Connection& conn) {
+          return PruneSome(conn, kTables[static_cast<int>(table)], cutoff, batch);
+        });
+      }));
   return counts;
 }
 
