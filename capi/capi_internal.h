@@ -149,6 +149,9 @@ class Args {
 // the first would act on another value than custauth.
 json ParseObject(const char* text, const char* what);
 Context ContextFromJson(const json& j);
+// The changes of a customer update: the optional "firstname", "lastname", "is_subscribed",
+// "confirmed", "is_active" and "allow_remote_shopping_assistance" of `a` (done() is the caller's).
+CustomerUpdate CustomerUpdateFromJson(Args& a);
 
 // --- Options (values.cpp) ----------------------------------------------------------------------
 

@@ -173,12 +173,11 @@ int CmdExchangeExternalCustomerToken(const Cli& cli, const Args& args) {
                                  {"website-id", true},
                                  {"client-ip", true},
                                  {"require-body-hash", false}});
-  HttpRequest r;
-  r.method = p.required("method");
-  r.url = p.required("url");
-  r.authorization = p.get("authorization");
-  r.content_type = p.get("content-type");
-  r.body = p.get("body");
+  const HttpRequest r{.method = p.required("method"),
+                      .url = p.required("url"),
+                      .authorization = p.get("authorization"),
+                      .content_type = p.get("content-type"),
+                      .body = p.get("body")};
   const std::string input = p.required("input");
   auto auth = OpenAuth(cli, p.has("require-body-hash"));
   if (!auth.ok()) return Refuse(auth.status());
