@@ -162,7 +162,7 @@ json OpExchangeOtc(Call& c) {
 json OpVerifyToken(Call& c) {
   const std::string token = c.a.str("token");
   c.a.done();
-  return {{"claims", ClaimsToJson(Take(c.auth->verify_token(token)))}};
+  return {{"claims", internal::ClaimsToJson(Take(c.auth->verify_token(token)))}};
 }
 
 json OpRevokeCustomerTokens(Call& c) {

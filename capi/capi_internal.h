@@ -169,7 +169,6 @@ void OptionsFromJson(const json& j, custauth_options& o, std::optional<std::stri
 
 // --- Results as JSON (values.cpp) --------------------------------------------------------------
 
-json ClaimsToJson(const TokenClaims& c);
 json IntegrationToJson(const Integration& i);
 json CredentialsToJson(const IntegrationCredentials& c);
 json KeysToJson(const Keys& keys);

@@ -184,16 +184,6 @@ CustomerUpdate CustomerUpdateFromJson(Args& a) {
 
 // --- Results as JSON ---------------------------------------------------------------------------
 
-json ClaimsToJson(const TokenClaims& c) {
-  json j = {{"uid", c.customer_id},
-            {"utypid", c.user_type},
-            {"iat", c.issued_at},
-            {"exp", c.expires_at},
-            {"format", c.format == TokenFormat::kJwt ? "jwt" : "opaque"}};
-  if (!c.kid.empty()) j["kid"] = c.kid;
-  return j;
-}
-
 json IntegrationToJson(const Integration& i) {
   return {{"id", i.id},
           {"name", i.name},
