@@ -84,13 +84,7 @@ json OpCustomerCreate(Call& c) {
 
 json OpCustomerUpdate(Call& c) {
   const std::string email = c.a.str("email");
-  CustomerUpdate u;
-  u.firstname = c.a.opt_str("firstname");
-  u.lastname = c.a.opt_str("lastname");
-  u.is_subscribed = c.a.opt_bool("is_subscribed");
-  u.confirmed = c.a.opt_bool("confirmed");
-  u.is_active = c.a.opt_bool("is_active");
-  u.allow_remote_shopping_assistance = c.a.opt_bool("allow_remote_shopping_assistance");
+  const CustomerUpdate u = CustomerUpdateFromJson(c.a);
   c.a.done();
   return {{"customer", internal::CustomerToJson(
                            Take(c.auth->update_customer(email, u, c.rc, c.website)), true)}};
@@ -168,7 +162,7 @@ json OpExchangeOtc(Call& c) {
 json OpVerifyToken(Call& c) {
   const std::string token = c.a.str("token");
   c.a.done();
-  return {{"claims", ClaimsToJson(Take(c.auth->verify_token(token)))}};
+  return {{"claims", internal::ClaimsToJson(Take(c.auth->verify_token(token)))}};
 }
 
 json OpRevokeCustomerTokens(Call& c) {
@@ -183,12 +177,11 @@ json OpRevokeCustomerTokens(Call& c) {
 // ErrorResponse shapes there too.
 json OpExchangeExternalCustomerToken(Call& c) {
   Args r(c.a.object("request"), "request");
-  HttpRequest req;
-  req.method = r.str("method");
-  req.url = r.str("url");
-  req.authorization = r.str("authorization");
-  req.content_type = r.str("content_type");
-  req.body = r.str("body");
+  const HttpRequest req{.method = r.str("method"),
+                        .url = r.str("url"),
+                        .authorization = r.str("authorization"),
+                        .content_type = r.str("content_type"),
+                        .body = r.str("body")};
   r.done();
   const std::string input = Dump(c.a.object("input"));
   c.a.done();

@@ -149,6 +149,9 @@ class Args {
 // the first would act on another value than custauth.
 json ParseObject(const char* text, const char* what);
 Context ContextFromJson(const json& j);
+// The changes of a customer update: the optional "firstname", "lastname", "is_subscribed",
+// "confirmed", "is_active" and "allow_remote_shopping_assistance" of `a` (done() is the caller's).
+CustomerUpdate CustomerUpdateFromJson(Args& a);
 
 // --- Options (values.cpp) ----------------------------------------------------------------------
 
@@ -166,7 +169,6 @@ void OptionsFromJson(const json& j, custauth_options& o, std::optional<std::stri
 
 // --- Results as JSON (values.cpp) --------------------------------------------------------------
 
-json ClaimsToJson(const TokenClaims& c);
 json IntegrationToJson(const Integration& i);
 json CredentialsToJson(const IntegrationCredentials& c);
 json KeysToJson(const Keys& keys);

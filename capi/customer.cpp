@@ -37,13 +37,7 @@ int custauth_customer_update(char** out, custauth_t* db, const char* email,
   return CustomerOut(out, db, ctx, [&](CustomerAuth& auth, const Context& c) {
     const json j = ParseObject(changes_json, "changes_json");
     Args a(j, "the changes");
-    CustomerUpdate u;
-    u.firstname = a.opt_str("firstname");
-    u.lastname = a.opt_str("lastname");
-    u.is_subscribed = a.opt_bool("is_subscribed");
-    u.confirmed = a.opt_bool("confirmed");
-    u.is_active = a.opt_bool("is_active");
-    u.allow_remote_shopping_assistance = a.opt_bool("allow_remote_shopping_assistance");
+    const CustomerUpdate u = CustomerUpdateFromJson(a);
     a.done();
     return auth.update_customer(Arg(email), u, c.request, c.website_id);
   });

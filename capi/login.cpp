@@ -10,6 +10,7 @@
 #include "capi_internal.h"
 #include "capi_wrappers.h"
 #include "custauth/auth.h"
+#include "json.h"
 
 extern "C" {
 
@@ -68,7 +69,7 @@ int custauth_token_verify(char** out, custauth_t* db, const char* token) {
   return ResultOut(
       out, db, nullptr,
       [&](CustomerAuth& auth, const Context&) { return auth.verify_token(Arg(token)); },
-      [](const TokenClaims& claims) { return DupJson(ClaimsToJson(claims)); });
+      [](const TokenClaims& claims) { return DupJson(internal::ClaimsToJson(claims)); });
 }
 
 int custauth_token_verify_claims(custauth_claims* out, custauth_t* db, const char* token) {

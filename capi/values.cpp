@@ -11,7 +11,9 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "capi_internal.h"
 #include "crypto.h"
@@ -170,17 +172,17 @@ Context ContextFromJson(const json& j) {
   return ctx;
 }
 
-// --- Results as JSON ---------------------------------------------------------------------------
-
-json ClaimsToJson(const TokenClaims& c) {
-  json j = {{"uid", c.customer_id},
-            {"utypid", c.user_type},
-            {"iat", c.issued_at},
-            {"exp", c.expires_at},
-            {"format", c.format == TokenFormat::kJwt ? "jwt" : "opaque"}};
-  if (!c.kid.empty()) j["kid"] = c.kid;
-  return j;
+CustomerUpdate CustomerUpdateFromJson(Args& a) {
+  // Read in the order of the members (a braced list is evaluated left to right).
+  return {.firstname = a.opt_str("firstname"),
+          .lastname = a.opt_str("lastname"),
+          .is_subscribed = a.opt_bool("is_subscribed"),
+          .confirmed = a.opt_bool("confirmed"),
+          .is_active = a.opt_bool("is_active"),
+          .allow_remote_shopping_assistance = a.opt_bool("allow_remote_shopping_assistance")};
 }
+
+// --- Results as JSON ---------------------------------------------------------------------------
 
 json IntegrationToJson(const Integration& i) {
   return {{"id", i.id},
@@ -371,40 +373,43 @@ void ReadOptions(const custauth_options& o, bool test, AuthOptions& a) {
 
 namespace {
 
-void Int64(Args& a, const char* name, std::int64_t& field) {
-  if (auto v = a.opt_int(name)) field = *v;
-}
-
-// Read whole and range-checked: a value that does not fit is refused, never truncated.
-void Int32(Args& a, const char* name, int& field) {
+// A whole number read into `field`, range-checked for its type: a value that does not fit is
+// refused, never truncated.
+template <typename T>
+void Number(Args& a, const char* name, T& field) {
   if (auto v = a.opt_int(name)) {
-    if (*v < INT32_MIN || *v > INT32_MAX) Invalid(std::string(name) + " is out of range");
-    field = static_cast<int>(*v);
+    if (!std::in_range<T>(*v)) {
+      Invalid(std::string(name) +
+              (std::is_unsigned_v<T> && *v < 0 ? " must not be negative" : " is out of range"));
+    }
+    field = static_cast<T>(*v);
   }
 }
 
-void Uint64(Args& a, const char* name, std::uint64_t& field) {
-  if (auto v = a.opt_int(name)) {
-    if (*v < 0) Invalid(std::string(name) + " must not be negative");
-    field = static_cast<std::uint64_t>(*v);
-  }
-}
+// The numeric members of version 1, in custauth.h's order; each JSON member is named as its field.
+struct NumericOption {
+  const char* name;
+  std::variant<std::int64_t custauth_options::*, int custauth_options::*,
+               std::uint64_t custauth_options::*>
+      member;
+};
+#define CUSTAUTH_NUMERIC_OPTION(member) \
+  { #member, &custauth_options::member }
+const NumericOption kNumericOptions[] = {
+    CUSTAUTH_NUMERIC_OPTION(token_lifetime_s),       CUSTAUTH_NUMERIC_OPTION(token_leeway_s),
+    CUSTAUTH_NUMERIC_OPTION(revocation_refresh_ms),  CUSTAUTH_NUMERIC_OPTION(lockout_max_failures),
+    CUSTAUTH_NUMERIC_OPTION(lockout_duration_s),     CUSTAUTH_NUMERIC_OPTION(lockout_window_s),
+    CUSTAUTH_NUMERIC_OPTION(reset_token_lifetime_s), CUSTAUTH_NUMERIC_OPTION(otc_lifetime_s),
+    CUSTAUTH_NUMERIC_OPTION(argon2_opslimit),        CUSTAUTH_NUMERIC_OPTION(argon2_memlimit),
+    CUSTAUTH_NUMERIC_OPTION(argon2_max_concurrent),  CUSTAUTH_NUMERIC_OPTION(sqlite_synchronous),
+    CUSTAUTH_NUMERIC_OPTION(sqlite_busy_timeout_ms)};
+#undef CUSTAUTH_NUMERIC_OPTION
 
 // The numeric members, and those of versions 3 and 4 (refused under an older "version").
 void NumericOptionsFromJson(Args& a, custauth_options& o, std::optional<std::int64_t> version) {
-  Int64(a, "token_lifetime_s", o.token_lifetime_s);
-  Int64(a, "token_leeway_s", o.token_leeway_s);
-  Int64(a, "revocation_refresh_ms", o.revocation_refresh_ms);
-  Int32(a, "lockout_max_failures", o.lockout_max_failures);
-  Int64(a, "lockout_duration_s", o.lockout_duration_s);
-  Int64(a, "lockout_window_s", o.lockout_window_s);
-  Int64(a, "reset_token_lifetime_s", o.reset_token_lifetime_s);
-  Int64(a, "otc_lifetime_s", o.otc_lifetime_s);
-  Uint64(a, "argon2_opslimit", o.argon2_opslimit);
-  Uint64(a, "argon2_memlimit", o.argon2_memlimit);
-  Int32(a, "argon2_max_concurrent", o.argon2_max_concurrent);
-  Int32(a, "sqlite_synchronous", o.sqlite_synchronous);
-  Int32(a, "sqlite_busy_timeout_ms", o.sqlite_busy_timeout_ms);
+  for (const auto& [name, member] : kNumericOptions) {
+    std::visit([&](auto m) { Number(a, name, o.*m); }, member);
+  }
   // Version 3.
   if (auto v = a.opt_bool("exchange_require_body_hash")) {
     if (version && *version < 3) Invalid("exchange_require_body_hash needs options version 3");
@@ -413,12 +418,12 @@ void NumericOptionsFromJson(Args& a, custauth_options& o, std::optional<std::int
   // Version 4.
   if (a.has("login_throttle_max_failures") || a.has("login_throttle_lifetime_s")) {
     if (version && *version < 4) Invalid("login_throttle_* need options version 4");
-    Int32(a, "login_throttle_max_failures", o.login_throttle_max_failures);
-    Int64(a, "login_throttle_lifetime_s", o.login_throttle_lifetime_s);
+    Number(a, "login_throttle_max_failures", o.login_throttle_max_failures);
+    Number(a, "login_throttle_lifetime_s", o.login_throttle_lifetime_s);
   }
   if (a.has("audit_retention_days")) {
     if (version && *version < 4) Invalid("audit_retention_days needs options version 4");
-    Int32(a, "audit_retention_days", o.audit_retention_days);
+    Number(a, "audit_retention_days", o.audit_retention_days);
   }
 }
 
@@ -460,7 +465,7 @@ void OptionsFromJson(const json& j, custauth_options& o, std::optional<std::stri
       Invalid("token_format must be \"jwt\" or \"opaque\"");
     }
   } else {
-    Int32(a, "token_format", o.token_format);
+    Number(a, "token_format", o.token_format);
   }
   NumericOptionsFromJson(a, o, version);
   a.done();

@@ -16,34 +16,34 @@ int CmdAuditList(const Cli& cli, const Args& args) {
     if (limit < 1 || limit > 100000) throw UsageError{"--limit takes 1..100000"};
     q.limit = static_cast<std::size_t>(limit);
   }
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  if (p.has("email")) {
-    auto c = (*auth)->find_customer(p.get("email"), Website(p));
-    if (!c.ok()) return Refuse(c.status());
-    q.customer_id = c->id;
-  }
-  auto records = (*auth)->list_audit(q);
-  if (!records.ok()) return Refuse(records.status());
-  json list = json::array();
-  for (const auto& r : *records) list.push_back(json::parse(AuditJson(r)));
-  return Print({{"audit", list}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    if (p.has("email")) {
+      auto c = auth.find_customer(p.get("email"), Website(p));
+      if (!c.ok()) return Refuse(c.status());
+      q.customer_id = c->id;
+    }
+    return Reply(auth.list_audit(q), [](const std::vector<AuditRecord>& records) {
+      json list = json::array();
+      for (const auto& r : records) list.push_back(json::parse(AuditJson(r)));
+      return Print({{"audit", list}});
+    });
+  });
 }
 
 int CmdPrune(const Cli& cli, const Args& args) {
   ParseOptions(args, 0, {});
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto counts = (*auth)->prune();
-  if (!counts.ok()) return Refuse(counts.status());
-  return Print({{"pruned",
-                 {{"rate_events", counts->rate_events},
-                  {"rate_buckets", counts->rate_buckets},
-                  {"nonces", counts->nonces},
-                  {"secrets", counts->secrets},
-                  {"opaque_tokens", counts->opaque_tokens},
-                  {"audit", counts->audit}}},
-                {"audit_retention_days", (*auth)->options().audit_retention_days}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.prune(), [&](const PruneCounts& counts) {
+      return Print({{"pruned",
+                     {{"rate_events", counts.rate_events},
+                      {"rate_buckets", counts.rate_buckets},
+                      {"nonces", counts.nonces},
+                      {"secrets", counts.secrets},
+                      {"opaque_tokens", counts.opaque_tokens},
+                      {"audit", counts.audit}}},
+                    {"audit_retention_days", auth.options().audit_retention_days}});
+    });
+  });
 }
 
 }  // namespace custauth::cli

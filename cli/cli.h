@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -91,6 +92,8 @@ std::int64_t ParseInt(const std::string& name, const std::string& v);
 std::string ReadSecretFromStdin();
 // --NAME or --NAME-stdin (one of them).
 std::string Secret(const Parsed& p, const std::string& name);
+// `spec` with the two options Secret reads for each of `secrets`.
+OptionSpec WithSecrets(OptionSpec spec, std::initializer_list<std::string> secrets);
 // --website-id, else the default website.
 std::int64_t Website(const Parsed& p);
 // The request context of a command: actor "cli", and --client-ip when given.
@@ -103,11 +106,29 @@ RequestContext Context(const Parsed& p);
 int Print(const json& j);
 // Prints the refusal {"errors":[…]} and returns kExitRefused.
 int Refuse(const Status& s);
+// Prints a customer token as the platform's generateCustomerToken mutation answers.
+int PrintCustomerToken(const std::string& token);
+
+// `r`'s refusal printed (kExitRefused), or the exit status `show` gives for its value.
+template <typename T, typename Show>
+int Reply(const Result<T>& r, Show&& show) {
+  if (!r.ok()) return Refuse(r.status());
+  return show(*r);
+}
+// `s`'s refusal printed, or `done` printed (kExitOk).
+int Reply(const Status& s, const json& done);
 
 // Opens the database --db names; only `init` creates it.
 Result<std::shared_ptr<Storage>> OpenDatabase(const Cli& cli, bool create);
 // The database with the key file and the global options.
 Result<std::unique_ptr<CustomerAuth>> OpenAuth(const Cli& cli, bool require_body_hash = false);
+// The exit status `op` gives for the CustomerAuth OpenAuth opens, or its refusal printed.
+template <typename Op>
+int WithAuth(const Cli& cli, Op&& op) {
+  auto auth = OpenAuth(cli);
+  if (!auth.ok()) return Refuse(auth.status());
+  return op(**auth);
+}
 // The whole file; kNotFound `<what> <path>` when it cannot be read.
 Result<std::string> ReadFile(const std::string& path, const std::string& what);
 

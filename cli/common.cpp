@@ -86,6 +86,14 @@ std::string Secret(const Parsed& p, const std::string& name) {
   throw UsageError{"missing --" + name + " or --" + name + "-stdin"};
 }
 
+OptionSpec WithSecrets(OptionSpec spec, std::initializer_list<std::string> secrets) {
+  for (const std::string& name : secrets) {
+    spec[name] = true;
+    spec[name + "-stdin"] = false;
+  }
+  return spec;
+}
+
 std::int64_t Website(const Parsed& p) {
   return p.has("website-id") ? ParseInt("website-id", p.get("website-id")) : kDefaultWebsiteId;
 }
@@ -111,6 +119,12 @@ int Refuse(const Status& s) {
   std::cout << json::parse(ErrorJson(s)).dump(2) << "\n";
   return kExitRefused;
 }
+
+int PrintCustomerToken(const std::string& token) {
+  return Print({{"data", {{"generateCustomerToken", {{"token", token}}}}}});
+}
+
+int Reply(const Status& s, const json& done) { return s.ok() ? Print(done) : Refuse(s); }
 
 Result<std::shared_ptr<Storage>> OpenDatabase(const Cli& cli, bool create) {
   OpenStorageOptions options;

@@ -40,11 +40,9 @@ int CmdCustomerCreate(const Cli& cli, const Args& args) {
   in.is_subscribed = p.has("subscribed");
   in.allow_remote_shopping_assistance = p.has("allow-remote-shopping-assistance");
   if (p.has("website-id")) in.website_id = ParseInt("website-id", p.get("website-id"));
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto c = (*auth)->create_customer(in, Context());
-  if (!c.ok()) return Refuse(c.status());
-  return PrintCustomer(*c);
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.create_customer(in, Context()), PrintCustomer);
+  });
 }
 
 int CmdCustomerUpdate(const Cli& cli, const Args& args) {
@@ -61,54 +59,45 @@ int CmdCustomerUpdate(const Cli& cli, const Args& args) {
         ParseBool("allow-remote-shopping-assistance", p.get("allow-remote-shopping-assistance"));
   }
   const std::int64_t website = Website(p);
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto c = (*auth)->update_customer(email, u, Context(), website);
-  if (!c.ok()) return Refuse(c.status());
-  return PrintCustomer(*c);
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.update_customer(email, u, Context(), website), PrintCustomer);
+  });
 }
 
 int CmdCustomerShow(const Cli& cli, const Args& args) {
   const Parsed p = ParseOptions(args, 0, kShowSpec);
   const std::string email = p.required("email");
   const std::int64_t website = Website(p);
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto c = (*auth)->find_customer(email, website);
-  if (!c.ok()) return Refuse(c.status());
-  return PrintCustomer(*c);
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.find_customer(email, website), PrintCustomer);
+  });
 }
 
 // The current password is read before the new one: with both -stdin options, stdin holds
 // them in that order, one a line.
 int CmdCustomerChangePassword(const Cli& cli, const Args& args) {
-  const Parsed p = ParseOptions(args, 0,
-                                {{"email", true},
-                                 {"current-password", true},
-                                 {"current-password-stdin", false},
-                                 {"new-password", true},
-                                 {"new-password-stdin", false},
-                                 {"website-id", true},
-                                 {"client-ip", true}});
+  const Parsed p =
+      ParseOptions(args, 0,
+                   WithSecrets({{"email", true}, {"website-id", true}, {"client-ip", true}},
+                               {"current-password", "new-password"}));
   const std::string email = p.required("email");
   const std::string current = Secret(p, "current-password");
   const std::string password = Secret(p, "new-password");
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  Status s = (*auth)->change_password(email, current, password, Context(p), Website(p));
-  if (!s.ok()) return Refuse(s);
-  return Print({{"changed", true}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.change_password(email, current, password, Context(p), Website(p)),
+                 {{"changed", true}});
+  });
 }
 
 int CmdCustomerDelete(const Cli& cli, const Args& args) {
   const Parsed p = ParseOptions(args, 0, kShowSpec);
   const std::string email = p.required("email");
   const std::int64_t website = Website(p);
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto c = (*auth)->delete_customer(email, Context(), website);
-  if (!c.ok()) return Refuse(c.status());
-  return Print({{"deleted", true}, {"id", c->id}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.delete_customer(email, Context(), website), [](const Customer& c) {
+      return Print({{"deleted", true}, {"id", c.id}});
+    });
+  });
 }
 
 }  // namespace custauth::cli

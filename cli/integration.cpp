@@ -93,26 +93,27 @@ Result<std::vector<ImportEntry>> ReadImportFile(const std::string& file) {
 int CmdIntegrationCreate(const Cli& cli, const Args& args) {
   const Parsed p = ParseOptions(args, 0, {{"name", true}, {"permission", true}});
   const std::string name = p.required("name");
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto creds = (*auth)->create_integration(name, Permissions(p), Context());
-  if (!creds.ok()) return Refuse(creds.status());
-  return Print({{"integration", IntegrationToJson(creds->integration)},
-                {"consumer_key", creds->consumer_key},
-                {"consumer_secret", creds->consumer_secret},
-                {"access_token", creds->access_token},
-                {"token_secret", creds->token_secret}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.create_integration(name, Permissions(p), Context()),
+                 [](const IntegrationCredentials& creds) {
+                   return Print({{"integration", IntegrationToJson(creds.integration)},
+                                 {"consumer_key", creds.consumer_key},
+                                 {"consumer_secret", creds.consumer_secret},
+                                 {"access_token", creds.access_token},
+                                 {"token_secret", creds.token_secret}});
+                 });
+  });
 }
 
 int CmdIntegrationList(const Cli& cli, const Args& args) {
   ParseOptions(args, 0, {});
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto all = (*auth)->list_integrations();
-  if (!all.ok()) return Refuse(all.status());
-  json list = json::array();
-  for (const auto& i : *all) list.push_back(IntegrationToJson(i));
-  return Print({{"integrations", list}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.list_integrations(), [](const std::vector<Integration>& all) {
+      json list = json::array();
+      for (const auto& i : all) list.push_back(IntegrationToJson(i));
+      return Print({{"integrations", list}});
+    });
+  });
 }
 
 int CmdIntegrationImport(const Cli& cli, const Args& args) {
@@ -145,21 +146,18 @@ int CmdIntegrationImport(const Cli& cli, const Args& args) {
 int CmdIntegrationRevoke(const Cli& cli, const Args& args) {
   const Parsed p = ParseOptions(args, 0, {{"consumer-key", true}});
   const std::string key = p.required("consumer-key");
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  Status s = (*auth)->revoke_integration(key, Context());
-  if (!s.ok()) return Refuse(s);
-  return Print({{"revoked", true}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.revoke_integration(key, Context()), {{"revoked", true}});
+  });
 }
 
 int CmdIntegrationSetPermissions(const Cli& cli, const Args& args) {
   const Parsed p = ParseOptions(args, 0, {{"consumer-key", true}, {"permission", true}});
   const std::string key = p.required("consumer-key");
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  Status s = (*auth)->set_integration_permissions(key, Permissions(p), Context());
-  if (!s.ok()) return Refuse(s);
-  return Print({{"consumer_key", key}, {"permissions", Permissions(p)}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.set_integration_permissions(key, Permissions(p), Context()),
+                 {{"consumer_key", key}, {"permissions", Permissions(p)}});
+  });
 }
 
 int CmdExchangeExternalCustomerToken(const Cli& cli, const Args& args) {
@@ -173,12 +171,11 @@ int CmdExchangeExternalCustomerToken(const Cli& cli, const Args& args) {
                                  {"website-id", true},
                                  {"client-ip", true},
                                  {"require-body-hash", false}});
-  HttpRequest r;
-  r.method = p.required("method");
-  r.url = p.required("url");
-  r.authorization = p.get("authorization");
-  r.content_type = p.get("content-type");
-  r.body = p.get("body");
+  const HttpRequest r{.method = p.required("method"),
+                      .url = p.required("url"),
+                      .authorization = p.get("authorization"),
+                      .content_type = p.get("content-type"),
+                      .body = p.get("body")};
   const std::string input = p.required("input");
   auto auth = OpenAuth(cli, p.has("require-body-hash"));
   if (!auth.ok()) return Refuse(auth.status());

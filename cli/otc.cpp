@@ -10,11 +10,12 @@ int CmdOtcIssue(const Cli& cli, const Args& args) {
       args, 0, {{"email", true}, {"admin-id", true}, {"reason", true}, {"website-id", true}});
   const std::string email = p.required("email");
   const std::int64_t admin = ParseInt("admin-id", p.required("admin-id"));
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto code = (*auth)->issue_otc(email, admin, p.get("reason"), Context(), Website(p));
-  if (!code.ok()) return Refuse(code.status());
-  return Print({{"otp", *code}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.issue_otc(email, admin, p.get("reason"), Context(), Website(p)),
+                 [](const std::string& code) {
+                   return Print({{"otp", code}});
+                 });
+  });
 }
 
 int CmdExchangeOtc(const Cli& cli, const Args& args) {
@@ -22,11 +23,10 @@ int CmdExchangeOtc(const Cli& cli, const Args& args) {
       args, 0, {{"email", true}, {"otc", true}, {"website-id", true}, {"client-ip", true}});
   const std::string email = p.required("email");
   const std::string code = p.required("otc");
-  auto auth = OpenAuth(cli);
-  if (!auth.ok()) return Refuse(auth.status());
-  auto token = (*auth)->exchange_otc(email, code, Context(p), Website(p));
-  if (!token.ok()) return Refuse(token.status());
-  return Print({{"data", {{"generateCustomerToken", {{"token", token->token}}}}}});
+  return WithAuth(cli, [&](CustomerAuth& auth) {
+    return Reply(auth.exchange_otc(email, code, Context(p), Website(p)),
+                 [](const IssuedToken& t) { return PrintCustomerToken(t.token); });
+  });
 }
 
 }  // namespace custauth::cli

@@ -277,15 +277,17 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return DecodeUnpadded(text.substr(0, text.size() - pad), kDecode.std);
 }
 
+void AppendHex(std::string& out, char byte, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(byte);
+  out.push_back(digits[b >> 4]);
+  out.push_back(digits[b & 15]);
+}
+
 std::string HexEncode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
+  for (char c : bytes) AppendHex(out, c);
   return out;
 }
 

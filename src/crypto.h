@@ -58,6 +58,8 @@ std::string Base64Encode(std::string_view bytes);  // standard alphabet, padded
 std::optional<std::string> Base64Decode(std::string_view text);
 
 std::string HexEncode(std::string_view bytes);  // lowercase
+// Appends the two hex digits of `byte`, lowercase or (`upper`) uppercase.
+void AppendHex(std::string& out, char byte, bool upper = false);
 
 }  // namespace custauth::internal
 

@@ -5,40 +5,14 @@
 
 #include <string>
 
+#include "internal.h"
+
 namespace custauth {
 namespace {
 
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-
 // RFC 5322 atext.
-bool IsAtext(char c) {
-  if (IsAsciiAlpha(c) || IsAsciiDigit(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '/':
-    case '=':
-    case '?':
-    case '^':
-    case '_':
-    case '`':
-    case '{':
-    case '|':
-    case '}':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+bool IsAtext(char c) { return internal::IsAsciiAlnumOr(c, "!#$%&'*+-/=?^_`{|}~"); }
 
 bool ValidLocalPart(std::string_view local) {
   if (local.empty() || local.size() > 64) return false;
@@ -67,7 +41,7 @@ bool ValidDomain(std::string_view domain) {
     if (label.empty() || label.size() > 63) return false;
     if (label.front() == '-' || label.back() == '-') return false;
     for (char c : label) {
-      if (!IsAsciiAlpha(c) && !IsAsciiDigit(c) && c != '-') return false;
+      if (!internal::IsAsciiAlnumOr(c, "-")) return false;
     }
     ++labels;
     last = label;

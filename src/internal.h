@@ -21,6 +21,13 @@ namespace internal {
 // `s` without leading and trailing ASCII whitespace.
 std::string_view Trim(std::string_view s);
 
+// Whether `c` is an ASCII letter or digit, or one of `others`: the character classes of the
+// grammars custauth reads (RFC 5322 atext, RFC 7230 tchar, RFC 3986 unreserved).
+inline bool IsAsciiAlnumOr(char c, std::string_view others) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         others.find(c) != std::string_view::npos;
+}
+
 // Whether `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

@@ -141,6 +141,16 @@ nlohmann::json AuditToJson(const AuditRecord& r) {
   return j;
 }
 
+nlohmann::json ClaimsToJson(const TokenClaims& c) {
+  nlohmann::json j = {{"uid", c.customer_id},
+                      {"utypid", c.user_type},
+                      {"iat", c.issued_at},
+                      {"exp", c.expires_at},
+                      {"format", c.format == TokenFormat::kJwt ? "jwt" : "opaque"}};
+  if (!c.kid.empty()) j["kid"] = c.kid;
+  return j;
+}
+
 }  // namespace custauth::internal
 
 namespace custauth {
@@ -163,5 +173,7 @@ std::string CustomerJson(const Customer& c, bool admin) {
 std::string AuditJson(const AuditRecord& r) { return Dump(internal::AuditToJson(r)); }
 
 std::string ErrorJson(const Status& s) { return Dump(internal::ErrorToJson(s)); }
+
+std::string ClaimsJson(const TokenClaims& c) { return Dump(internal::ClaimsToJson(c)); }
 
 }  // namespace custauth

@@ -43,6 +43,8 @@ nlohmann::json ErrorToJson(const Status& s);
 
 nlohmann::json AuditToJson(const AuditRecord& r);
 
+nlohmann::json ClaimsToJson(const TokenClaims& c);
+
 }  // namespace custauth::internal
 
 #endif  // CUSTAUTH_SRC_JSON_H_

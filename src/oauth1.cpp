@@ -18,10 +18,8 @@ namespace custauth {
 
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
+// RFC 3986 unreserved.
+bool IsUnreserved(char c) { return internal::IsAsciiAlnumOr(c, "-._~"); }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -33,29 +31,7 @@ int HexValue(char c) {
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t'; }
 
 // RFC 7230 tchar: what an auth-scheme, a parameter name and an unquoted value are made of.
-bool IsTokenChar(char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+bool IsTokenChar(char c) { return internal::IsAsciiAlnumOr(c, "!#$%&'*+-.^_`|~"); }
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
@@ -300,17 +276,14 @@ Result<std::string> BaseStringOf(std::string_view method, std::string_view uri,
 }  // namespace
 
 std::string PercentEncode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(bytes.size() * 3);
-  for (char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (char c : bytes) {
     if (IsUnreserved(c)) {
-      out.push_back(ch);
+      out.push_back(c);
     } else {
       out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
+      internal::AppendHex(out, c, /*upper=*/true);
     }
   }
   return out;

@@ -14,6 +14,7 @@
 #include "custauth/export.h"
 #include "custauth/status.h"
 #include "custauth/storage_records.h"
+#include "custauth/token.h"
 
 namespace custauth {
 
@@ -36,6 +37,10 @@ CUSTAUTH_EXPORT std::string AuditJson(const AuditRecord& r);
 // A refused operation, as GraphQL reports it (graphql::ErrorResponse without a path):
 // {"errors":[{"message":…,"extensions":{"category":…,"code":…}}]}. REQUIRES: !s.ok().
 CUSTAUTH_EXPORT std::string ErrorJson(const Status& s);
+
+// A verified token's claims: {"uid", "utypid", "iat", "exp", "format" ("jwt" or "opaque")}, and
+// "kid" when the token names its key.
+CUSTAUTH_EXPORT std::string ClaimsJson(const TokenClaims& c);
 
 }  // namespace custauth
 
