@@ -17,6 +17,9 @@
 #include <string_view>
 
 #include "custauth/auth.h"
+#include "custauth/memory_storage.h"
+#include "custauth/password.h"
+#include "custauth/testing.h"
 #include "jwt_fixture.h"
 
 namespace custauth_bench {
@@ -127,6 +130,38 @@ BENCHMARK(BM_Verify_Custauth)->Arg(0)->Arg(1);
 // readers), in wall time. A run on 2 threads reports the wall time over both threads' iterations,
 // i.e. 1 / the aggregate rate; every peer and the floor have the same pair of runs.
 BENCHMARK(BM_Verify_Custauth)->Arg(0)->Threads(1)->Threads(2)->UseRealTime();
+
+// The same verify with sessions on (TokenOptions::sessions): a token of a live session, whose
+// payload carries "sid", checked against the session as well as the customer (both from the
+// revocation cache). One handle of its own on memory storage; 32-byte key.
+void BM_Verify_CustauthSessions(benchmark::State& state) {
+  custauth::AuthOptions o;
+  o.keys = custauth::testing::TestKeys(41);
+  o.argon2 = custauth::CheapArgon2ForTests();
+  o.tokens.sessions = true;
+  auto auth = custauth::CustomerAuth::Open(custauth::MakeMemoryStorage(), o);
+  custauth::CustomerInput in;
+  in.email = "roni_cost@example.com";
+  in.firstname = "Veronica";
+  in.lastname = "Costello";
+  in.password = "Password123";
+  if (!auth.ok() || !(*auth)->create_customer(in).ok()) {
+    state.SkipWithError("no sessions fixture");
+    return;
+  }
+  auto issued = (*auth)->sign_in(in.email, *in.password);
+  if (!issued.ok() || issued->session_id <= 0 || !(*auth)->verify_token(issued->token).ok()) {
+    state.SkipWithError("the session token does not verify");
+    return;
+  }
+  const std::string token = issued->token;
+  for (auto _ : state) {
+    auto claims = (*auth)->verify_token(token);
+    benchmark::DoNotOptimize(claims);
+  }
+  state.SetLabel("key:32B sessions");
+}
+BENCHMARK(BM_Verify_CustauthSessions);
 
 // TokenIssuer::issue: the platform-shaped header and payload, base64url, HMAC.
 void BM_Issue_Custauth(benchmark::State& state) {

@@ -257,6 +257,29 @@ if t2 is not None:
 w(f"Bar (≥ 8× both peers and within 2× of the floor): {verdict(verify_measured and verify_ok)}.")
 w("")
 
+cs = ns_of(jwt_runs, "BM_Verify_CustauthSessions")
+c0 = ns_of(jwt_runs, "BM_Verify_Custauth/0")
+lj0 = ns_of(jwt_runs, "BM_Verify_Libjwt/0")
+w("### Verify with sessions on (32-byte key)")
+w("")
+w("The same verify on a handle with `TokenOptions::sessions` on: the token's payload carries "
+  "`\"sid\"` after `exp`, and its session is checked (from the revocation cache) as well as "
+  "its customer.")
+w("")
+w("| sessions off | sessions on | on / off (bar ≤ 1.3×) | libjwt / sessions on (bar ≥ 8×) |")
+w("|---|---|---|---|")
+sessions_ok = None not in (cs, c0, lj0)
+if sessions_ok:
+    r_on, r_lj = cs / c0, lj0 / cs
+    sessions_ok = r_on <= 1.3 and r_lj >= 8
+    w(f"| {fmt_ns(c0)} | {fmt_ns(cs)} | {r_on:.2f}× {'✓' if r_on <= 1.3 else '✗'} | "
+      f"{r_lj:.1f}× {'✓' if r_lj >= 8 else '✗'} |")
+else:
+    w(f"| {fmt_ns(c0)} | {fmt_ns(cs)} | — | — |")
+w("")
+w(f"Bar (sessions on within 1.3× of off, and ≥ 8× libjwt): {verdict(sessions_ok)}.")
+w("")
+
 w("## 2. JWT issue (C++, one thread, median CPU time per token)")
 w("")
 w("custauth `TokenIssuer::issue` (the platform's header and payload bytes, base64url, HMAC) "
