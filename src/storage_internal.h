@@ -167,6 +167,18 @@ SecretRecord SecretFromColumns(const Row& row, int first, SecretKind kind, std::
   return r;
 }
 
+// The session of a row whose columns are id, customer_id, created_at, renewed_at, expires_at,
+// revoked_at, client_ip, user_agent, method.
+template <class Row>
+SessionRecord SessionFromColumns(const Row& row) {
+  SessionRecord s;
+  ReadColumns(row, 0, s, &SessionRecord::id, &SessionRecord::customer_id,
+              &SessionRecord::created_at, &SessionRecord::renewed_at, &SessionRecord::expires_at,
+              &SessionRecord::revoked_at, &SessionRecord::client_ip, &SessionRecord::user_agent,
+              &SessionRecord::method);
+  return s;
+}
+
 // The values of an audit record: at, event, customer_id, admin_id, actor, reason, client_ip,
 // detail.
 template <class Out>

@@ -22,25 +22,11 @@ constexpr const char* kSelectSession =
 constexpr const char* kLockSession =
     "SELECT " CUSTAUTH_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1 FOR UPDATE";
 
-SessionRecord SessionFromRow(const Rows& rows, int row) {
-  SessionRecord s;
-  s.id = rows.Int(row, 0);
-  s.customer_id = rows.Int(row, 1);
-  s.created_at = rows.Int(row, 2);
-  s.renewed_at = rows.Int(row, 3);
-  s.expires_at = rows.Int(row, 4);
-  s.revoked_at = rows.Int(row, 5);
-  s.client_ip = rows.Text(row, 6);
-  s.user_agent = rows.Text(row, 7);
-  s.method = rows.Text(row, 8);
-  return s;
-}
-
 Result<SessionRecord> FindSession(Connection& conn, const char* sql, std::int64_t id) {
   Result<Rows> rows = conn.Exec(sql, Params().Int(id));
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return internal::NoSuchSession(id);
-  return SessionFromRow(*rows, 0);
+  return internal::SessionFromColumns(Row(*rows, 0));
 }
 
 }  // namespace
@@ -92,7 +78,8 @@ Result<std::vector<SessionRecord>> PostgresStorage::list_sessions(std::int64_t c
                                   Params().Int(customer_id).Int(now));
     if (!rows.ok()) return rows.status();
     std::vector<SessionRecord> out;
-    for (int r = 0; r < rows->size(); ++r) out.push_back(SessionFromRow(*rows, r));
+    for (int r = 0; r < rows->size(); ++r)
+      out.push_back(internal::SessionFromColumns(Row(*rows, r)));
     return out;
   });
 }

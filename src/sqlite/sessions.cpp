@@ -12,28 +12,13 @@ constexpr std::string_view kSessionColumns =
     "id, customer_id, created_at, renewed_at, expires_at, revoked_at, client_ip, user_agent, "
     "method";
 
-// The session of the current row of a statement selecting kSessionColumns.
-SessionRecord SessionFromRow(const Stmt& st) {
-  SessionRecord s;
-  s.id = st.ColInt(0);
-  s.customer_id = st.ColInt(1);
-  s.created_at = st.ColInt(2);
-  s.renewed_at = st.ColInt(3);
-  s.expires_at = st.ColInt(4);
-  s.revoked_at = st.ColInt(5);
-  s.client_ip = st.ColText(6);
-  s.user_agent = st.ColText(7);
-  s.method = st.ColText(8);
-  return s;
-}
-
 Result<SessionRecord> FindSession(Connection& conn, std::int64_t id) {
   Stmt st(conn, fmt::format("SELECT {} FROM sessions WHERE id = ?1", kSessionColumns));
   st.Int(id);
   Result<bool> row = st.Step();
   if (!row.ok()) return row.status();
   if (!*row) return internal::NoSuchSession(id);
-  return SessionFromRow(st);
+  return internal::SessionFromColumns(StmtRow(st));
 }
 
 }  // namespace
@@ -77,7 +62,7 @@ Result<std::vector<SessionRecord>> SqliteStorage::list_sessions(std::int64_t cus
       Result<bool> row = st.Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back(SessionFromRow(st));
+      out.push_back(internal::SessionFromColumns(StmtRow(st)));
     }
   });
 }
