@@ -187,8 +187,7 @@ TEST_CASE("sessions on: the sid claim follows exp, and the token's expiry is giv
   CHECK((*sessions)[0].expires_at == kStart + 30 * 24 * kHour);
 }
 
-TEST_CASE("signing out one device leaves the other signed in, on every backend") {
-  const std::string backend = GENERATE("memory", "sqlite", "postgres");
+void SignOutOneDevice(const std::string& backend) {
   const TokenFormat format = GENERATE(TokenFormat::kJwt, TokenFormat::kOpaque);
   INFO(backend << (format == TokenFormat::kJwt ? " jwt" : " opaque"));
   Backend b(backend);
@@ -240,8 +239,7 @@ TEST_CASE("signing out one device leaves the other signed in, on every backend")
   CHECK(revokes == 1);
 }
 
-TEST_CASE("a session signed out through another handle or process is refused within the bound") {
-  const std::string backend = GENERATE("sqlite", "postgres");
+void SignedOutElsewhere(const std::string& backend) {
   INFO(backend);
   Backend b(backend);
   auto clock = std::make_shared<ManualClock>(kStart);
@@ -288,8 +286,7 @@ TEST_CASE("a session signed out through another handle or process is refused wit
   CHECK(here->renew_token(a.token).code() == Code::kInvalidToken);
 }
 
-TEST_CASE("renewal: a fresh lifetime up to the session's maximum age, never past it") {
-  const std::string backend = GENERATE("memory", "sqlite", "postgres");
+void RenewalBounded(const std::string& backend) {
   const TokenFormat format = GENERATE(TokenFormat::kJwt, TokenFormat::kOpaque);
   INFO(backend << (format == TokenFormat::kJwt ? " jwt" : " opaque"));
   Backend b(backend);
@@ -344,8 +341,7 @@ TEST_CASE("renewal: a fresh lifetime up to the session's maximum age, never past
   CHECK(auth->list_sessions(kEmail)->empty());
 }
 
-TEST_CASE("renewal is decided by its write: a customer who cannot sign in gets no token") {
-  const std::string backend = GENERATE("memory", "sqlite", "postgres");
+void RenewalDecidedAtWrite(const std::string& backend) {
   INFO(backend);
   Backend b(backend);
   auto clock = std::make_shared<ManualClock>(kStart);
@@ -386,8 +382,7 @@ TEST_CASE("renewal is decided by its write: a customer who cannot sign in gets n
   CHECK(session->renewed_at == kStart);  // nothing written
 }
 
-TEST_CASE("an erased customer's sessions go with it; ended sessions are pruned") {
-  const std::string backend = GENERATE("memory", "sqlite", "postgres");
+void ErasureAndPruning(const std::string& backend) {
   INFO(backend);
   Backend b(backend);
   auto clock = std::make_shared<ManualClock>(kStart);
@@ -421,8 +416,7 @@ TEST_CASE("an erased customer's sessions go with it; ended sessions are pruned")
   CHECK(auth->verify_token(live.token).code() == Code::kInvalidToken);
 }
 
-TEST_CASE("racing renewals of one token all belong to its session, and die with it") {
-  const std::string backend = GENERATE("sqlite", "postgres");
+void RacingRenewals(const std::string& backend) {
   INFO(backend);
   Backend b(backend);
   const Keys keys = custauth::testing::TestKeys(29);
@@ -481,4 +475,63 @@ TEST_CASE("racing renewals of one token all belong to its session, and die with 
     CHECK(auth->verify_token(token).code() == Code::kInvalidToken);
     CHECK(handles[0]->verify_token(token).code() == Code::kInvalidToken);
   }
+}
+
+// Each case runs on the embedded backends here, and on PostgreSQL in its own test case (the
+// [postgres] ones need the cluster ctest starts; scripts/mutate leaves them out).
+TEST_CASE("signing out one device leaves the other signed in, on every backend") {
+  SignOutOneDevice(GENERATE("memory", "sqlite"));
+}
+
+TEST_CASE("signing out one device leaves the other signed in, on every backend (PostgreSQL)",
+          "[postgres]") {
+  SignOutOneDevice("postgres");
+}
+
+TEST_CASE("a session signed out through another handle or process is refused within the bound") {
+  SignedOutElsewhere("sqlite");
+}
+
+TEST_CASE(
+    "a session signed out through another handle or process is refused within the bound "
+    "(PostgreSQL)",
+    "[postgres]") {
+  SignedOutElsewhere("postgres");
+}
+
+TEST_CASE("renewal: a fresh lifetime up to the session's maximum age, never past it") {
+  RenewalBounded(GENERATE("memory", "sqlite"));
+}
+
+TEST_CASE("renewal: a fresh lifetime up to the session's maximum age, never past it (PostgreSQL)",
+          "[postgres]") {
+  RenewalBounded("postgres");
+}
+
+TEST_CASE("renewal is decided by its write: a customer who cannot sign in gets no token") {
+  RenewalDecidedAtWrite(GENERATE("memory", "sqlite"));
+}
+
+TEST_CASE(
+    "renewal is decided by its write: a customer who cannot sign in gets no token (PostgreSQL)",
+    "[postgres]") {
+  RenewalDecidedAtWrite("postgres");
+}
+
+TEST_CASE("an erased customer's sessions go with it; ended sessions are pruned") {
+  ErasureAndPruning(GENERATE("memory", "sqlite"));
+}
+
+TEST_CASE("an erased customer's sessions go with it; ended sessions are pruned (PostgreSQL)",
+          "[postgres]") {
+  ErasureAndPruning("postgres");
+}
+
+TEST_CASE("racing renewals of one token all belong to its session, and die with it") {
+  RacingRenewals("sqlite");
+}
+
+TEST_CASE("racing renewals of one token all belong to its session, and die with it (PostgreSQL)",
+          "[postgres]") {
+  RacingRenewals("postgres");
 }
