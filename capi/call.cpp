@@ -159,16 +159,19 @@ json OpExchangeOtc(Call& c) {
   return IssuedToJson(Take(c.auth->exchange_otc(email, code, c.rc, c.website)));
 }
 
-json OpRenewToken(Call& c) {
-  const std::string token = c.a.str("token");
+// The "token" argument of renew_token and revoke_session, the only one they take.
+std::string SessionToken(Call& c) {
+  std::string token = c.a.str("token");
   c.a.done();
-  return IssuedToJson(Take(c.auth->renew_token(token, c.rc)));
+  return token;
+}
+
+json OpRenewToken(Call& c) {
+  return IssuedToJson(Take(c.auth->renew_token(SessionToken(c), c.rc)));
 }
 
 json OpRevokeSession(Call& c) {
-  const std::string token = c.a.str("token");
-  c.a.done();
-  Check(c.auth->revoke_session(token, c.rc));
+  Check(c.auth->revoke_session(SessionToken(c), c.rc));
   return Ok();
 }
 
