@@ -94,8 +94,8 @@ const Command kCommands[] = {
     {"token verify", "token verify TOKEN", CmdTokenVerify},
     {"token revoke", "token revoke --email E", CmdTokenRevoke},
     {"token renew",
-     "token renew TOKEN                      a fresh token for the token's session (with" NOTE
-     "--sessions): {\"token\", \"expires_at\", \"session_id\"}",
+     "token renew TOKEN                      a fresh token for the session of a token" NOTE
+     "issued with --sessions: {\"token\"," NOTE "\"expires_at\", \"session_id\"}",
      CmdTokenRenew},
     {"session list", "session list --email E [--website-id N]", CmdSessionList},
     {"session revoke",
