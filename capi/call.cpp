@@ -109,9 +109,9 @@ json OpGenerateCustomerToken(Call& c) {
   const std::string email = c.a.str("email");
   std::string password = c.a.str("password");
   c.a.done();
-  auto token = c.auth->generate_customer_token(email, password, c.rc, c.website);
+  auto token = c.auth->sign_in(email, password, c.rc, c.website);
   sodium_memzero(password.data(), password.size());
-  return {{"token", Take(std::move(token))}};
+  return IssuedToJson(Take(std::move(token)));
 }
 
 json OpRequestPasswordReset(Call& c) {
@@ -156,7 +156,33 @@ json OpExchangeOtc(Call& c) {
   const std::string email = c.a.str("email");
   const std::string code = c.a.str("code");
   c.a.done();
-  return {{"token", Take(c.auth->exchange_otc(email, code, c.rc, c.website)).token}};
+  return IssuedToJson(Take(c.auth->exchange_otc(email, code, c.rc, c.website)));
+}
+
+// The "token" argument of renew_token and revoke_session, the only one they take.
+std::string SessionToken(Call& c) {
+  std::string token = c.a.str("token");
+  c.a.done();
+  return token;
+}
+
+json OpRenewToken(Call& c) {
+  return IssuedToJson(Take(c.auth->renew_token(SessionToken(c), c.rc)));
+}
+
+json OpRevokeSession(Call& c) {
+  Check(c.auth->revoke_session(SessionToken(c), c.rc));
+  return Ok();
+}
+
+json OpListSessions(Call& c) {
+  const std::string email = c.a.str("email");
+  c.a.done();
+  json list = json::array();
+  for (const auto& s : Take(c.auth->list_sessions(email, c.website))) {
+    list.push_back(internal::SessionToJson(s));
+  }
+  return {{"sessions", std::move(list)}};
 }
 
 json OpVerifyToken(Call& c) {
@@ -366,6 +392,7 @@ constexpr Operation kOperations[] = {
     {"customer_find", &OpCustomerFind, true},
     {"customer_delete", &OpCustomerDelete, true},
     {"generate_customer_token", &OpGenerateCustomerToken, true},
+    {"sign_in", &OpGenerateCustomerToken, true},
     {"request_password_reset", &OpRequestPasswordReset, true},
     {"reset_password", &OpResetPassword, true},
     {"change_password", &OpChangePassword, true},
@@ -373,6 +400,9 @@ constexpr Operation kOperations[] = {
     {"exchange_otc", &OpExchangeOtc, true},
     {"verify_token", &OpVerifyToken, true},
     {"revoke_customer_tokens", &OpRevokeCustomerTokens, true},
+    {"renew_token", &OpRenewToken, true},
+    {"revoke_session", &OpRevokeSession, true},
+    {"list_sessions", &OpListSessions, true},
     {"audit_list", &OpAuditList, true},
     {"prune", &OpPrune, true},
     {"integration_create", &OpIntegrationCreate, true},

@@ -40,18 +40,22 @@ using nlohmann::json;
 constexpr int kMinCode = CUSTAUTH_EINVALIDTOKEN;
 
 // The bytes of a version-1 custauth_options: everything before the fields version 2 appended;
-// of a version 2 one, everything before version 3's.
+// of a version 2 one, everything before version 3's; and so on.
 constexpr std::size_t kOptionsV1Size = offsetof(custauth_options, test_flags);
 constexpr std::size_t kOptionsV2Size = offsetof(custauth_options, exchange_require_body_hash);
 constexpr std::size_t kOptionsV3Size = offsetof(custauth_options, login_throttle_max_failures);
+constexpr std::size_t kOptionsV4Size = offsetof(custauth_options, sessions);
 
 // The bytes of a custauth_options of `version` (a known one).
 constexpr std::size_t OptionsSize(unsigned int version) {
   return version == 1   ? kOptionsV1Size
          : version == 2 ? kOptionsV2Size
          : version == 3 ? kOptionsV3Size
+         : version == 4 ? kOptionsV4Size
                         : sizeof(custauth_options);
 }
+// The bytes of a version-1 custauth_claims: everything before the field version 2 appended.
+constexpr std::size_t kClaimsV1Size = offsetof(custauth_claims, session_id);
 constexpr unsigned int kTestFlags = CUSTAUTH_TEST_HANDLE | CUSTAUTH_TEST_SEEDED;
 constexpr std::string_view kClockReadNeedsTestHandle =
     "the clock can only be read on a test handle";
@@ -173,6 +177,8 @@ json IntegrationToJson(const Integration& i);
 json CredentialsToJson(const IntegrationCredentials& c);
 json KeysToJson(const Keys& keys);
 json PruneCountsToJson(const PruneCounts& c);
+// A token as issued: {"token", "expires_at" (seconds), "session_id" (only when it names one)}.
+json IssuedToJson(const IssuedToken& t);
 
 // --- custauth_call (call.cpp) ------------------------------------------------------------------
 

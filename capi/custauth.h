@@ -152,10 +152,10 @@ CUSTAUTH_C_EXPORT void custauth_free(void* ptr);
  * default configuration. Where the C++ option can be switched off, a negative value does that.
  *
  * Version 2 appended test_flags and test_seed; version 3 exchange_require_body_hash; version 4
- * login_throttle_max_failures, login_throttle_lifetime_s and audit_retention_days. A struct of
- * an older version (a host compiled against an older custauth.h) is still accepted: the library
- * reads only the fields of its version. */
-#define CUSTAUTH_OPTIONS_VERSION 4
+ * login_throttle_max_failures, login_throttle_lifetime_s and audit_retention_days; version 5
+ * sessions and max_session_age_s. A struct of an older version (a host compiled against an older
+ * custauth.h) is still accepted: the library reads only the fields of its version. */
+#define CUSTAUTH_OPTIONS_VERSION 5
 
 /* Bits of custauth_options.test_flags (version 2). */
 #define CUSTAUTH_TEST_HANDLE 0x1u /* a test handle: see "Test handles" below */
@@ -224,13 +224,20 @@ typedef struct custauth_options {
   int audit_retention_days;          /* how many days audit records are kept (README,
                                        "Retention"); default 180; negative: forever; at most
                                        36600 */
+
+  /* Version 5. Sessions (README, "Sessions"): each sign-in starts a session that its tokens name,
+     so that one device can be signed out (custauth_session_revoke) and a token renewed
+     (custauth_token_renew). With sessions off, tokens are byte-identical to the platform's. */
+  int sessions;              /* nonzero: sessions on; default 0 (off) */
+  int64_t max_session_age_s; /* how long a session may be renewed for, from its sign-in; no token
+                                of it expires later; default 2592000 (30 days) */
 } custauth_options;
 
 /* The defaults of the current version, for `custauth_options o = CUSTAUTH_OPTIONS_INIT;`. */
 #define CUSTAUTH_OPTIONS_INIT                                                                    \
   {                                                                                              \
     CUSTAUTH_OPTIONS_VERSION, NULL, NULL, CUSTAUTH_TOKEN_JWT, 3600, 5, 1000, 10, 600, 600, 7200, \
-        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0, 6, 1800, 180             \
+        30, 2, 67108864, 4, CUSTAUTH_SYNCHRONOUS_FULL, 5000, 0u, 0u, 0, 6, 1800, 180, 0, 2592000 \
   }
 
 /* Fills `opts` with the defaults of `version` (1 to CUSTAUTH_OPTIONS_VERSION); for an older
@@ -453,14 +460,17 @@ CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_otc_exchange(
  * Tokens */
 
 /* Verifies a customer token; *out receives its claims: {"uid", "utypid", "iat", "exp", "format"
- * ("jwt" or "opaque"), "kid" (JWT only)}. Never writes. CUSTAUTH_EINVALIDTOKEN (malformed, bad
- * signature, unknown key, revoked), CUSTAUTH_EEXPIRED. */
+ * ("jwt" or "opaque"), "kid" (JWT only), "sid" (only when the token names a session)}. Never
+ * writes. CUSTAUTH_EINVALIDTOKEN (malformed, bad signature, unknown key, revoked),
+ * CUSTAUTH_EEXPIRED. */
 CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_token_verify(char** out, custauth_t* db,
                                                                         const char* token);
 
 /* The claims of a verified token, without JSON or allocation: the fast path for hosts that verify
- * a token on every request (and for FFI bindings). Set `version` to CUSTAUTH_CLAIMS_VERSION. */
-#define CUSTAUTH_CLAIMS_VERSION 1
+ * a token on every request (and for FFI bindings). Set `version` to CUSTAUTH_CLAIMS_VERSION.
+ * Version 2 appended session_id; a version 1 struct (a host compiled against an older
+ * custauth.h) is still accepted, and only its fields are written. */
+#define CUSTAUTH_CLAIMS_VERSION 2
 typedef struct custauth_claims {
   unsigned int version; /* CUSTAUTH_CLAIMS_VERSION */
   int64_t uid;          /* the customer's id */
@@ -469,6 +479,8 @@ typedef struct custauth_claims {
   int64_t iat;          /* issued at, seconds */
   int64_t exp;          /* expires at, seconds */
   char kid[65];         /* the JWT's key id, NUL-terminated; "" for opaque tokens */
+  /* Version 2. */
+  int64_t session_id; /* the session the token names (sid); 0: none */
 } custauth_claims;
 
 /* Verifies a customer token like custauth_token_verify and fills *out. Never writes. On failure
@@ -482,6 +494,40 @@ CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_token_verify_claims(c
  * others within revocation_refresh_ms). CUSTAUTH_ENOTFOUND, CUSTAUTH_EINVALID. */
 CUSTAUTH_C_EXPORT int custauth_token_revoke_all(custauth_t* db, const char* email,
                                                 const custauth_context* ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Sessions (custauth_options.sessions; README, "Sessions"). A token as issued comes back in *out
+ * as JSON: {"token": "...", "expires_at": <seconds since the epoch>, "session_id": <id, only
+ * when the token names a session>}. */
+
+/* generateCustomerToken (custauth_generate_customer_token: the same chain, rules and refusals),
+ * answering the token with its expiry and, with sessions on, the session it began. */
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_sign_in(char** out, custauth_t* db,
+                                                                   const char* email,
+                                                                   const char* password,
+                                                                   const custauth_context* ctx);
+
+/* A fresh token for the session of a valid token: a new lifetime, capped at the session's
+ * maximum age. The old token keeps its own expiry. CUSTAUTH_EINVALIDTOKEN (a revoked session or
+ * token, or what custauth_token_verify refuses), CUSTAUTH_EEXPIRED (the token, or the session
+ * past its maximum age), CUSTAUTH_EAUTH (an inactive, locked or deleted customer),
+ * CUSTAUTH_EINVALID ("The token has no session.": issued with sessions off). */
+CUSTAUTH_C_EXPORT CUSTAUTH_WARN_UNUSED_RESULT int custauth_token_renew(char** out, custauth_t* db,
+                                                                       const char* token,
+                                                                       const custauth_context* ctx);
+
+/* Signs out one device: the token's session is revoked, so that every token of it is refused (at
+ * once through this handle; through others within revocation_refresh_ms). The token must verify.
+ * CUSTAUTH_EINVALIDTOKEN, CUSTAUTH_EEXPIRED, CUSTAUTH_EINVALID ("The token has no session."). */
+CUSTAUTH_C_EXPORT int custauth_session_revoke(custauth_t* db, const char* token,
+                                              const custauth_context* ctx);
+
+/* The live sessions of the customer with this email on ctx's website, oldest first: *out receives
+ * a JSON array of {"id", "created_at", "renewed_at", "expires_at", "client_ip", "user_agent",
+ * "method"} ("method": the verifier that matched at the sign-in, or "external").
+ * CUSTAUTH_EINVALID, CUSTAUTH_ENOTFOUND. */
+CUSTAUTH_C_EXPORT int custauth_session_list(char** out, custauth_t* db, const char* email,
+                                            const custauth_context* ctx);
 
 /* ---------------------------------------------------------------------------------------------
  * Audit trail: *out receives a JSON array of records, oldest first: {"id", "at", "event",
@@ -625,13 +671,19 @@ CUSTAUTH_C_EXPORT int custauth_test_customers_create(char** out, custauth_t* db,
  *   customer_update                   email, + the members to change     {"customer": {...}}
  *   customer_find                     email                              {"customer": {...}}
  *   customer_delete                   email                              {"id": N}
- *   generate_customer_token           email, password                    {"token": "..."}
+ *   generate_customer_token           email, password                    {"token": "...",
+ *                                                                        "expires_at": s,
+ *                                                                        "session_id"?}
+ *   sign_in                           email, password                    the same
  *   request_password_reset            email                              {"token": "..."|null}
  *   reset_password                    email, token, new_password         {"ok": true}
  *   change_password                   email, current_password,           {"ok": true}
  *                                     new_password
  *   issue_otc                         email, admin_id, reason?           {"code": "..."}
- *   exchange_otc                      email, code                        {"token": "..."}
+ *   exchange_otc                      email, code                        the same
+ *   renew_token                       token                              the same
+ *   revoke_session                    token                              {"ok": true}
+ *   list_sessions                     email                              {"sessions": [...]}
  *   verify_token                      token                              {"claims": {...}}
  *   revoke_customer_tokens            email                              {"ok": true}
  *   audit_list                        email?, after_id?, limit?          {"audit": [...]}
@@ -658,6 +710,9 @@ CUSTAUTH_C_EXPORT int custauth_test_customers_create(char** out, custauth_t* db,
  *   test.last_otc                     email                              {"code": "..."}
  *   test.create_customers             customers, + the defaults of       {"customers": [...]}
  *                                     custauth_test_customers_create
+ *
+ * A token's "expires_at" is in seconds since the epoch; "session_id" is there only when the token
+ * names a session (sessions on). The sessions of list_sessions are those of custauth_session_list.
  *
  * The imports (custauth/import.h) read a file of the platform's export; their report says what
  * was created, skipped or rejected (with line numbers) and, with "completed": false and "error",

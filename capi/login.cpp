@@ -65,6 +65,40 @@ int custauth_otc_exchange(char** out, custauth_t* db, const char* email, const c
   });
 }
 
+int custauth_sign_in(char** out, custauth_t* db, const char* email, const char* password,
+                     const custauth_context* ctx) {
+  return ResultOut(
+      out, db, ctx,
+      [&](CustomerAuth& auth, const Context& c) {
+        return auth.sign_in(Arg(email), Arg(password), c.request, c.website_id);
+      },
+      [](const IssuedToken& t) { return DupJson(IssuedToJson(t)); });
+}
+
+int custauth_token_renew(char** out, custauth_t* db, const char* token,
+                         const custauth_context* ctx) {
+  return ResultOut(
+      out, db, ctx,
+      [&](CustomerAuth& auth, const Context& c) { return auth.renew_token(Arg(token), c.request); },
+      [](const IssuedToken& t) { return DupJson(IssuedToJson(t)); });
+}
+
+int custauth_session_revoke(custauth_t* db, const char* token, const custauth_context* ctx) {
+  return StatusOf(db, ctx, [&](CustomerAuth& auth, const Context& c) {
+    return auth.revoke_session(Arg(token), c.request);
+  });
+}
+
+int custauth_session_list(char** out, custauth_t* db, const char* email,
+                          const custauth_context* ctx) {
+  return ListOut(
+      out, db, ctx,
+      [&](CustomerAuth& auth, const Context& c) {
+        return auth.list_sessions(Arg(email), c.website_id);
+      },
+      [](const SessionRecord& s) { return internal::SessionToJson(s); });
+}
+
 int custauth_token_verify(char** out, custauth_t* db, const char* token) {
   return ResultOut(
       out, db, nullptr,
@@ -75,11 +109,12 @@ int custauth_token_verify(char** out, custauth_t* db, const char* token) {
 int custauth_token_verify_claims(custauth_claims* out, custauth_t* db, const char* token) {
   return Guard([&] {
     if (out == nullptr) Invalid("out is NULL");
-    if (out->version != CUSTAUTH_CLAIMS_VERSION) {
+    if (out->version < 1 || out->version > CUSTAUTH_CLAIMS_VERSION) {
       Invalid("custauth_claims.version must be CUSTAUTH_CLAIMS_VERSION");
     }
     const unsigned int version = out->version;
-    std::memset(out, 0, sizeof *out);
+    // A version 1 struct ends before session_id: write no further.
+    std::memset(out, 0, version == 1 ? kClaimsV1Size : sizeof *out);
     out->version = version;
     CustomerAuth& auth = Auth(db);
     auto claims = auth.verify_token(Arg(token));
@@ -91,6 +126,7 @@ int custauth_token_verify_claims(custauth_claims* out, custauth_t* db, const cha
     out->exp = claims->expires_at;
     const std::size_t n = std::min(claims->kid.size(), sizeof out->kid - 1);
     std::memcpy(out->kid, claims->kid.data(), n);
+    if (version >= 2) out->session_id = claims->session_id;
     return CUSTAUTH_OK;
   });
 }

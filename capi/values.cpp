@@ -220,6 +220,12 @@ json PruneCountsToJson(const PruneCounts& c) {
           {"secrets", c.secrets},         {"opaque_tokens", c.opaque_tokens}, {"audit", c.audit}};
 }
 
+json IssuedToJson(const IssuedToken& t) {
+  json j = {{"token", t.token}, {"expires_at", t.expires_at / kSecond}};
+  if (t.session_id > 0) j["session_id"] = t.session_id;
+  return j;
+}
+
 // --- Keys --------------------------------------------------------------------------------------
 
 namespace {
@@ -317,6 +323,10 @@ void ReadTokenOptions(const custauth_options& o, AuthOptions& a) {
   } else if (o.revocation_refresh_ms > 0) {
     a.tokens.revocation_refresh = o.revocation_refresh_ms;
   }
+  // Version 5 (an older struct holds the defaults here: CurrentOptions).
+  a.tokens.sessions = o.sessions != 0;
+  a.tokens.max_session_age =
+      Seconds(o.max_session_age_s, a.tokens.max_session_age, "max_session_age_s");
 }
 
 void ReadArgon2Options(const custauth_options& o, bool test, AuthOptions& a) {
@@ -424,6 +434,12 @@ void NumericOptionsFromJson(Args& a, custauth_options& o, std::optional<std::int
   if (a.has("audit_retention_days")) {
     if (version && *version < 4) Invalid("audit_retention_days needs options version 4");
     Number(a, "audit_retention_days", o.audit_retention_days);
+  }
+  // Version 5.
+  if (a.has("sessions") || a.has("max_session_age_s")) {
+    if (version && *version < 5) Invalid("sessions and max_session_age_s need options version 5");
+    if (auto v = a.opt_bool("sessions")) o.sessions = *v ? 1 : 0;
+    Number(a, "max_session_age_s", o.max_session_age_s);
   }
 }
 

@@ -53,6 +53,7 @@ struct Cli {
   std::optional<std::uint64_t> opslimit;
   std::optional<std::size_t> memlimit;
   std::optional<int> audit_retention_days;
+  bool sessions = false;  // --sessions: TokenOptions::sessions
 };
 
 using Args = std::vector<std::string>;
@@ -153,6 +154,10 @@ int CmdRequestPasswordReset(const Cli& cli, const Args& args);
 int CmdResetPassword(const Cli& cli, const Args& args);
 int CmdTokenVerify(const Cli& cli, const Args& args);
 int CmdTokenRevoke(const Cli& cli, const Args& args);
+// session.cpp
+int CmdTokenRenew(const Cli& cli, const Args& args);
+int CmdSessionList(const Cli& cli, const Args& args);
+int CmdSessionRevoke(const Cli& cli, const Args& args);
 // otc.cpp
 int CmdOtcIssue(const Cli& cli, const Args& args);
 int CmdExchangeOtc(const Cli& cli, const Args& args);

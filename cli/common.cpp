@@ -159,6 +159,7 @@ Result<std::unique_ptr<CustomerAuth>> OpenAuth(const Cli& cli, bool require_body
   if (cli.memlimit) o.argon2.memlimit = *cli.memlimit;
   o.exchange_require_body_hash = require_body_hash;
   if (cli.audit_retention_days) o.audit_retention_days = *cli.audit_retention_days;
+  o.tokens.sessions = cli.sessions;
   return CustomerAuth::Open(std::move(storage).value(), o);
 }
 

@@ -21,12 +21,14 @@ int CmdVersion(const Cli&, const Args&) { return Print({{"version", VersionStrin
 const char kUsageHead[] =
     "usage: custauth [--db PATH] [--key-file PATH] [--argon2-opslimit N]\n"
     "                [--argon2-memlimit BYTES] [--token-format jwt|opaque]\n"
-    "                [--audit-retention-days N] COMMAND ...\n"
+    "                [--audit-retention-days N] [--sessions] COMMAND ...\n"
     "\n"
     "--db (a SQLite path or a postgresql:// URI) defaults to $CUSTAUTH_DB, else ./custauth.db.\n"
     "--key-file defaults to $CUSTAUTH_KEY_FILE, else the database path with .key for .db\n"
     "(./custauth.key), and ./custauth.key for a PostgreSQL URI.\n"
     "--audit-retention-days: how long audit records are kept (default 180; 0: forever).\n"
+    "--sessions: each sign-in starts a session that its tokens name (token renew renews a\n"
+    "token, session revoke signs one device out).\n"
     "\n"
     "commands:\n";
 
@@ -91,6 +93,15 @@ const Command kCommands[] = {
     {"exchange-otc", "exchange-otc --email E --otc CODE", CmdExchangeOtc},
     {"token verify", "token verify TOKEN", CmdTokenVerify},
     {"token revoke", "token revoke --email E", CmdTokenRevoke},
+    {"token renew",
+     "token renew TOKEN                      a fresh token for the session of a token" NOTE
+     "issued with --sessions: {\"token\"," NOTE "\"expires_at\", \"session_id\"}",
+     CmdTokenRenew},
+    {"session list", "session list --email E [--website-id N]", CmdSessionList},
+    {"session revoke",
+     "session revoke TOKEN                   sign one device out: every token of the" NOTE
+     "token's session is refused",
+     CmdSessionRevoke},
     {"token import-revocations",
      "token import-revocations FILE [--format auto|csv|jsonl] [--strict] [--quiet]" NOTE
      "the platform's jwt_auth_revoked rows",
@@ -195,6 +206,8 @@ bool ParseGlobal(const Args& args, std::size_t* i, Cli* cli) {
     const std::int64_t days = ParseInt("audit-retention-days", GlobalValue(args, i));
     if (days < 0 || days > 36600) throw UsageError{"--audit-retention-days takes 0..36600"};
     cli->audit_retention_days = static_cast<int>(days);
+  } else if (a == "--sessions") {
+    cli->sessions = true;
   } else {
     return false;
   }

@@ -148,7 +148,18 @@ nlohmann::json ClaimsToJson(const TokenClaims& c) {
                       {"exp", c.expires_at},
                       {"format", c.format == TokenFormat::kJwt ? "jwt" : "opaque"}};
   if (!c.kid.empty()) j["kid"] = c.kid;
+  if (c.session_id > 0) j["sid"] = c.session_id;
   return j;
+}
+
+nlohmann::json SessionToJson(const SessionRecord& s) {
+  return {{"id", s.id},
+          {"created_at", FormatTime(s.created_at)},
+          {"renewed_at", FormatTime(s.renewed_at)},
+          {"expires_at", FormatTime(s.expires_at)},
+          {"client_ip", s.client_ip},
+          {"user_agent", s.user_agent},
+          {"method", s.method}};
 }
 
 }  // namespace custauth::internal
@@ -175,5 +186,7 @@ std::string AuditJson(const AuditRecord& r) { return Dump(internal::AuditToJson(
 std::string ErrorJson(const Status& s) { return Dump(internal::ErrorToJson(s)); }
 
 std::string ClaimsJson(const TokenClaims& c) { return Dump(internal::ClaimsToJson(c)); }
+
+std::string SessionJson(const SessionRecord& s) { return Dump(internal::SessionToJson(s)); }
 
 }  // namespace custauth

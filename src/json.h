@@ -45,6 +45,8 @@ nlohmann::json AuditToJson(const AuditRecord& r);
 
 nlohmann::json ClaimsToJson(const TokenClaims& c);
 
+nlohmann::json SessionToJson(const SessionRecord& s);
+
 }  // namespace custauth::internal
 
 #endif  // CUSTAUTH_SRC_JSON_H_

@@ -58,6 +58,25 @@ static custauth_t* open_memory(void) {
   return db;
 }
 
+/* The value of the "token" member of a JSON result, copied into `token` (size n). */
+static void token_of(const char* json, char* token, size_t n) {
+  const char* t = json != NULL ? strstr(json, "\"token\":\"") : NULL;
+  token[0] = '\0';
+  if (t != NULL) {
+    t += 9;
+    snprintf(token, n, "%.*s", (int)strcspn(t, "\""), t);
+  }
+}
+
+/* The integer member `name` of a JSON result (-1 when absent). */
+static long long int_of(const char* json, const char* name) {
+  char key[64];
+  const char* t;
+  snprintf(key, sizeof key, "\"%s\":", name);
+  t = json != NULL ? strstr(json, key) : NULL;
+  return t != NULL ? strtoll(t + strlen(key), NULL, 10) : -1;
+}
+
 static void create(custauth_t* db, const char* email, const char* password, unsigned flags) {
   char* out = NULL;
   CHECK_RC(custauth_customer_create(&out, db, email, "Veronica", "Costello", password, flags, NULL),
@@ -602,7 +621,9 @@ static void test_call(custauth_t* db) {
   CHECK_RC(custauth_call(&out, db, "generate_customer_token",
                          "{\"email\":\"call@example.com\",\"password\":\"Password123\"}", NULL),
            CUSTAUTH_OK);
-  CHECK_HAS(out, "{\"token\":\"eyJ");
+  CHECK_HAS(out, "\"token\":\"eyJ");
+  CHECK(int_of(out, "expires_at") > 0);
+  CHECK(strstr(out, "session_id") == NULL); /* sessions off */
   custauth_free(out);
   CHECK_RC(custauth_call(&out, db, "generate_customer_token",
                          "{\"email\":\"call@example.com\",\"password\":\"nope\"}", NULL),
@@ -669,12 +690,13 @@ static void test_call(custauth_t* db) {
     custauth_free(out);
     snprintf(args, sizeof args, "{\"email\":\"call@example.com\",\"code\":\"%s\"}", code);
     CHECK_RC(custauth_call(&out, db, "exchange_otc", args, NULL), CUSTAUTH_OK);
-    CHECK_HAS(out, "{\"token\":\"");
+    CHECK_HAS(out, "\"token\":\"");
+    CHECK(int_of(out, "expires_at") > 0);
     {
       char verify[1024];
-      const char* t = out + 10;
-      size_t n = strcspn(t, "\"");
-      snprintf(verify, sizeof verify, "{\"token\":\"%.*s\"}", (int)n, t);
+      char t[900];
+      token_of(out, t, sizeof t);
+      snprintf(verify, sizeof verify, "{\"token\":\"%s\"}", t);
       custauth_free(out);
       CHECK_RC(custauth_call(&out, db, "verify_token", verify, NULL), CUSTAUTH_OK);
       CHECK_HAS(out, "{\"claims\":{");
@@ -962,6 +984,137 @@ static void test_verifiers(void) {
   CHECK(db == NULL);
 }
 
+/* Sessions (custauth_options.sessions): sign in twice, sign one device out, renew, list. */
+static void test_sessions(void) {
+  custauth_options o = CUSTAUTH_OPTIONS_INIT;
+  custauth_claims claims;
+  custauth_t* db = NULL;
+  char* out = NULL;
+  char first[900];
+  char second[900];
+  char renewed[900];
+  char args[1024];
+  long long second_id;
+  long long second_exp;
+
+  CHECK(o.sessions == 0 && o.max_session_age_s == 2592000);
+  o.test_flags = CUSTAUTH_TEST_HANDLE;
+  o.sessions = 1;
+  CHECK_RC(custauth_open(&db, "memory:", &o), CUSTAUTH_OK);
+  if (db == NULL) return;
+  create(db, "session@example.com", "Password123", 0);
+
+  CHECK_RC(custauth_sign_in(&out, db, "session@example.com", "Password123", NULL), CUSTAUTH_OK);
+  CHECK(int_of(out, "session_id") > 0);
+  token_of(out, first, sizeof first);
+  custauth_free(out);
+  CHECK_RC(custauth_test_clock_advance(db, 60000), CUSTAUTH_OK);
+  CHECK_RC(custauth_sign_in(&out, db, "session@example.com", "Password123", NULL), CUSTAUTH_OK);
+  second_id = int_of(out, "session_id");
+  second_exp = int_of(out, "expires_at");
+  CHECK(second_id > 0 && second_exp > 0);
+  token_of(out, second, sizeof second);
+  custauth_free(out);
+  CHECK_RC(custauth_sign_in(&out, db, "session@example.com", "wrong", NULL), CUSTAUTH_EAUTH);
+  CHECK(out == NULL);
+
+  /* The claims name the session: in the JSON ("sid") and in a version 2 struct; a version 1
+   * struct is still filled. */
+  CHECK_RC(custauth_token_verify(&out, db, second), CUSTAUTH_OK);
+  snprintf(args, sizeof args, "\"sid\":%lld", second_id);
+  CHECK_HAS(out, args);
+  custauth_free(out);
+  memset(&claims, 0, sizeof claims);
+  claims.version = CUSTAUTH_CLAIMS_VERSION;
+  CHECK_RC(custauth_token_verify_claims(&claims, db, second), CUSTAUTH_OK);
+  CHECK(claims.session_id == second_id && claims.exp == second_exp);
+  memset(&claims, 0x5a, sizeof claims);
+  claims.version = 1;
+  CHECK_RC(custauth_token_verify_claims(&claims, db, second), CUSTAUTH_OK);
+  CHECK(claims.uid > 0 && claims.session_id == 0x5a5a5a5a5a5a5a5aLL); /* not written */
+
+  /* Two live sessions; the first device signs out. */
+  CHECK_RC(custauth_session_list(&out, db, "session@example.com", NULL), CUSTAUTH_OK);
+  CHECK_HAS(out, "\"method\":\"password\"");
+  CHECK_HAS(out, "},{"); /* two sessions */
+  custauth_free(out);
+  CHECK_RC(custauth_session_revoke(db, first, NULL), CUSTAUTH_OK);
+  CHECK_RC(custauth_token_verify(&out, db, first), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_RC(custauth_token_verify(&out, db, second), CUSTAUTH_OK);
+  custauth_free(out);
+  CHECK_RC(custauth_token_renew(&out, db, first, NULL), CUSTAUTH_EINVALIDTOKEN);
+  CHECK(out == NULL);
+  CHECK_RC(custauth_session_list(&out, db, "session@example.com", NULL), CUSTAUTH_OK);
+  snprintf(args, sizeof args, "[{\"client_ip\":\"\",\"created_at\":");
+  CHECK_HAS(out, args);
+  snprintf(args, sizeof args, "\"id\":%lld,", second_id);
+  CHECK_HAS(out, args);
+  CHECK(strstr(out, "},{") == NULL); /* one session */
+  custauth_free(out);
+
+  /* A renewal: a later expiry, the same session. */
+  CHECK_RC(custauth_test_clock_advance(db, 120000), CUSTAUTH_OK);
+  CHECK_RC(custauth_token_renew(&out, db, second, NULL), CUSTAUTH_OK);
+  CHECK(int_of(out, "expires_at") > second_exp);
+  CHECK(int_of(out, "session_id") == second_id);
+  token_of(out, renewed, sizeof renewed);
+  custauth_free(out);
+  CHECK_RC(custauth_token_verify(&out, db, renewed), CUSTAUTH_OK);
+  custauth_free(out);
+
+  /* custauth_call. */
+  CHECK_RC(custauth_call(&out, db, "sign_in",
+                         "{\"email\":\"session@example.com\",\"password\":\"Password123\"}", NULL),
+           CUSTAUTH_OK);
+  CHECK(int_of(out, "session_id") > second_id);
+  token_of(out, first, sizeof first);
+  custauth_free(out);
+  snprintf(args, sizeof args, "{\"token\":\"%s\"}", first);
+  CHECK_RC(custauth_call(&out, db, "renew_token", args, NULL), CUSTAUTH_OK);
+  CHECK(int_of(out, "expires_at") > 0 && int_of(out, "session_id") > second_id);
+  custauth_free(out);
+  CHECK_RC(custauth_call(&out, db, "list_sessions", "{\"email\":\"session@example.com\"}", NULL),
+           CUSTAUTH_OK);
+  CHECK_HAS(out, "{\"sessions\":[{");
+  custauth_free(out);
+  CHECK_RC(custauth_call(&out, db, "revoke_session", args, NULL), CUSTAUTH_OK);
+  CHECK_HAS(out, "\"ok\":true");
+  custauth_free(out);
+  CHECK_RC(custauth_call(&out, db, "renew_token", args, NULL), CUSTAUTH_EINVALIDTOKEN);
+  CHECK_HAS(out, "{\"errors\":[{");
+  custauth_free(out);
+  CHECK_RC(custauth_call(&out, db, "list_sessions", "{\"email\":\"nobody@example.com\"}", NULL),
+           CUSTAUTH_ENOTFOUND);
+  custauth_free(out);
+  custauth_close(db);
+
+  /* Sessions off: no session to renew or revoke. The JSON options take them too. */
+  CHECK_RC(custauth_open_json(&db, "memory:", "{\"test\":true,\"sessions\":false}"), CUSTAUTH_OK);
+  if (db == NULL) return;
+  create(db, "session@example.com", "Password123", 0);
+  CHECK_RC(custauth_sign_in(&out, db, "session@example.com", "Password123", NULL), CUSTAUTH_OK);
+  CHECK(strstr(out, "session_id") == NULL);
+  token_of(out, first, sizeof first);
+  custauth_free(out);
+  CHECK_RC(custauth_token_renew(&out, db, first, NULL), CUSTAUTH_EINVALID);
+  CHECK_MSG("The token has no session.");
+  CHECK_RC(custauth_session_revoke(db, first, NULL), CUSTAUTH_EINVALID);
+  CHECK_MSG("The token has no session.");
+  custauth_close(db);
+  CHECK_RC(custauth_open_json(
+               &db, "memory:", "{\"test\":true,\"sessions\":true,\"max_session_age_s\":600}"),
+           CUSTAUTH_OK);
+  custauth_close(db);
+  CHECK_RC(custauth_open_json(&db, "memory:", "{\"version\":4,\"sessions\":true}"),
+           CUSTAUTH_EINVALID);
+  CHECK_RC(custauth_open_json(&db, "memory:", "{\"sessions\":1}"), CUSTAUTH_EINVALID);
+  /* A version 4 struct is read without the fields of version 5. */
+  CHECK_RC(custauth_options_init(&o, 4), CUSTAUTH_OK);
+  o.test_flags = CUSTAUTH_TEST_HANDLE;
+  CHECK_RC(custauth_open(&db, "memory:", &o), CUSTAUTH_OK);
+  custauth_close(db);
+}
+
 int main(int argc, char** argv) {
   const char* dir = argc > 1 ? argv[1] : ".";
   custauth_t* db;
@@ -970,6 +1123,7 @@ int main(int argc, char** argv) {
   test_open(dir);
   test_prune();
   test_verifiers();
+  test_sessions();
   db = open_memory();
   if (db != NULL) {
     test_customers(db);

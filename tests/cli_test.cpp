@@ -507,3 +507,60 @@ TEST_CASE("CLI: customer change-password, its -stdin options and each refusal") 
     CHECK(r.out.empty());
   }
 }
+
+TEST_CASE("CLI: --sessions, session list, session revoke, token renew") {
+  TempDir dir;
+  const std::string db = dir.file("shop.db");
+  REQUIRE(Cli(db, {"init"}).exit_code == 0);
+  REQUIRE(Cli(db, {"customer", "create", "--email", "sam.session@example.com", "--firstname", "Sam",
+                   "--lastname", "Session", "--password", "Password123"})
+              .exit_code == 0);
+  const auto login = [&](const std::string& ip) {
+    Run r = Cli(db, {"--sessions", "generate-customer-token", "--email", "sam.session@example.com",
+                     "--password", "Password123", "--client-ip", ip});
+    REQUIRE(r.exit_code == 0);
+    return r.j()["data"]["generateCustomerToken"]["token"].get<std::string>();
+  };
+  const std::string phone = login("198.51.100.1");
+  const std::string laptop = login("198.51.100.2");
+  Run verified = Cli(db, {"token", "verify", laptop});
+  REQUIRE(verified.exit_code == 0);
+  CHECK(verified.j()["sid"].get<std::int64_t>() > 0);
+
+  Run list = Cli(db, {"session", "list", "--email", "sam.session@example.com"});
+  REQUIRE(list.exit_code == 0);
+  REQUIRE(list.j()["sessions"].size() == 2);
+  CHECK(list.j()["sessions"][0]["client_ip"] == "198.51.100.1");
+  CHECK(list.j()["sessions"][0]["method"] == "password");
+
+  Run revoke = Cli(db, {"session", "revoke", phone});
+  REQUIRE(revoke.exit_code == 0);
+  CHECK(revoke.j() == json{{"ok", true}});
+  CHECK(Cli(db, {"token", "verify", laptop}).exit_code == 0);
+  Run refused = Cli(db, {"token", "verify", phone});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.j()["errors"][0]["extensions"]["code"] == "invalid_token");
+  list = Cli(db, {"session", "list", "--email", "sam.session@example.com"});
+  REQUIRE(list.exit_code == 0);
+  REQUIRE(list.j()["sessions"].size() == 1);
+  CHECK(list.j()["sessions"][0]["id"] == verified.j()["sid"]);
+
+  Run renewed = Cli(db, {"--sessions", "token", "renew", laptop});
+  REQUIRE(renewed.exit_code == 0);
+  CHECK(renewed.j()["session_id"] == verified.j()["sid"]);
+  CHECK(renewed.j()["expires_at"].get<std::int64_t>() >= verified.j()["exp"].get<std::int64_t>());
+  CHECK(Cli(db, {"token", "verify", renewed.j()["token"].get<std::string>()}).exit_code == 0);
+  CHECK(Cli(db, {"token", "renew", phone}).exit_code == 1);
+
+  // Without --sessions a token names no session: nothing to renew or revoke.
+  Run plain = Cli(db, {"generate-customer-token", "--email", "sam.session@example.com",
+                       "--password", "Password123"});
+  REQUIRE(plain.exit_code == 0);
+  const std::string token = plain.j()["data"]["generateCustomerToken"]["token"];
+  Run no_session = Cli(db, {"token", "renew", token});
+  CHECK(no_session.exit_code == 1);
+  CHECK(no_session.j()["errors"][0]["message"] == "The token has no session.");
+  CHECK(Cli(db, {"session", "revoke", token}).exit_code == 1);
+  CHECK(Cli(db, {"session", "revoke"}).exit_code == 2);
+  CHECK(Cli(db, {"session", "list"}).exit_code == 2);
+}

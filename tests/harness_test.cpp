@@ -184,8 +184,10 @@ TEST_CASE("C: version-1 options are still accepted and read as version 1", "[har
   custauth_close(db);
   CHECK(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION + 1) == CUSTAUTH_EINVALID);
   REQUIRE(custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION) == CUSTAUTH_OK);
-  CHECK(o.version == 4u);
+  CHECK(o.version == 5u);
   CHECK(o.test_flags == 0u);
+  CHECK(o.sessions == 0);
+  CHECK(o.max_session_age_s == 2592000);
   CHECK(o.login_throttle_max_failures == 6);
   CHECK(o.login_throttle_lifetime_s == 1800);
   CHECK(custauth_open_json(&db, "memory:", R"({"version":1})") == CUSTAUTH_OK);

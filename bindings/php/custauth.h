@@ -17,6 +17,7 @@ typedef struct custauth_claims {
   int64_t iat;
   int64_t exp;
   char kid[65];
+  int64_t session_id;
 } custauth_claims;
 int custauth_open_json(custauth_t** out, const char* storage, const char* options_json);
 typedef struct custauth_verify_request {

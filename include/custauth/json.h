@@ -38,9 +38,14 @@ CUSTAUTH_EXPORT std::string AuditJson(const AuditRecord& r);
 // {"errors":[{"message":…,"extensions":{"category":…,"code":…}}]}. REQUIRES: !s.ok().
 CUSTAUTH_EXPORT std::string ErrorJson(const Status& s);
 
-// A verified token's claims: {"uid", "utypid", "iat", "exp", "format" ("jwt" or "opaque")}, and
-// "kid" when the token names its key.
+// A verified token's claims: {"uid", "utypid", "iat", "exp", "format" ("jwt" or "opaque")},
+// "kid" when the token names its key, and "sid" when it names a session (TokenOptions::sessions).
 CUSTAUTH_EXPORT std::string ClaimsJson(const TokenClaims& c);
+
+// A session (TokenOptions::sessions): {"id", "created_at", "renewed_at", "expires_at" (times as
+// FormatPlatformTime), "client_ip", "user_agent", "method"} ("method": the verifier that matched
+// at the sign-in, or "external").
+CUSTAUTH_EXPORT std::string SessionJson(const SessionRecord& s);
 
 }  // namespace custauth
 

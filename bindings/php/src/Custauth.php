@@ -116,7 +116,8 @@ final class Custauth
 
     /**
      * $storage: 'memory:' or a SQLite path. $options: custauth.h's custauth_options fields
-     * (keys, keys_json or key_file, token_format 'jwt'|'opaque', argon2_opslimit, ...).
+     * (keys, keys_json or key_file, token_format 'jwt'|'opaque', argon2_opslimit, ...;
+     * 'sessions' => true starts a session at each sign-in, for renewToken and revokeSession).
      */
     /** The verifiers' C structs and closures: they live as long as the handle. */
     private array $verifierRefs = [];
@@ -346,8 +347,46 @@ final class Custauth
         return $this->call('exchange_otc', ['email' => $email, 'code' => $code])['token'];
     }
 
+    /**
+     * generateCustomerToken with what a client needs besides the token: ['token' => ...,
+     * 'expires_at' => seconds since the epoch, 'session_id' => ... (with the option sessions)].
+     */
+    public function signIn(string $email, string $password, ?array $context = null): array
+    {
+        return $this->call('sign_in', ['email' => $email, 'password' => $password], $context);
+    }
+
+    // --- Sessions (the option 'sessions' => true; 'max_session_age_s', default 30 days) ---
+    /**
+     * A fresh token for the session of a valid token: ['token', 'expires_at', 'session_id'], its
+     * expiry capped at the session's maximum age. InvalidInput ('The token has no session.') for
+     * a token issued with sessions off.
+     */
+    public function renewToken(string $token, ?array $context = null): array
+    {
+        return $this->call('renew_token', ['token' => $token], $context);
+    }
+
+    /** Signs one device out: every token of the token's session is refused. */
+    public function revokeSession(string $token, ?array $context = null): void
+    {
+        $this->call('revoke_session', ['token' => $token], $context);
+    }
+
+    /**
+     * The customer's live sessions, oldest first: id, created_at, renewed_at, expires_at,
+     * client_ip, user_agent, method.
+     */
+    public function listSessions(string $email, ?array $context = null): array
+    {
+        return $this->call('list_sessions', ['email' => $email], $context)['sessions'];
+    }
+
     // --- Tokens ---
-    /** The token's claims: uid, utypid, iat, exp, format ('jwt'|'opaque'), kid (JWT only). */
+    /**
+     * The token's claims: uid, utypid, iat, exp, format ('jwt'|'opaque'), kid (JWT only), sid
+     * (only when the token names a session).
+     */
     public function verifyToken(string $token): array
     {
         if ($this->handle === null) {
@@ -356,7 +395,7 @@ final class Custauth
         self::refuseNul($token, 'the token');
         $ffi = self::ffi();
         $claims = $ffi->new('custauth_claims');
-        $claims->version = 1;
+        $claims->version = 2;
         $rc = $ffi->custauth_token_verify_claims(\FFI::addr($claims), $this->handle, $token);
         if ($rc !== 0) {
             self::fail($rc, []);
@@ -366,6 +405,9 @@ final class Custauth
         $kid = \FFI::string($claims->kid);
         if ($kid !== '') {
             $out['kid'] = $kid;
+        }
+        if ($claims->session_id > 0) {
+            $out['sid'] = $claims->session_id;
         }
         return $out;
     }

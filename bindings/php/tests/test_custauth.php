@@ -266,6 +266,46 @@ try {
            fn() => $hb->generateCustomerToken('pin@example.com', 'pin-4711'), 'host verifier: throws');
     $hb->close();
 
+    // Sessions: two devices, one signed out; a renewal; sessions off has none.
+    $ss = Custauth::forTests(null, 'memory:', ['sessions' => true]);
+    $ss->createCustomer('roni_cost@example.com', 'Veronica', 'Costello', 'Password123');
+    $phone = $ss->signIn('roni_cost@example.com', 'Password123', ['client_ip' => '198.51.100.1']);
+    $ss->advance(60000);
+    $laptop = $ss->signIn('roni_cost@example.com', 'Password123');
+    check($phone['session_id'] > 0 && $laptop['session_id'] > $phone['session_id'], 'sessions: ids');
+    check(is_int($laptop['expires_at']), 'sessions: expires_at');
+    $lclaims = $ss->verifyToken($laptop['token']);
+    check($lclaims['sid'] === $laptop['session_id'] && $lclaims['exp'] === $laptop['expires_at'],
+          'sessions: claims');
+    $list = $ss->listSessions('roni_cost@example.com');
+    check(array_column($list, 'id') === [$phone['session_id'], $laptop['session_id']], 'sessions: list');
+    check($list[0]['client_ip'] === '198.51.100.1' && $list[0]['method'] === 'password',
+          'sessions: list fields');
+    $ss->revokeSession($phone['token']);
+    check($ss->verifyToken($laptop['token'])['uid'] === $lclaims['uid'], 'sessions: the other device');
+    expect(\Custauth\InvalidToken::class, null, fn() => $ss->verifyToken($phone['token']),
+           'sessions: the signed-out device');
+    expect(\Custauth\InvalidToken::class, null, fn() => $ss->renewToken($phone['token']),
+           'sessions: no renewal of a revoked session');
+    check(array_column($ss->listSessions('roni_cost@example.com'), 'id') === [$laptop['session_id']],
+          'sessions: list after the revocation');
+    $ss->advance(300000);
+    $renewed = $ss->renewToken($laptop['token']);
+    check($renewed['expires_at'] > $laptop['expires_at'], 'sessions: renewed expiry');
+    check($renewed['session_id'] === $laptop['session_id'], 'sessions: renewed session');
+    check($ss->verifyToken($renewed['token'])['sid'] === $laptop['session_id'], 'sessions: renewed token');
+    $ss->close();
+    $off = Custauth::forTests();
+    $off->createCustomer('roni_cost@example.com', 'Veronica', 'Costello', 'Password123');
+    $plain = $off->signIn('roni_cost@example.com', 'Password123');
+    check(!isset($plain['session_id']) && !isset($off->verifyToken($plain['token'])['sid']),
+          'sessions off: no session');
+    expect(\Custauth\InvalidInput::class, 'The token has no session.',
+           fn() => $off->renewToken($plain['token']), 'sessions off: renew');
+    expect(\Custauth\InvalidInput::class, 'The token has no session.',
+           fn() => $off->revokeSession($plain['token']), 'sessions off: revoke');
+    $off->close();
+
     $auth->close();
 } catch (Throwable $e) {
     $failures++;

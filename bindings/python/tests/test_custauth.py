@@ -375,3 +375,58 @@ class Retention(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Sessions(unittest.TestCase):
+    def setUp(self):
+        self.auth = custauth.Custauth.for_tests(sessions=True)
+        self.auth.create_customer("roni_cost@example.com", "Veronica", "Costello",
+                                  password="Password123")
+
+    def tearDown(self):
+        self.auth.close()
+
+    def test_two_devices_one_signed_out(self):
+        phone = self.auth.sign_in("roni_cost@example.com", "Password123",
+                                  context={"client_ip": "198.51.100.1"})
+        self.auth.advance(seconds=60)
+        laptop = self.auth.sign_in("roni_cost@example.com", "Password123")
+        self.assertGreater(phone["session_id"], 0)
+        self.assertGreater(laptop["session_id"], phone["session_id"])
+        self.assertIsInstance(laptop["expires_at"], int)
+        claims = self.auth.verify_token(laptop["token"])
+        self.assertEqual(claims["sid"], laptop["session_id"])
+        self.assertEqual(claims["exp"], laptop["expires_at"])
+        sessions = self.auth.list_sessions("roni_cost@example.com")
+        self.assertEqual([s["id"] for s in sessions], [phone["session_id"], laptop["session_id"]])
+        self.assertEqual(sessions[0]["client_ip"], "198.51.100.1")
+        self.assertEqual(sessions[0]["method"], "password")
+
+        self.assertIsNone(self.auth.revoke_session(phone["token"]))
+        self.assertEqual(self.auth.verify_token(laptop["token"])["uid"], claims["uid"])
+        with self.assertRaises(custauth.InvalidToken):
+            self.auth.verify_token(phone["token"])
+        with self.assertRaises(custauth.InvalidToken):
+            self.auth.renew_token(phone["token"])
+        sessions = self.auth.list_sessions("roni_cost@example.com")
+        self.assertEqual([s["id"] for s in sessions], [laptop["session_id"]])
+
+        self.auth.advance(minutes=5)
+        renewed = self.auth.renew_token(laptop["token"])
+        self.assertGreater(renewed["expires_at"], laptop["expires_at"])
+        self.assertEqual(renewed["session_id"], laptop["session_id"])
+        self.assertEqual(self.auth.verify_token(renewed["token"])["sid"], laptop["session_id"])
+
+    def test_sessions_off(self):
+        with custauth.Custauth.for_tests() as auth:
+            auth.create_customer("roni_cost@example.com", "V", "C", password="Password123")
+            issued = auth.sign_in("roni_cost@example.com", "Password123")
+            self.assertNotIn("session_id", issued)
+            self.assertNotIn("sid", auth.verify_token(issued["token"]))
+            with self.assertRaises(custauth.InvalidInput) as e:
+                auth.renew_token(issued["token"])
+            self.assertEqual(str(e.exception), "The token has no session.")
+            with self.assertRaises(custauth.InvalidInput):
+                auth.revoke_session(issued["token"])
+        with self.assertRaises(custauth.InvalidInput):
+            custauth.Custauth.for_tests(sessions=True, max_session_age_s=-1)

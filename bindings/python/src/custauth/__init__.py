@@ -118,14 +118,14 @@ _BY_CODE = {cls.code: cls for cls in (
     InvalidInput, NotFound, AlreadyExists, AuthenticationFailed, NotConfirmed, Locked, Expired,
     Forbidden, RateLimited, Unsupported, StorageError, Busy, Conflict, InternalError, InvalidToken)}
 
-_CLAIMS_VERSION = 1
+_CLAIMS_VERSION = 2
 
 
 class _Claims(ctypes.Structure):
-    """capi/custauth.h's custauth_claims."""
+    """capi/custauth.h's custauth_claims (version 2)."""
     _fields_ = [("version", ctypes.c_uint), ("uid", ctypes.c_int64), ("utypid", ctypes.c_int),
                 ("format", ctypes.c_int), ("iat", ctypes.c_int64), ("exp", ctypes.c_int64),
-                ("kid", ctypes.c_char * 65)]
+                ("kid", ctypes.c_char * 65), ("session_id", ctypes.c_int64)]
 
 
 _lib: Any = None
@@ -411,9 +411,18 @@ class Custauth:
     def __init__(self, storage: Union[str, "os.PathLike[str]"] = "memory:",
                  context: Optional[Mapping[str, Any]] = None,
                  verifiers: Optional[Sequence[Union[str, Verifier]]] = None,
+                 sessions: bool = False, max_session_age_s: Optional[int] = None,
                  **options: Any) -> None:
         """verifiers: generateCustomerToken's chain in order; a str names a built-in
-        ("password", "reset_token", "otc"), a Verifier is the host's. None: the platform's."""
+        ("password", "reset_token", "otc"), a Verifier is the host's. None: the platform's.
+
+        sessions: each sign-in starts a session that its tokens name, so that a token can be
+        renewed (renew_token) and one device signed out (revoke_session); max_session_age_s: how
+        long a session may be renewed for, from its sign-in (default 30 days)."""
+        if sessions:
+            options["sessions"] = True
+        if max_session_age_s is not None:
+            options["max_session_age_s"] = max_session_age_s
         # The calls in flight: each appends before it reads the handle and pops when the C call
         # returned. list.append/pop are atomic under the GIL; a call appends first and then
         # checks _closing, close() sets _closing first and then waits for the list to empty, so
@@ -519,6 +528,11 @@ class Custauth:
     def generate_customer_token(self, email: str, password: str, context: Optional[Mapping[str, Any]] = None) -> str:
         return self.call("generate_customer_token", context, email=email, password=password)["token"]
 
+    def sign_in(self, email: str, password: str, context: Optional[Mapping[str, Any]] = None) -> Json:
+        """generate_customer_token with what a client needs besides the token: {"token",
+        "expires_at" (seconds since the epoch), "session_id" (with sessions on)}."""
+        return self.call("sign_in", context, email=email, password=password)
+
     def request_password_reset(self, email: str, context: Optional[Mapping[str, Any]] = None) -> Optional[str]:
         """The reset token to mail, or None for an unknown email."""
         return self.call("request_password_reset", context, email=email)["token"]
@@ -540,7 +554,8 @@ class Custauth:
 
     # --- Tokens ---
     def verify_token(self, token: Union[str, bytes]) -> Json:
-        """The token's claims: {"uid", "utypid", "iat", "exp", "format", "kid" (JWT only)}.
+        """The token's claims: {"uid", "utypid", "iat", "exp", "format", "kid" (JWT only), "sid"
+        (only when the token names a session)}.
 
         The fast path: custauth_token_verify_claims fills a struct, no JSON either way. A token
         that is not a string, or holds a NUL character or a lone surrogate, raises InvalidInput."""
@@ -577,10 +592,28 @@ class Custauth:
                "format": "jwt" if claims.format == 0 else "opaque"}
         if kid:
             out["kid"] = _KIDS.get(kid) or _kid_text(kid)
+        if claims.session_id > 0:
+            out["sid"] = claims.session_id
         return out
 
     def revoke_customer_tokens(self, email: str, context: Optional[Mapping[str, Any]] = None) -> None:
         self.call("revoke_customer_tokens", context, email=email)
+
+    # --- Sessions (sessions=True) ---
+    def renew_token(self, token: str, context: Optional[Mapping[str, Any]] = None) -> Json:
+        """A fresh token for the session of a valid token: {"token", "expires_at",
+        "session_id"}, its expiry capped at the session's maximum age. InvalidInput ("The token
+        has no session.") for a token issued with sessions off."""
+        return self.call("renew_token", context, token=token)
+
+    def revoke_session(self, token: str, context: Optional[Mapping[str, Any]] = None) -> None:
+        """Signs one device out: every token of the token's session is refused."""
+        self.call("revoke_session", context, token=token)
+
+    def list_sessions(self, email: str, context: Optional[Mapping[str, Any]] = None) -> List[Json]:
+        """The customer's live sessions, oldest first: {"id", "created_at", "renewed_at",
+        "expires_at", "client_ip", "user_agent", "method"}."""
+        return list(self.call("list_sessions", context, email=email)["sessions"])
 
     def audit(self, email: Optional[str] = None, after_id: int = 0, limit: int = 100,
               context: Optional[Mapping[str, Any]] = None) -> List[Json]:
