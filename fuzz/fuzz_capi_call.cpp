@@ -32,6 +32,10 @@ constexpr const char* kOperations[] = {"customer_create",
                                        "exchange_otc",
                                        "verify_token",
                                        "revoke_customer_tokens",
+                                       "sign_in",
+                                       "renew_token",
+                                       "revoke_session",
+                                       "list_sessions",
                                        "audit_list",
                                        "integration_create",
                                        "integration_list",
@@ -48,6 +52,7 @@ custauth_t* OpenHandle() {
   if (custauth_options_init(&o, CUSTAUTH_OPTIONS_VERSION) != CUSTAUTH_OK) std::abort();
   o.argon2_opslimit = 1;
   o.argon2_memlimit = 8192;
+  o.sessions = 1;  // the session operations then do their work
   custauth_t* db = nullptr;
   if (custauth_open(&db, "memory:", &o) != CUSTAUTH_OK) std::abort();
   char* out = nullptr;
