@@ -109,7 +109,14 @@ Result<std::vector<SessionRecord>> CustomerAuth::list_sessions(std::string_view 
   CUSTAUTH_RETURN_IF_ERROR(CheckEmailArgument(email));
   auto found = impl_->storage->find_customer_by_email(website_id, email);
   if (!found.ok()) return found.status();
-  return impl_->storage->list_sessions(found->id, impl_->now());
+  const TimeMs now = impl_->now();
+  auto sessions = impl_->storage->list_sessions(found->id, now);
+  if (!sessions.ok()) return sessions;
+  // A session whose last token (issued at its last renewal) has expired can no longer be renewed
+  // or used: the device is signed out, and the row waits for retention.
+  const TimeMs usable = impl_->options.tokens.lifetime + impl_->options.tokens.leeway;
+  std::erase_if(*sessions, [&](const SessionRecord& s) { return s.renewed_at + usable <= now; });
+  return sessions;
 }
 
 }  // namespace custauth

@@ -185,6 +185,10 @@ TEST_CASE("sessions on: the sid claim follows exp, and the token's expiry is giv
   CHECK((*sessions)[0].method == "password");
   CHECK((*sessions)[0].created_at == kStart);
   CHECK((*sessions)[0].expires_at == kStart + 30 * 24 * kHour);
+  // Once its last token has expired, nothing can renew or use the session: it is not listed.
+  clock->advance(kHour + 5 * kSecond);
+  REQUIRE(auth->list_sessions(kEmail).ok());
+  CHECK(auth->list_sessions(kEmail)->empty());
 }
 
 void SignOutOneDevice(const std::string& backend) {

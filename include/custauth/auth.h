@@ -293,7 +293,9 @@ class CUSTAUTH_EXPORT CustomerAuth {
   // "session.revoke". kInvalidToken / kExpired (verify_token's), kInvalidInput ("The token has no
   // session.").
   Status revoke_session(std::string_view token, const RequestContext& ctx = {});
-  // The customer's live sessions, oldest first. kInvalidInput, kNotFound.
+  // The customer's live sessions, oldest first: not revoked, before their maximum age, and with a
+  // token that may still be valid (renewed, or begun, within the token lifetime). kInvalidInput,
+  // kNotFound.
   Result<std::vector<SessionRecord>> list_sessions(std::string_view email,
                                                    std::int64_t website_id = kDefaultWebsiteId);
 
