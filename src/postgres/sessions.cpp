@@ -41,9 +41,8 @@ Result<SessionRecord> PostgresStorage::create_session(const SessionRecord& s) {
         "  FOR UPDATE SKIP LOCKED)) "
         "INSERT INTO sessions (customer_id, created_at, renewed_at, expires_at, ends_at, "
         "client_ip, user_agent, method) "
-        "SELECT $1, $2, $3, $4, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM customers WHERE id = "
-        "$1) "
-        "RETURNING id",
+        "SELECT $1, $2, $3, $4, $4, $5, $6, $7 "
+        "WHERE EXISTS (SELECT 1 FROM customers WHERE id = $1) RETURNING id",
         Params()
             .Int(s.customer_id)
             .Int(s.created_at)
