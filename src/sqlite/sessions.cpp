@@ -8,12 +8,12 @@
 namespace custauth::sqlite_backend {
 namespace {
 
-constexpr std::string_view kSessionColumns =
-    "id, customer_id, created_at, renewed_at, expires_at, revoked_at, client_ip, user_agent, "
-    "method";
+// Statements are string constants: the connection's statement cache keeps a view of their text.
+#define CUSTAUTH_SQLITE_SESSION_COLUMNS \
+  "id, customer_id, created_at, renewed_at, expires_at, revoked_at, client_ip, user_agent, method"
 
 Result<SessionRecord> FindSession(Connection& conn, std::int64_t id) {
-  Stmt st(conn, fmt::format("SELECT {} FROM sessions WHERE id = ?1", kSessionColumns));
+  Stmt st(conn, "SELECT " CUSTAUTH_SQLITE_SESSION_COLUMNS " FROM sessions WHERE id = ?1");
   st.Int(id);
   Result<bool> row = st.Step();
   if (!row.ok()) return row.status();
@@ -53,9 +53,9 @@ Result<SessionRecord> SqliteStorage::find_session(std::int64_t id) {
 Result<std::vector<SessionRecord>> SqliteStorage::list_sessions(std::int64_t customer_id,
                                                                 TimeMs now) {
   return Transact(Tx::kAutocommit, [&](Connection& conn) -> Result<std::vector<SessionRecord>> {
-    Stmt st(conn, fmt::format("SELECT {} FROM sessions WHERE customer_id = ?1 AND revoked_at = 0 "
-                              "AND expires_at > ?2 ORDER BY id",
-                              kSessionColumns));
+    Stmt st(conn, "SELECT " CUSTAUTH_SQLITE_SESSION_COLUMNS
+                  " FROM sessions WHERE customer_id = ?1 AND revoked_at = 0 "
+                  "AND expires_at > ?2 ORDER BY id");
     st.Int(customer_id).Int(now);
     std::vector<SessionRecord> out;
     for (;;) {
