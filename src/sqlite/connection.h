@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -101,6 +102,7 @@ int BusyHandler(void* arg, int count);
 
 class Stmt {
  public:
+  // `sql` must outlive the connection (a string constant): the statement cache keeps a view of it.
   Stmt(Connection& conn, std::string_view sql) : conn_(conn) {
     Result<sqlite3_stmt*> stmt = conn.Prepare(sql);
     if (stmt.ok()) {
@@ -111,6 +113,10 @@ class Stmt {
       error_ = stmt.status();
     }
   }
+  // A temporary string would leave the cache a dangling view: refused at compile time.
+  template <class S>
+  requires std::same_as<S, std::string> Stmt(Connection& conn, S&& sql)
+  = delete;
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt() {
