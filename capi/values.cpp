@@ -417,8 +417,8 @@ const NumericOption kNumericOptions[] = {
 
 // The numeric members, and those of versions 3 and 4 (refused under an older "version").
 void NumericOptionsFromJson(Args& a, custauth_options& o, std::optional<std::int64_t> version) {
-  for (const auto& [name, member] : kNumericOptions) {
-    std::visit([&](auto m) { Number(a, name, o.*m); }, member);
+  for (const auto& option : kNumericOptions) {
+    std::visit([&](auto m) { Number(a, option.name, o.*m); }, option.member);
   }
   // Version 3.
   if (auto v = a.opt_bool("exchange_require_body_hash")) {
