@@ -726,7 +726,7 @@ class MemoryStorage final : public Storage {
   std::map<std::string, OpaqueTokenRecord> opaque_tokens_;  // by hash
   std::map<std::int64_t, SessionRecord> sessions_;          // by id
   std::int64_t next_session_id_ = 1;
-  std::map<std::int64_t, Integration> integrations_;        // by id
+  std::map<std::int64_t, Integration> integrations_;  // by id
   std::int64_t next_integration_id_ = 1;
   std::map<std::int64_t, AuditRecord> audit_;  // by id
   std::int64_t next_audit_id_ = 1;

@@ -120,10 +120,10 @@ Result<Customer> PostgresStorage::delete_customer(std::int64_t id, TimeMs /*now*
       CUSTAUTH_RETURN_IF_ERROR(conn.Run(
           "DELETE FROM login_counters WHERE right(key, length($1)) = $1", Params().Text(suffix)));
     }
-    for (const char* sql : {"DELETE FROM secrets WHERE customer_id = $1",
-                            "DELETE FROM opaque_tokens WHERE customer_id = $1",
-                            "DELETE FROM sessions WHERE customer_id = $1",
-                            "DELETE FROM customers WHERE id = $1"}) {
+    for (const char* sql :
+         {"DELETE FROM secrets WHERE customer_id = $1",
+          "DELETE FROM opaque_tokens WHERE customer_id = $1",
+          "DELETE FROM sessions WHERE customer_id = $1", "DELETE FROM customers WHERE id = $1"}) {
       CUSTAUTH_RETURN_IF_ERROR(conn.Run(sql, Params().Int(id)));
     }
     CUSTAUTH_RETURN_IF_ERROR(conn.Run(kBumpEpoch));

@@ -186,10 +186,10 @@ Result<Customer> SqliteStorage::delete_customer(std::int64_t id, TimeMs /*now*/,
       st.Text(suffix);
       CUSTAUTH_RETURN_IF_ERROR(st.Run());
     }
-    for (std::string_view sql : {"DELETE FROM secrets WHERE customer_id = ?1",
-                                 "DELETE FROM opaque_tokens WHERE customer_id = ?1",
-                                 "DELETE FROM sessions WHERE customer_id = ?1",
-                                 "DELETE FROM customers WHERE id = ?1"}) {
+    for (std::string_view sql :
+         {"DELETE FROM secrets WHERE customer_id = ?1",
+          "DELETE FROM opaque_tokens WHERE customer_id = ?1",
+          "DELETE FROM sessions WHERE customer_id = ?1", "DELETE FROM customers WHERE id = ?1"}) {
       Stmt st(conn, sql);
       st.Int(id);
       CUSTAUTH_RETURN_IF_ERROR(st.Run());
