@@ -5,8 +5,8 @@
 // semaphore that bounds the memory Argon2 uses at once.
 #include "custauth/password.h"
 
-#include <openssl/evp.h>
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -383,8 +383,8 @@ PasswordHasher::PasswordHasher(Argon2Options options) : options_(options) {
                     sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
   sodium_bin2base64(hash64, sizeof hash64, hash, sizeof hash,
                     sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-  dummy_hash_ = fmt::format("{}v=19$m={},t={},p=1${}${}", kArgon2idPrefix,
-                            options_.memlimit / 1024, options_.opslimit, salt64, hash64);
+  dummy_hash_ = fmt::format("{}v=19$m={},t={},p=1${}${}", kArgon2idPrefix, options_.memlimit / 1024,
+                            options_.opslimit, salt64, hash64);
   // libsodium must read it as a valid string at exactly these parameters (0), else a
   // verification against it could fail fast; then make a real one.
   if (crypto_pwhash_str_needs_rehash(dummy_hash_.c_str(), options_.opslimit, options_.memlimit) !=
