@@ -11,6 +11,8 @@
 #include "custauth/password.h"
 #include "test_util.h"
 
+namespace auth_customer_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -259,3 +261,5 @@ TEST_CASE("Open refuses inconsistent options") {
   o.tokens.lifetime = 0;
   CHECK(CustomerAuth::Open(storage, o).code() == Code::kInvalidInput);
 }
+
+}  // namespace auth_customer_test

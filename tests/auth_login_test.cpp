@@ -18,6 +18,8 @@
 #include "custauth/password.h"
 #include "test_util.h"
 
+namespace auth_login_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -525,3 +527,5 @@ TEST_CASE("Failures and lockouts are in the audit trail") {
   }
   CHECK(saw_unknown);
 }
+
+}  // namespace auth_login_test

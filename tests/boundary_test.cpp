@@ -19,6 +19,8 @@
 #include "custauth/testing.h"
 #include "test_util.h"
 
+namespace boundary_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -470,3 +472,5 @@ TEST_CASE("Exchange: revoked integrations and missing permissions are refused", 
   CHECK(auth->exchange_external_customer_token(SignedAt(*creds, kT0 / 1000, "n3"), kInput).code() ==
         Code::kForbidden);
 }
+
+}  // namespace boundary_test

@@ -19,6 +19,8 @@
 using custauth::testing::TempDir;
 using nlohmann::json;
 
+namespace cli_test {
+
 namespace {
 
 struct Run {
@@ -564,3 +566,5 @@ TEST_CASE("CLI: --sessions, session list, session revoke, token renew") {
   CHECK(Cli(db, {"session", "revoke"}).exit_code == 2);
   CHECK(Cli(db, {"session", "list"}).exit_code == 2);
 }
+
+}  // namespace cli_test

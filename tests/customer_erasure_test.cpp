@@ -17,6 +17,8 @@
 #include "custauth/password.h"
 #include "test_util.h"
 
+namespace customer_erasure_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -262,3 +264,5 @@ TEST_CASE("nothing of a deleted customer is left in the SQLite file", "[erasure]
   storage.reset();
   check_clean("the closed database file", RawLower(db) + RawLower(db + "-wal"));
 }
+
+}  // namespace customer_erasure_test

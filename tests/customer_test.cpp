@@ -17,6 +17,8 @@
 #include "custauth/version.h"
 #include "internal.h"
 
+namespace customer_test {
+
 using namespace custauth;
 
 TEST_CASE("Status carries a stable code and the message") {
@@ -287,3 +289,5 @@ TEST_CASE("UTF-8 validation") {
   CHECK_FALSE(internal::IsValidUtf8("\x80"));
   CHECK_FALSE(internal::IsValidUtf8("\xFF"));
 }
+
+}  // namespace customer_test

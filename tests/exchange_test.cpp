@@ -29,6 +29,8 @@
 #include "custauth/sqlite_storage.h"
 #include "test_util.h"
 
+namespace exchange_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 using nlohmann::json;
@@ -1012,3 +1014,5 @@ TEST_CASE("exchange_require_body_hash through the C ABI's options (struct versio
             &db, "memory:", R"({"version":2,"test":true,"exchange_require_body_hash":true})") ==
         CUSTAUTH_EINVALID);
 }
+
+}  // namespace exchange_test

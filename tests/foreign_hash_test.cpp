@@ -22,7 +22,7 @@
 #include "foreign_hashes.h"
 #include "test_util.h"
 
-namespace custauth {
+namespace custauth::foreign_hash_test {
 namespace {
 
 const std::string kSignIn(msg::kSignInIncorrect);
@@ -339,4 +339,4 @@ TEST_CASE("The import refuses malformed and over-cap foreign hashes as bad rows"
   CHECK(f.auth->generate_customer_token("good@example.com", "Password123").ok());
 }
 
-}  // namespace custauth
+}  // namespace custauth::foreign_hash_test

@@ -18,6 +18,8 @@
 #include "custauth/oauth1.h"
 #include "custauth/password.h"
 
+namespace graphql_test {
+
 using namespace custauth;
 using graphql::Answer;
 using graphql::Field;
@@ -476,3 +478,5 @@ TEST_CASE("custauth_call answers refusals with graphql's error shape, without a 
   custauth_free(out);
   custauth_close(db);
 }
+
+}  // namespace graphql_test

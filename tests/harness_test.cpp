@@ -18,6 +18,8 @@
 #include "custauth/testing.h"
 #include "test_util.h"
 
+namespace harness_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 using nlohmann::json;
@@ -495,3 +497,5 @@ TEST_CASE("the last reset token and admin code a test handle issued", "[harness]
     custauth_close(db);
   }
 }
+
+}  // namespace harness_test

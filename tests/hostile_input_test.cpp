@@ -41,6 +41,8 @@
 #include "json.h"
 #include "test_util.h"
 
+namespace hostile_input_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -1000,3 +1002,5 @@ TEST_CASE(
   CHECK(content == "original");
   CHECK(ModeOf(target) == 0644);
 }
+
+}  // namespace hostile_input_test

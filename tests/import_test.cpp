@@ -16,6 +16,8 @@
 #include "custauth/password.h"
 #include "test_util.h"
 
+namespace import_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -531,3 +533,5 @@ TEST_CASE("Numbers that do not fit are bad rows, not wrapped; ids stay below 2^5
   CHECK(big.created == 0);
   CHECK(f.Find(4).created_at == 1709251199000);
 }
+
+}  // namespace import_test

@@ -8,6 +8,8 @@
 
 #include "custauth/json.h"
 
+namespace json_test {
+
 using namespace custauth;
 using nlohmann::json;
 
@@ -70,3 +72,5 @@ TEST_CASE("ErrorJson is GraphQL's error response without a path", "[json]") {
   CHECK(e["extensions"]["code"] == code_name(Code::kNotFound));
   CHECK_FALSE(e.contains("path"));
 }
+
+}  // namespace json_test

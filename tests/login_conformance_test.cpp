@@ -18,7 +18,7 @@
 #include "custauth/sys/storage_backend.h"
 #include "storage_conformance.h"
 
-namespace custauth::conformance {
+namespace custauth::conformance::login_conformance_test {
 namespace {
 
 Customer MustCreate(Storage& s, const NewCustomer& c, TimeMs now = kT0) {
@@ -347,4 +347,4 @@ TEMPLATE_TEST_CASE("64 threads guessing at once: at most max_failures are admitt
   }
 }
 
-}  // namespace custauth::conformance
+}  // namespace custauth::conformance::login_conformance_test

@@ -39,6 +39,8 @@
 #include "custauth/storage_wrapper.h"
 #include "test_util.h"
 
+namespace login_race_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -469,3 +471,5 @@ TEST_CASE("8 threads exchanging while another deactivates: no token verifies aft
   INFO(tokens.size() << " tokens");
   CHECK(verified == 0);
 }
+
+}  // namespace login_race_test

@@ -17,6 +17,8 @@
 #include "custauth/password.h"
 #include "test_util.h"
 
+namespace login_throttle_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -177,3 +179,5 @@ TEST_CASE("The throttle's options are checked at open; 0 turns it off") {
   for (int k = 0; k < 9; ++k) REQUIRE_FALSE((*a)->generate_customer_token(kEmail, "wrong").ok());
   CHECK((*a)->generate_customer_token(kEmail, kPassword).ok());
 }
+
+}  // namespace login_throttle_test

@@ -16,6 +16,8 @@
 #include "custauth/sqlite_storage.h"
 #include "test_util.h"
 
+namespace multiprocess_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -185,3 +187,5 @@ TEST_CASE("A revocation by another process is honoured within the bound") {
   REQUIRE(slow->revoke_customer_tokens("bobloblaw@example.com").ok());
   CHECK(slow->verify_token(*fresh).status().message() == "The token has been revoked.");
 }
+
+}  // namespace multiprocess_test

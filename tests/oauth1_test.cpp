@@ -15,6 +15,8 @@
 #include "custauth/oauth1.h"
 #include "test_util.h"
 
+namespace oauth1_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -950,3 +952,5 @@ TEST_CASE("OAuth1Verifier: caps on parameters and bytes, checked before parsing"
     CHECK(ok->params.size() == 50000);
   }
 }
+
+}  // namespace oauth1_test

@@ -10,6 +10,8 @@
 #include "custauth/storage_records.h"
 #include "test_util.h"
 
+namespace open_storage_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -84,3 +86,5 @@ TEST_CASE("OpenStorage opens memory and SQLite, and creates only when asked", "[
   REQUIRE(memory.ok());
   CHECK(memory.value()->find_customer_by_email(1, "a@example.com").code() == Code::kNotFound);
 }
+
+}  // namespace open_storage_test

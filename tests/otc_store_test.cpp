@@ -15,6 +15,8 @@
 #include "custauth/otc_store.h"
 #include "test_util.h"
 
+namespace otc_store_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -153,3 +155,5 @@ TEST_CASE("CustomerAuth's admin codes and consent withdrawal go through its OtcS
   CHECK(auth.otc_store().consume(SecretKind::kAdminOtc, c->id, *third, now).code() ==
         Code::kNotFound);
 }
+
+}  // namespace otc_store_test

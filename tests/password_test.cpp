@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-namespace custauth {
+namespace custauth::password_test {
 namespace {
 
 constexpr char kKatPassword[] = "Password123";
@@ -551,4 +551,4 @@ TEST_CASE("Options outside libsodium's limits are refused, not crashed on") {
 }
 
 }  // namespace
-}  // namespace custauth
+}  // namespace custauth::password_test

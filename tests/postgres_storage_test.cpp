@@ -50,7 +50,7 @@
 #include "postgres/postgres_internal.h"
 #include "postgres/schema.h"
 
-namespace custauth {
+namespace custauth::postgres_storage_test {
 namespace {
 
 using conformance::kT0;
@@ -1419,7 +1419,7 @@ TEST_CASE("postgres: two nodes racing take_rate_slots: exactly the limit succeed
 }
 
 }  // namespace
-}  // namespace custauth
+}  // namespace custauth::postgres_storage_test
 
 #else  // !CUSTAUTH_WITH_POSTGRES
 

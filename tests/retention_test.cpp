@@ -26,7 +26,7 @@
 #include "custauth/testing.h"
 #include "storage_conformance.h"
 
-namespace custauth::conformance {
+namespace custauth::conformance::retention_test {
 namespace {
 
 constexpr TimeMs kDay = 24 * kHour;
@@ -501,4 +501,4 @@ TEST_CASE(
 #endif
 
 }  // namespace
-}  // namespace custauth::conformance
+}  // namespace custauth::conformance::retention_test

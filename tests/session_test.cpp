@@ -28,6 +28,8 @@
 #include "storage_conformance.h"
 #include "test_util.h"
 
+namespace session_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -539,3 +541,5 @@ TEST_CASE("racing renewals of one token all belong to its session, and die with 
           "[postgres]") {
   RacingRenewals("postgres");
 }
+
+}  // namespace session_test

@@ -40,7 +40,7 @@
 #include "sqlite/schema.h"
 #include "sqlite/sqlite_internal.h"
 
-namespace custauth {
+namespace custauth::sqlite_storage_test {
 namespace {
 
 constexpr TimeMs kT0 = 1748499421000;
@@ -819,4 +819,4 @@ TEST_CASE("sqlite: processes recording failures and taking rate slots lose no up
 }
 
 }  // namespace
-}  // namespace custauth
+}  // namespace custauth::sqlite_storage_test

@@ -20,6 +20,8 @@
 #include "custauth/password.h"
 #include "test_util.h"
 
+namespace timing_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -139,15 +141,19 @@ class SlotHolder {
 
 }  // namespace
 
+}  // namespace timing_test
+
 namespace Catch {
 template <>
-struct StringMaker<Work> {
-  static std::string convert(const Work& w) {
+struct StringMaker<timing_test::Work> {
+  static std::string convert(const timing_test::Work& w) {
     return "{verifications " + std::to_string(w.verifications) + ", hashes " +
            std::to_string(w.hashes) + "}";
   }
 };
 }  // namespace Catch
+
+namespace timing_test {
 
 TEST_CASE("generateCustomerToken: a wrong password and an unknown email run one verification") {
   const std::string backend = GENERATE("memory", "sqlite");
@@ -393,3 +399,5 @@ TEST_CASE("At the hasher's concurrency limit known and unknown emails both get k
         }) == none);
   REQUIRE_FALSE(holder.finished());  // every call above ran while the slot was held
 }
+
+}  // namespace timing_test

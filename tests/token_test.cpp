@@ -22,6 +22,8 @@
 #include "custauth/storage_wrapper.h"
 #include "test_util.h"
 
+namespace token_test {
+
 using namespace custauth;
 
 namespace {
@@ -787,3 +789,5 @@ TEST_CASE("Issued-shape headers follow the key ring through rotations") {
   CHECK(issuer.verify(tokens[3]).status().message() == "The token signature is invalid.");
   CHECK(issuer.verify(tokens[4]).status().message() == "The token key id is unknown.");
 }
+
+}  // namespace token_test

@@ -20,6 +20,8 @@
 #include "custauth/verifier.h"
 #include "test_util.h"
 
+namespace verifier_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -320,3 +322,5 @@ TEST_CASE("Open refuses a bad chain") {
   auto a = CustomerAuth::Open(storage, o);
   CHECK(a.code() == Code::kInvalidInput);
 }
+
+}  // namespace verifier_test

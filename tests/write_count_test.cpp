@@ -31,6 +31,8 @@
 #include "custauth/storage_wrapper.h"
 #include "test_util.h"
 
+namespace write_count_test {
+
 using namespace custauth;
 using custauth::testing::TempDir;
 
@@ -223,3 +225,5 @@ TEST_CASE(
     CHECK(unthrottled.counter->list_audit(q).value().back().event == "customer.lock");
   }
 }
+
+}  // namespace write_count_test
